@@ -1,0 +1,35 @@
+"""bayes_keta: a Bayesian reanalysis workbench for crossover pain trials.
+
+The notebook API is exactly what ``__all__`` lists.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("bayes_keta")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+from bayes_keta.data.published import PublishedResults, ketapain_published
+from bayes_keta.data.trial import Trial
+from bayes_keta.exceptions import (
+    BayesKetaError,
+    ConvergenceError,
+    DataError,
+    OutputError,
+    SpecError,
+)
+
+__all__ = [
+    "__version__",
+    "BayesKetaError",
+    "ConvergenceError",
+    "DataError",
+    "OutputError",
+    "PublishedResults",
+    "SpecError",
+    "Trial",
+    "ketapain_published",
+]

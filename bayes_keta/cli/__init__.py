@@ -1,0 +1,58 @@
+"""The ``bayes-keta`` command line: one module per subcommand, one error policy for all.
+
+Every subcommand module exposes ``register(subparsers)`` which adds its parser and sets
+``func`` (a callable taking the parsed ``argparse.Namespace`` and returning an exit code).
+Domain errors (:class:`bayes_keta.exceptions.BayesKetaError`) become one clear message on
+stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from bayes_keta.exceptions import BayesKetaError
+
+__all__ = ["main", "build_parser"]
+
+#: Subcommand modules under ``bayes_keta.cli``, in the order ``--help`` lists them.
+SUBCOMMANDS: tuple[str, ...] = ("validate", "simulate")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every registered subcommand."""
+    from bayes_keta import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="bayes-keta",
+        description=(
+            "Bayesian reanalysis workbench for crossover pain trials. Every command runs on the"
+            " embedded SYNTHETIC KETAPAIN-like trial unless given a data file."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"bayes-keta {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"bayes_keta.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except BayesKetaError as err:
+        kind = type(err).__name__
+        print(f"bayes-keta {args.command}: {kind}: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("bayes-keta: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""One source of truth for defaults used by tables, plots, reports and exports alike.
+
+Clinically meaningful thresholds on a 0-10 pain NRS:
+
+* Farrar JT et al., Pain 2001;94:149-158: about 1 point (~15%) matched "minimally improved",
+  about 2 points or ~30% matched "much improved".
+* Dworkin RH et al. (IMMPACT), J Pain 2008;9:105-121: 10-20% minimally important,
+  >= 30% moderately important, >= 50% substantial.
+
+On the AUC scale over ``N_DAYS`` days a d-point daily difference is ``N_DAYS * d`` pain
+score-days.
+"""
+
+from __future__ import annotations
+
+#: Probability mass of every credible interval the workbench reports.
+CI_PROB: float = 0.95
+
+#: Days of follow-up after each infusion in KETAPAIN (one infusion every 35 days).
+N_DAYS: int = 35
+
+#: Clinically meaningful benefit thresholds on daily NRS scales (points of pain reduction).
+NRS_THRESHOLDS: tuple[float, ...] = (0.5, 1.0, 2.0)
+
+#: Relative reduction vs the reference arm regarded as moderately important (IMMPACT, Farrar).
+RELATIVE_THRESHOLD_PCT: float = 30.0
+
+#: Half-width of the region of practical equivalence on daily NRS scales (points).
+ROPE_NRS: float = 0.5
+
+#: Default treatment labels of KETAPAIN, reference first.
+DEFAULT_TREATMENTS: tuple[str, ...] = ("placebo", "ketamine", "ketamine_magnesium")
+DEFAULT_REFERENCE: str = "placebo"
+
+#: Bounds of the pain numeric rating scale.
+PAIN_MIN: float = 0.0
+PAIN_MAX: float = 10.0
+
+#: Secondary time points of the trial (days after infusion).
+SECONDARY_DAYS: tuple[int, ...] = (7, 15, 21, 28)
+
+#: Diagnostic gate thresholds (Vehtari et al. 2021; Betancourt 2016).
+RHAT_MAX: float = 1.01
+ESS_MIN: float = 400.0
+DIVERGENCES_MAX: int = 0
+BFMI_MIN: float = 0.3
+
+#: Canonical dims, in order, for every labelled array crossing a module boundary.
+SAMPLE_DIMS: tuple[str, str] = ("chain", "draw")
+DOMAIN_DIMS: tuple[str, ...] = ("subject", "period", "treatment", "contrast", "day")
+
+#: Environment variable notebooks and tests read to use small draws.
+FAST_ENV: str = "BAYES_KETA_FAST"
+
+
+def auc_thresholds(n_days: int = N_DAYS) -> tuple[float, ...]:
+    """Thresholds on the AUC scale (pain score-days) matching :data:`NRS_THRESHOLDS`.
+
+    Parameters
+    ----------
+    n_days : int
+        Days of follow-up the AUC integrates over.
+
+    Returns
+    -------
+    tuple of float
+        ``n_days * t`` for each daily threshold ``t``.
+
+    Examples
+    --------
+    >>> auc_thresholds(35)
+    (17.5, 35.0, 70.0)
+    """
+    return tuple(float(n_days * t) for t in NRS_THRESHOLDS)

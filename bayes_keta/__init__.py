@@ -12,7 +12,11 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
+from bayes_keta.data.design import DesignSummary, design_summary
+from bayes_keta.data.embedded import ketapain_synthetic
+from bayes_keta.data.load import load_trial
 from bayes_keta.data.published import PublishedResults, ketapain_published
+from bayes_keta.data.simulate import simulate_trial
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import (
     BayesKetaError,
@@ -27,9 +31,14 @@ __all__ = [
     "BayesKetaError",
     "ConvergenceError",
     "DataError",
+    "DesignSummary",
     "OutputError",
     "PublishedResults",
     "SpecError",
     "Trial",
+    "design_summary",
     "ketapain_published",
+    "ketapain_synthetic",
+    "load_trial",
+    "simulate_trial",
 ]

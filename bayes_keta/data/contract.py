@@ -1,0 +1,504 @@
+"""The data contract: what a crossover pain data set must look like, and the validator.
+
+Format
+------
+Long format, **one row per subject x period x day**, in a CSV (``.csv``, ``.tsv``, ``.txt``)
+or Parquet (``.parquet``, ``.pq``) file, or a pandas DataFrame. Excel (``.xlsx``) needs
+``openpyxl`` and SPSS (``.sav``) needs ``pyreadstat``; SAS (``.sas7bdat``, ``.xpt``) and Stata
+(``.dta``) are read by pandas itself.
+
+Required columns
+
+``subject``
+    Subject identifier (string or integer; stored as a string, sorted naturally: numerically
+    when every label is an integer, alphabetically otherwise).
+``period``
+    Period number, a positive integer 1..P.
+``treatment``
+    Treatment label, one of the declared labels (default ``placebo``, ``ketamine``,
+    ``ketamine_magnesium``; reference ``placebo``).
+``day``
+    Days since that period's infusion, a positive integer 1..D. ``n_days`` is the largest day.
+``pain``
+    Daily pain on the 0-10 numeric rating scale (decimals allowed). May be missing (empty,
+    ``NA``): missing diary days are accepted, as are absent rows.
+
+Optional columns
+
+``sequence``
+    Treatment sequence of the subject (e.g. ``PKM``); must be constant within a subject.
+``baseline_pain``
+    Pre-infusion pain of that subject-period, 0..10; constant within a subject-period.
+
+Other columns are ignored (and listed in the trial's notes).
+
+Treatment labels and reference
+------------------------------
+Declared with ``treatments=`` / ``reference=`` keyword arguments, CLI flags
+``--treatments P,D1,D2 --reference P``, or a small TOML design file (``--design design.toml``)::
+
+    treatments = ["P", "D1", "D2"]
+    reference = "P"
+
+Precedence: explicit arguments > design file > defaults (:data:`bayes_keta.constants.
+DEFAULT_TREATMENTS`, :data:`~bayes_keta.constants.DEFAULT_REFERENCE`).
+
+Refused (``DataError``, every problem found listed in one message)
+------------------------------------------------------------------
+Missing required columns (the message lists them and the columns found); no data rows;
+missing subject or treatment; period or day not a positive integer; pain or baseline_pain not
+numeric or outside 0..10; unknown treatment labels (the allowed ones are listed); duplicated
+(subject, period, day); more than one treatment within a subject-period; a subject given the
+same treatment in two periods; baseline_pain or sequence not constant where it must be; a
+reference label that is not among the treatments, or that no row uses. Rows are named by their
+**1-based data row number, header excluded** (in a CSV with a header, file line = row + 1).
+
+Accepted (reported in notes, never repaired)
+--------------------------------------------
+Missing pain values, absent diary days, subjects who dropped out after some periods, declared
+active treatments no row uses, extra columns.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bayes_keta.constants import DEFAULT_REFERENCE, DEFAULT_TREATMENTS, PAIN_MAX, PAIN_MIN
+from bayes_keta.exceptions import DataError
+
+__all__ = [
+    "REQUIRED_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "ROW_CONVENTION",
+    "resolve_labels",
+    "read_design",
+    "validate_frame",
+]
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("subject", "period", "treatment", "day", "pain")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("sequence", "baseline_pain")
+ROW_CONVENTION = "rows are 1-based data rows, header excluded: CSV file line = row + 1"
+
+_MAX_LISTED = 10
+
+
+# ------------------------------------------------------------------------- treatment labels
+def read_design(path: str | Path) -> dict:
+    r"""Read a TOML design file declaring ``treatments`` and ``reference``.
+
+    Parameters
+    ----------
+    path : str or Path
+        TOML file with ``treatments = [...]`` and optionally ``reference = "..."``.
+
+    Returns
+    -------
+    dict
+        Keys ``treatments`` (tuple of str) and ``reference`` (str or None).
+
+    Raises
+    ------
+    DataError
+        If the file is absent, not TOML, has unknown keys or values of the wrong type.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "design.toml"
+    >>> _ = p.write_text('treatments = ["P", "D1", "D2"]\nreference = "P"\n')
+    >>> read_design(p)
+    {'treatments': ('P', 'D1', 'D2'), 'reference': 'P'}
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"design file {str(path)!r} does not exist")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise DataError(f"design file {str(path)!r} is not valid TOML: {err}") from None
+    unknown = sorted(set(raw) - {"treatments", "reference"})
+    if unknown:
+        raise DataError(
+            f"design file {str(path)!r} has unknown keys {unknown}; allowed: treatments, reference"
+        )
+    treatments = raw.get("treatments")
+    reference = raw.get("reference")
+    if treatments is not None and (
+        not isinstance(treatments, list) or not all(isinstance(t, str) for t in treatments)
+    ):
+        raise DataError(f"design file {str(path)!r}: 'treatments' must be a list of strings")
+    if reference is not None and not isinstance(reference, str):
+        raise DataError(f"design file {str(path)!r}: 'reference' must be a string")
+    return {
+        "treatments": tuple(treatments) if treatments is not None else None,
+        "reference": reference,
+    }
+
+
+def resolve_labels(
+    treatments: Iterable[str] | str | None = None,
+    reference: str | None = None,
+    *,
+    design: str | Path | None = None,
+) -> tuple[tuple[str, ...], str]:
+    """Resolve the treatment labels and reference (arguments > design file > defaults).
+
+    Parameters
+    ----------
+    treatments : iterable of str, or str, optional
+        Treatment labels; a string is split on commas (``"P,D1,D2"``).
+    reference : str, optional
+        Reference label; defaults to the design file's, else ``placebo`` for the default
+        labels, else the first label.
+    design : str or Path, optional
+        TOML design file (see :func:`read_design`).
+
+    Returns
+    -------
+    tuple
+        ``(treatments, reference)`` with the reference first in ``treatments``.
+
+    Raises
+    ------
+    DataError
+        Empty or duplicated labels, or a reference that is not among the treatments.
+
+    Examples
+    --------
+    >>> resolve_labels()
+    (('placebo', 'ketamine', 'ketamine_magnesium'), 'placebo')
+    >>> resolve_labels("D1,D2,P", "P")
+    (('P', 'D1', 'D2'), 'P')
+    """
+    from_file = read_design(design) if design is not None else {}
+    if isinstance(treatments, str):
+        treatments = [t.strip() for t in treatments.split(",")]
+    if treatments is None:
+        treatments = from_file.get("treatments")
+    if reference is None:
+        reference = from_file.get("reference")
+    if treatments is None:
+        labels = DEFAULT_TREATMENTS
+        reference = DEFAULT_REFERENCE if reference is None else reference
+    else:
+        labels = tuple(str(t) for t in treatments)
+    if not labels or any(not t for t in labels):
+        raise DataError(f"treatment labels must be non-empty strings, got {list(labels)}")
+    duplicated = sorted({t for t in labels if labels.count(t) > 1})
+    if duplicated:
+        raise DataError(f"treatment labels are duplicated: {duplicated}")
+    if reference is None:
+        reference = labels[0]
+    if reference not in labels:
+        raise DataError(f"reference {reference!r} is not among the treatments {list(labels)}")
+    return (reference, *(t for t in labels if t != reference)), reference
+
+
+# ------------------------------------------------------------------------------ formatting
+def _rows(positions: Iterable[int]) -> str:
+    """Render 0-based positions as '5, 17, ... and N more' (1-based row numbers)."""
+    rows = sorted(int(p) + 1 for p in positions)
+    shown = ", ".join(str(r) for r in rows[:_MAX_LISTED])
+    more = f" and {len(rows) - _MAX_LISTED} more" if len(rows) > _MAX_LISTED else ""
+    return f"row{'s' if len(rows) > 1 else ''} {shown}{more}"
+
+
+def _values(values: Iterable) -> str:
+    """Render distinct offending values, capped."""
+    distinct = list(dict.fromkeys(_show(v) for v in values))
+    shown = ", ".join(distinct[:_MAX_LISTED])
+    more = f" and {len(distinct) - _MAX_LISTED} more" if len(distinct) > _MAX_LISTED else ""
+    return f"{shown}{more}"
+
+
+def _show(value: object) -> str:
+    """One value as the user would recognise it: numbers plainly, text quoted."""
+    if isinstance(value, str):
+        return repr(value)
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return "missing"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return f"{float(value):g}"
+    return repr(value)
+
+
+def _capped(items: Sequence[str]) -> str:
+    shown = "; ".join(items[:_MAX_LISTED])
+    more = f"; and {len(items) - _MAX_LISTED} more" if len(items) > _MAX_LISTED else ""
+    return shown + more
+
+
+# ---------------------------------------------------------------------------- cell parsing
+def _is_blank(series: pd.Series) -> pd.Series:
+    """Flag values that are missing or empty / whitespace strings."""
+    text = series.astype(object)
+    return series.isna() | text.map(lambda v: isinstance(v, str) and not v.strip())
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Labels as strings; integer-valued floats (1.0, from typed files) become '1'."""
+
+    def one(v: object) -> object:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        if isinstance(v, float | np.floating) and float(v).is_integer():
+            return str(int(v))
+        return str(v).strip()
+
+    return series.astype(object).map(one)
+
+
+def _as_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse numbers; return (values as float, mask of present-but-not-numeric cells)."""
+    blank = _is_blank(series)
+    text = series.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
+    numbers = pd.to_numeric(text.where(~blank, np.nan), errors="coerce").astype(float)
+    return numbers, ~blank & numbers.isna()
+
+
+def _natural_key(labels: pd.Series) -> pd.Series:
+    """Sort key for subjects: numeric when every label is an integer, else the label."""
+    as_int = pd.to_numeric(labels, errors="coerce")
+    if as_int.notna().all() and (as_int == as_int.round()).all():
+        return as_int
+    return labels
+
+
+# ------------------------------------------------------------------------------- validator
+def validate_frame(
+    raw: pd.DataFrame,
+    *,
+    treatments: Sequence[str],
+    reference: str,
+    origin: str = "data",
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Validate a long frame against the data contract.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The frame as read (any dtypes; row order is the file's).
+    treatments : sequence of str
+        Allowed treatment labels.
+    reference : str
+        Reference label (must be among ``treatments``).
+    origin : str
+        What to call the data in messages (a path or ``"DataFrame"``).
+
+    Returns
+    -------
+    tuple
+        ``(frame, notes)``: the validated frame (typed, sorted by subject, period, day) and the
+        facts reported without refusing (drop-outs, missing days, ignored columns...).
+
+    Raises
+    ------
+    DataError
+        Listing every problem found, with 1-based data row numbers (header excluded).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"subject": [1, 1], "period": [1, 2], "day": [1, 1],
+    ...                    "treatment": ["placebo", "ketamine"], "pain": [5, None]})
+    >>> frame, notes = validate_frame(df, treatments=("placebo", "ketamine"),
+    ...                               reference="placebo")
+    >>> frame["pain"].isna().sum()
+    np.int64(1)
+    """
+    if reference not in treatments:
+        raise DataError(f"reference {reference!r} is not among the treatments {list(treatments)}")
+    columns = [str(c) for c in raw.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise DataError(
+            f"{origin}: missing required column{'s' if len(missing) > 1 else ''} {missing};"
+            f" columns found: {columns}. Required: {list(REQUIRED_COLUMNS)};"
+            f" optional: {list(OPTIONAL_COLUMNS)}."
+        )
+    duplicated_cols = sorted({c for c in columns if columns.count(c) > 1})
+    if duplicated_cols:
+        raise DataError(f"{origin}: duplicated column names {duplicated_cols}")
+    if len(raw) == 0:
+        raise DataError(f"{origin}: no data rows (a header only?)")
+
+    raw = raw.reset_index(drop=True)
+    raw.columns = columns
+    problems: list[str] = []
+    notes: list[str] = []
+    extra = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if extra:
+        notes.append(f"ignored columns: {extra}")
+
+    frame = pd.DataFrame(index=raw.index)
+    bad_rows = pd.Series(False, index=raw.index)  # rows whose keys cannot be trusted
+
+    for col in ("subject", "treatment"):
+        blank = _is_blank(raw[col])
+        frame[col] = _as_text(raw[col])
+        if blank.any():
+            problems.append(f"{col} is missing at {_rows(raw.index[blank])}")
+            bad_rows |= blank
+
+    for col in ("period", "day"):
+        numbers, not_numeric = _as_number(raw[col])
+        ok = numbers.notna() & np.isfinite(numbers) & (numbers >= 1) & (numbers == numbers.round())
+        bad = ~ok
+        if bad.any():
+            problems.append(
+                f"{col} is not a positive integer at {_rows(raw.index[bad])}"
+                f" (values {_values(raw[col][bad])})"
+            )
+            bad_rows |= bad
+        frame[col] = numbers.where(ok, 0).astype("int64")
+
+    for col in ("pain", "baseline_pain"):
+        if col not in raw:
+            continue
+        numbers, not_numeric = _as_number(raw[col])
+        if not_numeric.any():
+            problems.append(
+                f"{col} is not numeric at {_rows(raw.index[not_numeric])}"
+                f" (values {_values(raw[col][not_numeric])})"
+            )
+        out = numbers.notna() & ~((numbers >= PAIN_MIN) & (numbers <= PAIN_MAX))
+        if out.any():
+            problems.append(
+                f"{col} is outside {PAIN_MIN:g}..{PAIN_MAX:g} at {_rows(raw.index[out])}"
+                f" (values {_values(numbers[out])})"
+            )
+        frame[col] = numbers
+
+    unknown = frame["treatment"].notna() & ~frame["treatment"].isin(list(treatments))
+    if unknown.any():
+        problems.append(
+            f"unknown treatment labels {_values(frame['treatment'][unknown])}"
+            f" at {_rows(raw.index[unknown])}; allowed labels: {list(treatments)}"
+            " (declare others with treatments=/--treatments/--design)"
+        )
+        bad_rows |= unknown
+
+    if "sequence" in raw:
+        frame["sequence"] = _as_text(raw["sequence"])
+
+    problems += _check_structure(frame, bad_rows)
+
+    if problems:
+        raise DataError(
+            f"{origin} breaks the data contract ({len(problems)} problem"
+            f"{'s' if len(problems) > 1 else ''}; {ROW_CONVENTION}):\n  - "
+            + "\n  - ".join(problems)
+        )
+
+    if not (frame["treatment"] == reference).any():
+        raise DataError(f"{origin}: no row uses the reference treatment {reference!r}")
+    unused = [t for t in treatments if not (frame["treatment"] == t).any()]
+    if unused:
+        notes.append(f"declared treatments no row uses: {unused}")
+
+    frame = _sorted(frame)
+    notes += _completeness_notes(frame)
+    return frame, tuple(notes)
+
+
+def _check_structure(frame: pd.DataFrame, bad_rows: pd.Series) -> list[str]:
+    """Cross-row checks on the rows whose keys parsed."""
+    problems: list[str] = []
+    ok = frame.loc[~bad_rows]
+    if ok.empty:
+        return problems
+
+    dup = ok.duplicated(["subject", "period", "day"], keep=False)
+    if dup.any():
+        groups = ok.loc[dup].groupby(["subject", "period", "day"], sort=False).groups
+        items = [
+            f"subject {s} period {p} day {d} at {_rows(idx)}" for (s, p, d), idx in groups.items()
+        ]
+        problems.append(f"duplicated (subject, period, day): {_capped(items)}")
+
+    per_cell = ok.groupby(["subject", "period"], sort=False)
+    mixed = per_cell["treatment"].nunique()
+    items = []
+    for s, p in mixed.index[mixed > 1]:
+        rows = ok.index[(ok["subject"] == s) & (ok["period"] == p)]
+        labels = sorted(ok.loc[rows, "treatment"].unique())
+        items.append(f"subject {s} period {p} has {labels} at {_rows(rows)}")
+    if items:
+        problems.append(f"more than one treatment within a subject-period: {_capped(items)}")
+
+    first = per_cell["treatment"].first().reset_index()
+    first = first.loc[first.set_index(["subject", "period"]).index.isin(mixed.index[mixed == 1])]
+    repeated = first.groupby(["subject", "treatment"], sort=False)["period"].agg(list)
+    items = [
+        f"subject {s} gets {t!r} in periods {sorted(int(x) for x in periods)}"
+        for (s, t), periods in repeated.items()
+        if len(periods) > 1
+    ]
+    if items:
+        problems.append(f"same treatment in two periods: {_capped(items)}")
+
+    if "baseline_pain" in ok:
+        spread = per_cell["baseline_pain"].nunique(dropna=False)
+        items = []
+        for s, p in spread.index[spread > 1]:
+            rows = ok.index[(ok["subject"] == s) & (ok["period"] == p)]
+            values = ok.loc[rows, "baseline_pain"].unique()
+            items.append(f"subject {s} period {p} has {_values(values)} at {_rows(rows)}")
+        if items:
+            problems.append(f"baseline_pain not constant within a subject-period: {_capped(items)}")
+
+    if "sequence" in ok:
+        spread = ok.groupby("subject", sort=False)["sequence"].nunique(dropna=False)
+        items = []
+        for s in spread.index[spread > 1]:
+            rows = ok.index[ok["subject"] == s]
+            values = ok.loc[rows, "sequence"].unique()
+            items.append(f"subject {s} has {_values(values)}")
+        if items:
+            problems.append(f"sequence not constant within a subject: {_capped(items)}")
+    return problems
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    """Type the columns and sort by subject (natural order), period, day."""
+    frame = frame.copy()
+    frame["subject"] = frame["subject"].astype(str)
+    frame["treatment"] = frame["treatment"].astype(str)
+    if "sequence" in frame and frame["sequence"].notna().all():
+        frame["sequence"] = frame["sequence"].astype(str)
+    frame["_key"] = _natural_key(frame["subject"])
+    frame = frame.sort_values(["_key", "period", "day"], kind="stable").drop(columns="_key")
+    order = ["subject", "period", "treatment", "day", "pain"]
+    order += [c for c in ("sequence", "baseline_pain") if c in frame]
+    return frame[order].reset_index(drop=True)
+
+
+def _completeness_notes(frame: pd.DataFrame) -> list[str]:
+    """Facts about completeness: drop-outs, absent diary days, missing pain values."""
+    notes: list[str] = []
+    periods = sorted(frame["period"].unique())
+    n_days = int(frame["day"].max())
+    by_subject = frame.groupby("subject", sort=False)["period"].unique()
+    for subject, have in by_subject.items():
+        lacking = sorted(set(periods) - set(int(p) for p in have))
+        if lacking:
+            notes.append(
+                f"drop-out: subject {subject} has no data for period"
+                f"{'s' if len(lacking) > 1 else ''} {', '.join(str(p) for p in lacking)}"
+            )
+    n_cells = frame.groupby(["subject", "period"]).ngroups
+    absent = n_cells * n_days - len(frame)
+    if absent:
+        notes.append(
+            f"{absent} diary day(s) absent (no row) out of {n_cells * n_days} expected"
+            f" ({n_cells} subject-periods x {n_days} days)"
+        )
+    n_missing = int(frame["pain"].isna().sum())
+    if n_missing:
+        notes.append(f"{n_missing} row(s) with missing pain")
+    return notes

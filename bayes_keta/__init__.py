@@ -25,6 +25,8 @@ from bayes_keta.exceptions import (
     OutputError,
     SpecError,
 )
+from bayes_keta.meta import MetaAnalysisResult, meta_analysis, read_meta_inputs
+from bayes_keta.published import PublishedReanalysis, reanalyse_published
 
 __all__ = [
     "__version__",
@@ -32,7 +34,9 @@ __all__ = [
     "ConvergenceError",
     "DataError",
     "DesignSummary",
+    "MetaAnalysisResult",
     "OutputError",
+    "PublishedReanalysis",
     "PublishedResults",
     "SpecError",
     "Trial",
@@ -40,5 +44,8 @@ __all__ = [
     "ketapain_published",
     "ketapain_synthetic",
     "load_trial",
+    "meta_analysis",
+    "read_meta_inputs",
+    "reanalyse_published",
     "simulate_trial",
 ]

@@ -22,6 +22,12 @@ N_DAYS: int = 35
 #: Clinically meaningful benefit thresholds on daily NRS scales (points of pain reduction).
 NRS_THRESHOLDS: tuple[float, ...] = (0.5, 1.0, 2.0)
 
+#: Benefit thresholds on the standardized-mean-difference (SMD) scale: Cohen's conventional
+#: "small", "medium" and "large" effects (Cohen J. Statistical Power Analysis for the Behavioral
+#: Sciences, 2nd ed. 1988). Conventions, not clinical anchors: use the NRS thresholds when the
+#: outcome is on the pain scale itself.
+SMD_THRESHOLDS: tuple[float, ...] = (0.2, 0.5, 0.8)
+
 #: Relative reduction vs the reference arm regarded as moderately important (IMMPACT, Farrar).
 RELATIVE_THRESHOLD_PCT: float = 30.0
 

@@ -18,7 +18,7 @@ from bayes_keta.exceptions import BayesKetaError
 __all__ = ["main", "build_parser"]
 
 #: Subcommand modules under ``bayes_keta.cli``, in the order ``--help`` lists them.
-SUBCOMMANDS: tuple[str, ...] = ("validate", "simulate")
+SUBCOMMANDS: tuple[str, ...] = ("validate", "simulate", "published", "meta")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,37 @@
+"""Summary-level Bayesian reanalysis of published effect estimates (no patient data).
+
+Compute in :mod:`~bayes_keta.published.reanalysis`, prior families in
+:mod:`~bayes_keta.published.priors`, plots in :mod:`~bayes_keta.published.plots`.
+"""
+
+from __future__ import annotations
+
+from bayes_keta.published.priors import (
+    Prior,
+    enthusiastic_prior,
+    parse_prior_spec,
+    read_priors_toml,
+    skeptical_prior,
+    spiegelhalter_priors,
+    vague_prior,
+)
+from bayes_keta.published.reanalysis import (
+    PublishedReanalysis,
+    published_estimates,
+    read_estimates,
+    reanalyse_published,
+)
+
+__all__ = [
+    "Prior",
+    "PublishedReanalysis",
+    "enthusiastic_prior",
+    "parse_prior_spec",
+    "published_estimates",
+    "read_estimates",
+    "read_priors_toml",
+    "reanalyse_published",
+    "skeptical_prior",
+    "spiegelhalter_priors",
+    "vague_prior",
+]

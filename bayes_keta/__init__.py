@@ -18,6 +18,15 @@ from bayes_keta.data.load import load_trial
 from bayes_keta.data.published import PublishedResults, ketapain_published
 from bayes_keta.data.simulate import simulate_trial
 from bayes_keta.data.trial import Trial
+from bayes_keta.diagnostics import Diagnostics, diagnose
+from bayes_keta.estimands import (
+    ContrastSummary,
+    by_day,
+    contrast_draws,
+    contrast_table,
+    summarize_contrasts,
+    threshold_curve,
+)
 from bayes_keta.exceptions import (
     BayesKetaError,
     ConvergenceError,
@@ -27,25 +36,40 @@ from bayes_keta.exceptions import (
 )
 from bayes_keta.meta import MetaAnalysisResult, meta_analysis, read_meta_inputs
 from bayes_keta.published import PublishedReanalysis, reanalyse_published
+from bayes_keta.results import SavedFit, load_fit
+from bayes_keta.summary import build_summary, validate_summary, write_summary
 
 __all__ = [
     "__version__",
     "BayesKetaError",
+    "ContrastSummary",
     "ConvergenceError",
     "DataError",
     "DesignSummary",
+    "Diagnostics",
     "MetaAnalysisResult",
     "OutputError",
     "PublishedReanalysis",
     "PublishedResults",
+    "SavedFit",
     "SpecError",
     "Trial",
+    "build_summary",
+    "by_day",
+    "contrast_draws",
+    "contrast_table",
     "design_summary",
+    "diagnose",
     "ketapain_published",
     "ketapain_synthetic",
+    "load_fit",
     "load_trial",
     "meta_analysis",
     "read_meta_inputs",
     "reanalyse_published",
     "simulate_trial",
+    "summarize_contrasts",
+    "threshold_curve",
+    "validate_summary",
+    "write_summary",
 ]

@@ -1,0 +1,110 @@
+"""Fixed fake posteriors (no sampling) for estimand, diagnostics and summary tests.
+
+``fake_tree`` builds a DataTree whose ``arm_mean`` draws have known means: placebo at
+``placebo`` points, each active arm at ``placebo + effect + slope * (day - mid)`` with
+``mid = (n_days + 1) / 2`` (so the mean over days of the difference is exactly ``effect`` in
+every draw, plus common noise of sd ``noise_sd`` shared by the draw).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+TREATMENTS = ("placebo", "ketamine", "ketamine_magnesium")
+
+
+def fake_tree(
+    *,
+    effects: dict[str, float] | None = None,
+    placebo: float = 5.0,
+    slope: float = 0.0,
+    noise_sd: float = 0.3,
+    n_chains: int = 4,
+    n_draws: int = 500,
+    n_days: int = 35,
+    seed: int = 0,
+    stuck: bool = False,
+    divergences: int = 0,
+    bad_energy: bool = False,
+    sample_stats: bool = True,
+    maxdepth: int = 0,
+    treatments: tuple[str, ...] = TREATMENTS,
+    pointwise: int = 0,
+) -> xr.DataTree:
+    effects = {"ketamine": -1.0, "ketamine_magnesium": -0.5} if effects is None else effects
+    rng = np.random.default_rng(seed)
+    shape = (n_chains, n_draws)
+    intercept = placebo + noise_sd * rng.standard_normal(shape)
+    actives = [t for t in treatments[1:]]
+    eff = np.stack([effects[a] + noise_sd * rng.standard_normal(shape) for a in actives], axis=-1)
+    if stuck:  # each chain stuck around a different value
+        offsets = 2.0 * np.arange(n_chains)[:, None]
+        intercept = intercept + offsets
+        eff = eff + offsets[..., None]
+    days = np.arange(1, n_days + 1)
+    curve = slope * (days - (n_days + 1) / 2)
+    arm = np.empty((*shape, len(treatments), n_days))
+    arm[:, :, 0, :] = intercept[..., None]
+    for i in range(len(actives)):
+        arm[:, :, i + 1, :] = intercept[..., None] + eff[..., i, None] + curve
+    posterior = xr.Dataset(
+        {
+            "intercept": (("chain", "draw"), intercept),
+            "treatment_effect": (("chain", "draw", "active"), eff),
+            "sigma": (("chain", "draw"), np.exp(0.1 * rng.standard_normal(shape))),
+            "arm_mean": (("chain", "draw", "treatment", "day"), arm),
+        },
+        coords={
+            "chain": np.arange(n_chains),
+            "draw": np.arange(n_draws),
+            "treatment": list(treatments),
+            "active": actives,
+            "day": days,
+        },
+    )
+    if pointwise:
+        posterior["mu_obs"] = (("chain", "draw", "obs"), rng.normal(size=(*shape, pointwise)))
+    groups: dict[str, xr.Dataset] = {"posterior": posterior}
+    if sample_stats:
+        energy = rng.standard_normal(shape)
+        if bad_energy:  # random walk: tiny E-BFMI
+            energy = np.cumsum(energy, axis=1)
+        diverging = np.zeros(shape, dtype=bool)
+        diverging.ravel()[:divergences] = True
+        flag = np.zeros(shape, dtype=bool)
+        flag.ravel()[:maxdepth] = True
+        groups["sample_stats"] = xr.Dataset(
+            {
+                "energy": (("chain", "draw"), energy),
+                "diverging": (("chain", "draw"), diverging),
+                "reached_max_treedepth": (("chain", "draw"), flag),
+            },
+            coords={"chain": np.arange(n_chains), "draw": np.arange(n_draws)},
+        )
+    tree = xr.DataTree.from_dict(groups)
+    tree.attrs = {"model": "fake", "reference": treatments[0]}
+    return tree
+
+
+@dataclass
+class FakeFit:
+    """Duck-typed FitResult: what build_summary and the results glue read."""
+
+    datatree: xr.DataTree
+    trial: Any
+    spec: Any = field(
+        default_factory=lambda: SimpleNamespace(
+            name="fake", text='name = "fake"\n', sha256="ab" * 32
+        )
+    )
+    priors: dict[str, Any] = field(
+        default_factory=lambda: {"treatment_effect": {"dist": "normal", "mu": 0.0, "sigma": 2.0}}
+    )
+    sampler_settings: dict[str, Any] = field(
+        default_factory=lambda: {"name": "fake", "draws": 500, "tune": 500, "chains": 4, "seed": 1}
+    )

@@ -18,7 +18,8 @@ DATA ?=
 MODEL ?=
 PRIORS ?=
 OUT ?=
-FIT ?= reports/latest/daily
+# Fit to export: the latest report's daily fit when there is one, else a standalone fit.
+FIT ?= $(if $(wildcard reports/latest/fits/daily/posterior.nc),reports/latest/fits/daily,reports/fits/daily)
 DRAWS ?= 1000
 TUNE ?= 1000
 CHAINS ?= 4
@@ -60,6 +61,46 @@ lint: $(STAMP) ## ruff check and format check
 format: $(STAMP) ## ruff fix and format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format bayes_keta tests
+
+report: $(STAMP) ## Fit the models and write a self-contained HTML report (DATA=, MODEL= fits only that spec, PRIORS=, OUT=)
+	MPLBACKEND=Agg $(BIN)/bayes-keta report $(DATA) $(if $(MODEL),--model $(MODEL)) \
+	  $(if $(PRIORS),--priors $(PRIORS)) $(if $(OUT),--out $(OUT)) \
+	  --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) --seed $(SEED)
+
+sweep: $(STAMP) ## Prior-sensitivity sweep over models/grids/default.toml (DATA=, MODEL=, GRID=, OUT=, SEED=, SCHEDULER=)
+	MPLBACKEND=Agg $(BIN)/bayes-keta sweep $(DATA) --model $(or $(MODEL),models/daily.toml) \
+	  $(if $(GRID),--grid $(GRID)) $(if $(PRIORS),--priors $(PRIORS)) \
+	  --out $(or $(OUT),reports/sweep-$(basename $(notdir $(or $(MODEL),daily)))) --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) \
+	  --seed $(SEED) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
+
+export: $(STAMP) ## Export a fit (FIT=dir, fitted first if missing; OUT= default exports/<fit>; FORCE=1 ZARR=1): netCDF, tidy draws, meta_summary.csv
+	@if [ ! -f "$(FIT)/posterior.nc" ]; then \
+	  echo "No fit in $(FIT): fitting $(or $(MODEL),daily) into it first"; \
+	  $(BIN)/bayes-keta fit $(DATA) --model $(or $(MODEL),daily) $(if $(PRIORS),--priors $(PRIORS)) \
+	    --out $(FIT) --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) --seed $(SEED) || exit $$?; \
+	fi
+	$(BIN)/bayes-keta export $(FIT) --out $(or $(OUT),exports/$(notdir $(patsubst %/,%,$(FIT)))) \
+	  $(if $(FORCE),--force) $(if $(ZARR),--zarr)
+
+NB_OUT := reports/notebooks
+notebooks: $(STAMP) ## Execute every notebook with full draws into reports/notebooks/ (.ipynb + .html; sources untouched; FAST=1: tiny draws)
+	@mkdir -p $(NB_OUT)
+	@for nb in notebooks/[0-9][0-9]_*.ipynb; do \
+	  echo "Executing $$nb"; \
+	  env -u MPLBACKEND BAYES_KETA_FAST=$(if $(FAST),1,0) $(BIN)/python -m jupyter nbconvert \
+	    --to notebook --execute --ExecutePreprocessor.kernel_name=python3 \
+	    --ExecutePreprocessor.timeout=3600 --output-dir $(NB_OUT) "$$nb" || exit $$?; \
+	  $(BIN)/python -m jupyter nbconvert --to html --log-level ERROR --output-dir $(NB_OUT) \
+	    "$(NB_OUT)/$$(basename $$nb)" || exit $$?; \
+	done
+	@echo "Executed notebooks and HTML copies: $(NB_OUT)/"
+
+sbc: $(STAMP) ## Simulation-based calibration of every spec (~30-40 min): validation/sbc_results.json, plots, README (MODEL=daily reruns one)
+	MPLBACKEND=Agg $(BIN)/python validation/run_sbc.py $(if $(MODEL),--specs $(basename $(notdir $(MODEL))))
+
+bench: $(STAMP) ## Benchmarks (nutpie vs PyMC NUTS vs bambi, sweep cost, scaling): benchmarks/results.csv and README.md
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[bench]'
+	MPLBACKEND=Agg $(BIN)/python benchmarks/run.py
 
 clean: ## Remove caches (keeps .venv and reports/)
 	rm -rf .pytest_cache .ruff_cache build dist

@@ -34,18 +34,24 @@ from bayes_keta.exceptions import (
     OutputError,
     SpecError,
 )
+from bayes_keta.export import export_fit, meta_summary, read_export, tidy_draws
+from bayes_keta.fitting import FitResult, fit
 from bayes_keta.meta import MetaAnalysisResult, meta_analysis, read_meta_inputs
+from bayes_keta.models import build_model
 from bayes_keta.published import PublishedReanalysis, reanalyse_published
 from bayes_keta.results import SavedFit, load_fit
+from bayes_keta.spec import load_spec
 from bayes_keta.summary import build_summary, validate_summary, write_summary
+from bayes_keta.sweep import SweepResult, load_grid, prior_sweep
 
 __all__ = [
     "__version__",
     "BayesKetaError",
-    "ContrastSummary",
     "ConvergenceError",
+    "ContrastSummary",
     "DataError",
     "DesignSummary",
+    "FitResult",
     "Diagnostics",
     "MetaAnalysisResult",
     "OutputError",
@@ -53,23 +59,33 @@ __all__ = [
     "PublishedResults",
     "SavedFit",
     "SpecError",
+    "SweepResult",
     "Trial",
+    "build_model",
     "build_summary",
     "by_day",
     "contrast_draws",
     "contrast_table",
     "design_summary",
     "diagnose",
+    "export_fit",
+    "fit",
     "ketapain_published",
     "ketapain_synthetic",
-    "load_fit",
     "load_trial",
+    "load_fit",
+    "load_grid",
+    "load_spec",
     "meta_analysis",
+    "prior_sweep",
+    "meta_summary",
+    "read_export",
     "read_meta_inputs",
     "reanalyse_published",
     "simulate_trial",
     "summarize_contrasts",
     "threshold_curve",
+    "tidy_draws",
     "validate_summary",
     "write_summary",
 ]

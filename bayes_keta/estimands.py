@@ -661,8 +661,9 @@ def summarize_contrasts(
         lines.append("")
     if ds.attrs["constant_over_day"]:
         lines.append(
-            "This model has no by-day information (arm_mean is constant over days): week-1 and"
-            " single-day estimands repeat the mean daily difference."
+            "This model's treatment effect is constant over the days after infusion (arm_mean"
+            " does not vary by day), so week-1 and single-day estimands repeat the mean daily"
+            " difference; fit daily_decay to let the effect vary with time since infusion."
         )
     lines.append(
         "Probabilities are posterior probabilities given the model, the priors and the data;"

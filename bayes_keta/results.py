@@ -25,6 +25,7 @@ from bayes_keta.diagnostics import Diagnostics, diagnose
 from bayes_keta.estimands import ContrastSummary, contrast_draws, contrast_table
 from bayes_keta.estimands import summarize_contrasts as _summarize_contrasts
 from bayes_keta.exceptions import OutputError
+from bayes_keta.netcdf import write_netcdf
 from bayes_keta.summary import _default_mode, build_summary, read_summary, write_summary
 
 __all__ = [
@@ -86,7 +87,7 @@ def write_posterior(tree: xr.DataTree, path: str | Path, *, overwrite: bool = Fa
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         try:
-            tree.to_netcdf(tmp, engine="h5netcdf")
+            write_netcdf(tree, tmp)
             _default_mode(tmp)
             os.replace(tmp, path)
         finally:

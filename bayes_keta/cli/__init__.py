@@ -18,7 +18,16 @@ from bayes_keta.exceptions import BayesKetaError
 __all__ = ["main", "build_parser"]
 
 #: Subcommand modules under ``bayes_keta.cli``, in the order ``--help`` lists them.
-SUBCOMMANDS: tuple[str, ...] = ("validate", "simulate", "published", "meta")
+SUBCOMMANDS: tuple[str, ...] = (
+    "validate",
+    "simulate",
+    "fit",
+    "report",
+    "published",
+    "sweep",
+    "export",
+    "meta",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,161 @@
+"""``bayes-keta report``: fit the specs and write one self-contained HTML report (+ Markdown)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["register", "run"]
+
+DESCRIPTION = """\
+Fit one or more model specs to DATA (default: the embedded SYNTHETIC KETAPAIN-like trial),
+run the diagnostics gate, PSIS-LOO, posterior predictive checks and power-scaling prior
+sensitivity, and write DIR/report.html (one self-contained file: inline figures, no network),
+DIR/report.md (its Markdown twin), DIR/summary.json (of the main spec) and
+DIR/fits/<spec>/{posterior.nc,summary.json}.
+
+A failed diagnostics gate is shown in red at the top of the report and recorded in summary.json
+(diagnostics.passed = false); with --strict the command then exits with the ConvergenceError
+code (5) after writing the report. An existing non-empty --out is refused (exit 6) unless
+--force. Without --out the report goes to reports/<data-name>-<timestamp>/ and reports/latest
+is pointed at it.
+"""
+
+EPILOG = """\
+examples:
+  bayes-keta report
+  bayes-keta report --model models/daily.toml --out out/daily-only
+  bayes-keta report diary.csv --model models/daily.toml --treatments P,D1,D2 --reference P
+  bayes-keta report --draws 500 --strict --sweep out/sweep --out out/report
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``report`` subcommand."""
+    from bayes_keta.cli.validate import add_label_options
+    from bayes_keta.constants import BFMI_MIN, ESS_MIN, RHAT_MAX
+    from bayes_keta.report.build import DEFAULT_SPECS
+
+    parser = subparsers.add_parser(
+        "report",
+        help="fit models and write a self-contained HTML posterior report",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "data",
+        nargs="?",
+        metavar="DATA",
+        help="CSV or Parquet file (default: the embedded synthetic trial)",
+    )
+    add_label_options(parser)
+    parser.add_argument("--name", help="name of the data set (default: the file stem)")
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=None,
+        metavar="SPEC",
+        help="spec name or TOML path, repeatable (default: " + ", ".join(DEFAULT_SPECS) + ")",
+    )
+    parser.add_argument(
+        "--priors",
+        action="append",
+        default=None,
+        metavar="SET",
+        help="prior set name or TOML file applied to every spec (repeatable, later wins)",
+    )
+    parser.add_argument("--main", help="main spec (default: daily if fitted, else the first)")
+    parser.add_argument(
+        "--out", type=Path, help="output directory (default: reports/<data>-<time>)"
+    )
+    parser.add_argument("--draws", type=int, default=1000, help="draws per chain (default 1000)")
+    parser.add_argument("--tune", type=int, default=1000, help="tuning steps (default 1000)")
+    parser.add_argument("--chains", type=int, default=4, help="chains (default 4)")
+    parser.add_argument("--seed", type=int, default=None, help="seed (default: the fit's)")
+    parser.add_argument("--sampler", choices=("nutpie", "pymc"), default=None, help="NUTS sampler")
+    parser.add_argument(
+        "--rhat-max", type=float, default=RHAT_MAX, help=f"gate (default {RHAT_MAX})"
+    )
+    parser.add_argument(
+        "--ess-min", type=float, default=ESS_MIN, help=f"gate (default {ESS_MIN:g})"
+    )
+    parser.add_argument(
+        "--bfmi-min", type=float, default=BFMI_MIN, help=f"gate (default {BFMI_MIN})"
+    )
+    parser.add_argument("--strict", action="store_true", help="exit 5 when any spec fails the gate")
+    parser.add_argument(
+        "--sweep", type=Path, metavar="DIR", help="include a `bayes-keta sweep` output"
+    )
+    parser.add_argument("--force", action="store_true", help="write into a non-empty --out")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the report; domain errors propagate to the CLI core (exit codes)."""
+    from bayes_keta.data.load import load_trial
+    from bayes_keta.report.build import build_report, default_specs
+    from bayes_keta.report.collect import GateThresholds
+
+    t0 = time.perf_counter()
+    trial = load_trial(
+        args.data,
+        treatments=args.treatments,
+        reference=args.reference,
+        design=args.design,
+        name=args.name,
+    )
+    if args.model:
+        specs = list(args.model)
+    else:
+        present, missing = default_specs()
+        specs = list(present)
+        if missing:
+            print(f"note: default spec(s) not in models/, skipped: {', '.join(missing)}")
+    command = "bayes-keta " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else ""
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+
+    if trial.synthetic:
+        log(f"SYNTHETIC DATA: {trial.name} (simulated, not patients)")
+    outcome = build_report(
+        trial,
+        specs,
+        out_dir=args.out,
+        main=args.main,
+        priors=args.priors,
+        draws=args.draws,
+        tune=args.tune,
+        chains=args.chains,
+        seed=args.seed,
+        sampler=args.sampler,
+        gate=GateThresholds(rhat_max=args.rhat_max, ess_min=args.ess_min, bfmi_min=args.bfmi_min),
+        sweep_dir=args.sweep,
+        force=args.force,
+        strict=False,
+        command=command,
+        log=log,
+    )
+    log(f"wrote {outcome.html}")
+    log(f"wrote {outcome.markdown}")
+    log(f"wrote {outcome.summary} (main spec '{outcome.data.main}')")
+    for name, path in outcome.fits.items():
+        log(f"wrote {path}/posterior.nc, summary.json ({name})")
+    if outcome.passed:
+        log("DIAGNOSTICS PASSED for every spec.")
+    else:
+        print("DIAGNOSTICS FAILED (marked in red at the top of the report):", file=sys.stderr)
+        for f in outcome.failures:
+            print(f"  {f}", file=sys.stderr)
+    log(f"total wall time {time.perf_counter() - t0:.1f} s")
+    if args.strict and not outcome.passed:
+        from bayes_keta.exceptions import ConvergenceError
+
+        raise ConvergenceError(
+            f"--strict: diagnostics failed; the report was written to {outcome.html}"
+        )
+    return 0

@@ -1,0 +1,42 @@
+"""Export a fit for other tools: netCDF (and zarr), tidy draws, a meta-analysis summary.
+
+``bayes-keta export FIT_DIR --out DIR`` / :func:`export_fit` writes, into a new directory
+(never over existing files without ``force``; everything is written to a temporary directory
+first, validated, then moved in):
+
+=====================  ========================================================================
+posterior.nc           the whole DataTree (``xarray.open_datatree`` / ArviZ reopen it as is),
+                       the fit's provenance attrs plus ``export_provenance``
+posterior.zarr         the same as zarr (only with ``zarr=True`` and zarr installed)
+draws.csv              tidy draws (:mod:`bayes_keta.export.draws`), ``#`` provenance header
+draws.parquet          the same table; provenance in the Parquet schema metadata
+meta_summary.csv       meta-analysis shaped summary (:mod:`bayes_keta.export.meta_summary`)
+summary.json           the fit's ``summary.json`` (schema ``bayes_keta.summary/1``)
+summary.schema.json    that JSON Schema
+export.json            manifest: every file with sha256 and size, provenance, column
+                       definitions, SMD standardizer, likelihood-only method
+=====================  ========================================================================
+
+Every table is validated against its pandera schema (:mod:`bayes_keta.export.schemas`),
+``summary.json`` against its JSON Schema and ``export.json`` against
+``bayes_keta/schemas/export.schema.json``, before anything is written.
+:func:`read_export` reopens an export and checks the sha256 of every file.
+"""
+
+from __future__ import annotations
+
+from bayes_keta.export.draws import DRAWS_COLUMNS, tidy_draws
+from bayes_keta.export.meta_summary import META_COLUMNS, meta_summary
+from bayes_keta.export.reload import ExportedFit, read_export
+from bayes_keta.export.write import EXPORT_FILES, export_fit
+
+__all__ = [
+    "DRAWS_COLUMNS",
+    "EXPORT_FILES",
+    "ExportedFit",
+    "META_COLUMNS",
+    "export_fit",
+    "meta_summary",
+    "read_export",
+    "tidy_draws",
+]

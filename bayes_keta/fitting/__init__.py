@@ -1,0 +1,226 @@
+"""Fit a spec to a trial: build, sample (nutpie by default), add prior/predictive/log-lik.
+
+``fit`` always builds a fresh ``pm.Model`` (cheap) but compiles the nutpie sampler only once
+per graph structure (:mod:`bayes_keta.fitting.cache`): other data of the same shape, or other
+prior values, are swapped into the cached compiled model.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pymc as pm
+import xarray as xr
+
+from bayes_keta.data.trial import Trial
+from bayes_keta.exceptions import SpecError
+from bayes_keta.fitting.cache import cache_info, clear_cache, graph_key, with_values
+from bayes_keta.fitting.predictive import add_log_likelihood, add_posterior_predictive
+from bayes_keta.fitting.result import FitResult
+from bayes_keta.fitting.samplers import run_sampler
+from bayes_keta.models import build
+from bayes_keta.models.priors import prior_data_values, scaled_priors
+from bayes_keta.provenance import as_attrs, provenance_record
+from bayes_keta.spec import ModelSpec, PriorsArg, load_spec, resolve_priors
+
+__all__ = ["DEFAULT_SEED", "FitResult", "cache_info", "clear_cache", "fit", "set_prior_values"]
+
+#: Default seed of every fit (the trial's publication month).
+DEFAULT_SEED = 20200701
+_SAMPLERS = ("nutpie", "pymc")
+
+
+def fit(
+    trial: Trial,
+    spec: str | Path | ModelSpec,
+    *,
+    priors: PriorsArg = None,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    seed: int = DEFAULT_SEED,
+    sampler: str = "nutpie",
+    cores: int | None = None,
+    progressbar: bool = False,
+    prior_draws: int = 500,
+    posterior_predictive: bool = True,
+) -> FitResult:
+    """Fit a model spec to a trial with NUTS.
+
+    Parameters
+    ----------
+    trial : Trial
+        Validated data (:func:`bayes_keta.load_trial`).
+    spec : str, Path or ModelSpec
+        Model name (``"daily"``), path to a spec TOML, or a spec.
+    priors : str, Path, dict or list, optional
+        Prior-set names/files and/or ``{role: {...}}`` overrides
+        (:func:`bayes_keta.spec.resolve_priors`; precedence user > set > spec).
+    draws, tune, chains : int
+        Posterior draws and tuning steps per chain, number of chains.
+    seed : int
+        Seed of the sampler and of the prior / posterior predictive draws: the same seed gives
+        identical numbers on rerun.
+    sampler : {"nutpie", "pymc"}
+        NUTS implementation; nutpie falls back to PyMC (with a warning, recorded in the
+        provenance) if it cannot be used.
+    cores : int, optional
+        Chains run in parallel on this many cores (default ``min(chains, cpu count)``).
+    progressbar : bool
+        Show the sampler's progress bar.
+    prior_draws : int
+        Prior (and prior predictive) draws; 0 skips them.
+    posterior_predictive : bool
+        Draw the posterior predictive of the observed variable.
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    SpecError
+        Invalid spec, priors or sampler settings (raised before any sampling).
+
+    Examples
+    --------
+    >>> import bayes_keta as bk
+    >>> trial = bk.load_trial(bk.simulate_trial(n_subjects=6, n_days=7, seed=1))
+    >>> result = fit(trial, "daily", draws=100, tune=100, chains=2)  # doctest: +SKIP
+    >>> result.datatree.posterior["arm_mean"].dims  # doctest: +SKIP
+    ('chain', 'draw', 'treatment', 'day')
+    """
+    _check_settings(sampler, draws, tune, chains, prior_draws)
+    cores = cores or min(chains, os.cpu_count() or 1)
+    built = build(trial, spec, priors)
+    model = built.model
+    key = graph_key(model, built.spec, built.scaled)
+    seeds = np.random.SeedSequence(seed).generate_state(2)
+    run = run_sampler(
+        model,
+        key,
+        sampler=sampler,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        cores=cores,
+        seed=seed,
+        progressbar=progressbar,
+    )
+    tree = run.datatree
+    observed = "auc" if built.spec.outcome == "auc" else "pain"
+    add_log_likelihood(tree, model, observed)
+    if posterior_predictive:
+        add_posterior_predictive(tree, model, observed, seed=int(seeds[0]))
+    if prior_draws:
+        prior = pm.sample_prior_predictive(
+            draws=prior_draws, model=model, random_seed=int(seeds[1])
+        )
+        for group in ("prior", "prior_predictive"):
+            tree[group] = xr.DataTree(prior[group].to_dataset())
+    settings = {
+        "sampler": run.sampler,
+        "requested_sampler": sampler,
+        "draws": draws,
+        "tune": tune,
+        "chains": chains,
+        "cores": cores,
+        "seed": seed,
+        "compile_cache_hit": run.cache_hit,
+        "compile_seconds": round(run.compile_seconds, 3),
+        "sample_seconds": round(run.sample_seconds, 3),
+        "fallback_reason": run.fallback_reason,
+        "graph_key": key,
+    }
+    record = provenance_record(
+        trial=trial,
+        spec=built.spec,
+        priors=built.priors,
+        prior_sources=priors,
+        sampler=settings,
+        extra={
+            "model_notes": list(built.notes),
+            "observed_variable": observed,
+            "priors_model_scale": {k: v.to_dict() for k, v in sorted(built.scaled.items())},
+        },
+    )
+    tree.attrs.update(as_attrs(record))
+    return FitResult(
+        datatree=tree,
+        trial=trial,
+        spec=built.spec,
+        priors=built.priors,
+        model=model,
+        sampler_settings=settings,
+    )
+
+
+def set_prior_values(
+    target: Any,
+    spec: str | Path | ModelSpec,
+    priors: PriorsArg,
+    *,
+    n_days: int,
+) -> Any:
+    """Put new prior *values* into a built model or a compiled nutpie model (no rebuild).
+
+    Parameters
+    ----------
+    target : pymc.Model or nutpie compiled model
+        A ``pm.Model`` is updated in place (``pm.set_data``) and returned; a compiled nutpie
+        model is immutable, so an updated copy is returned (``with_data``).
+    spec : str, Path or ModelSpec
+        The spec the target was built from.
+    priors : str, Path, dict or list
+        Prior sets / overrides, resolved against the spec as in :func:`fit`.
+    n_days : int
+        Days of follow-up of the trial (the AUC spec scales priors by it).
+
+    Returns
+    -------
+    pymc.Model or compiled model
+
+    Raises
+    ------
+    SpecError
+        A prior changes family (a structural change: rebuild instead), or is invalid.
+    """
+    spec = load_spec(spec)
+    scaled = scaled_priors(spec, resolve_priors(spec, priors), n_days)
+    values = prior_data_values(scaled)
+    if isinstance(target, pm.Model):
+        names = {v.name for v in target.data_vars}
+        missing = sorted(k for k in values if k not in names and not _unused(k))
+        if missing:
+            raise SpecError(
+                f"prior values {missing} have no data in this model: a prior family changed"
+                " (structure); rebuild the model instead"
+            )
+        pm.set_data({k: v for k, v in values.items() if k in names}, model=target)
+        return target
+    known = {var.name for var in target.shared_var_keys}
+    extra = sorted(k for k in values if k not in known and not _unused(k))
+    if extra:
+        raise SpecError(f"prior values {extra} are not in the compiled model: rebuild it")
+    return with_values(target, values)
+
+
+def _unused(name: str) -> bool:
+    # ZeroSumNormal period effects have no ``mu`` parameter in the graph (it is always 0).
+    return name == "prior__period_effect__mu"
+
+
+def _check_settings(sampler: str, draws: int, tune: int, chains: int, prior_draws: int) -> None:
+    if sampler not in _SAMPLERS:
+        raise SpecError(f"unknown sampler {sampler!r}; choose one of {list(_SAMPLERS)}")
+    for name, value, low in (
+        ("draws", draws, 1),
+        ("tune", tune, 0),
+        ("chains", chains, 1),
+        ("prior_draws", prior_draws, 0),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise SpecError(f"{name} must be an integer >= {low}, got {value!r}")

@@ -1,0 +1,71 @@
+"""Vectorised pointwise log-likelihood and posterior predictive over all posterior draws.
+
+PyMC's ``compute_log_likelihood`` and ``sample_posterior_predictive`` call a compiled
+function once per draw (4000 Python-level calls for 4 x 1000 draws). Here the model graph is
+vectorised over a leading draw dimension (``pytensor.graph.replace.vectorize_graph``) and
+evaluated in one call: same distributions, same numbers up to RNG streams, a fraction of the
+time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+import xarray as xr
+from pymc.model.transform.conditioning import remove_value_transforms
+from pymc.pytensorf import compile as compile_pymc
+from pytensor.graph.replace import vectorize_graph
+
+__all__ = ["add_log_likelihood", "add_posterior_predictive"]
+
+
+def _batched_inputs(variables) -> dict:
+    return {
+        v: pt.tensor(f"{v.name}__draws", shape=(None, *v.type.shape), dtype=v.dtype)
+        for v in variables
+    }
+
+
+def _flat_draws(posterior: xr.Dataset, variables, names) -> list[np.ndarray]:
+    out = []
+    for var, name in zip(variables, names, strict=True):
+        arr = posterior[name].to_numpy()
+        out.append(arr.reshape(-1, *arr.shape[2:]).astype(var.dtype))
+    return out
+
+
+def _as_group(values: np.ndarray, posterior: xr.Dataset, model: pm.Model, name: str) -> xr.DataTree:
+    n_chain, n_draw = posterior.sizes["chain"], posterior.sizes["draw"]
+    dims = list(model.named_vars_to_dims.get(name, ()))
+    array = values.reshape(n_chain, n_draw, *values.shape[1:])
+    coords = {d: np.asarray(model.coords[d]) for d in dims}
+    coords.update(chain=posterior["chain"].to_numpy(), draw=posterior["draw"].to_numpy())
+    data = xr.DataArray(array, dims=["chain", "draw", *dims], coords=coords)
+    return xr.DataTree(xr.Dataset({name: data}, attrs={"sample_dims": '["chain", "draw"]'}))
+
+
+def add_log_likelihood(tree: xr.DataTree, model: pm.Model, name: str) -> None:
+    """Add the ``log_likelihood`` group: pointwise log density of observed ``name``."""
+    umodel = remove_value_transforms(model)
+    values = [umodel.rvs_to_values[rv] for rv in umodel.free_RVs]
+    [logp] = umodel.logp(vars=[umodel[name]], sum=False)
+    batched = _batched_inputs(values)
+    [vlogp] = vectorize_graph([logp], replace=batched)
+    fn = pytensor.function(list(batched.values()), vlogp, on_unused_input="ignore")
+    posterior = tree["posterior"].to_dataset()
+    names = [rv.name for rv in umodel.free_RVs]
+    result = fn(*_flat_draws(posterior, values, names))
+    tree["log_likelihood"] = _as_group(np.asarray(result), posterior, model, name)
+
+
+def add_posterior_predictive(tree: xr.DataTree, model: pm.Model, name: str, *, seed: int) -> None:
+    """Add the ``posterior_predictive`` group: one replicate of ``name`` per posterior draw."""
+    free = list(model.free_RVs)
+    batched = _batched_inputs(free)
+    [vrv] = vectorize_graph([model[name]], replace=batched)
+    fn = compile_pymc(list(batched.values()), vrv, random_seed=seed, on_unused_input="ignore")
+    posterior = tree["posterior"].to_dataset()
+    result = fn(*_flat_draws(posterior, free, [rv.name for rv in free]))
+    tree["posterior_predictive"] = _as_group(np.asarray(result), posterior, model, name)

@@ -1,0 +1,228 @@
+"""The report's building blocks: text, tables, figures and sections, renderer-neutral.
+
+Section functions (:mod:`bayes_keta.report.sections`) return these; the renderers
+(:mod:`bayes_keta.report.render`) turn them into HTML and Markdown. Tables hold
+already-formatted strings so that both renderings show exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+__all__ = [
+    "Banner",
+    "Block",
+    "Figure",
+    "Report",
+    "Section",
+    "Table",
+    "Text",
+    "format_frame",
+]
+
+TextKind = Literal["p", "pre", "math", "note", "warning", "danger"]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A paragraph (``p``), preformatted text (``pre``), math (``math``) or a call-out.
+
+    Attributes
+    ----------
+    body : str
+        Plain text (escaped by the renderers; never HTML).
+    kind : {"p", "pre", "math", "note", "warning", "danger"}
+        How to show it.
+    """
+
+    body: str
+    kind: TextKind = "p"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of formatted strings.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        Column headers.
+    rows : tuple of tuple of str
+        Cells, already formatted.
+    caption : str
+        What the table shows.
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    caption: str = ""
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        caption: str = "",
+        formats: Mapping[str, str] | None = None,
+        default: str = ".3g",
+        index: bool = False,
+    ) -> Table:
+        """Format a DataFrame (see :func:`format_frame`) into a :class:`Table`."""
+        shown = format_frame(frame, formats=formats, default=default, index=index)
+        return cls(
+            columns=tuple(str(c) for c in shown.columns),
+            rows=tuple(tuple(str(v) for v in row) for row in shown.itertuples(index=False)),
+            caption=caption,
+        )
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A PNG figure embedded as base64.
+
+    Attributes
+    ----------
+    png_base64 : str
+        The PNG bytes, base64-encoded (ASCII).
+    caption : str
+        What the figure shows and how to read it.
+    alt : str
+        Short alternative text.
+    """
+
+    png_base64: str = field(repr=False)
+    caption: str
+    alt: str = "figure"
+
+    @property
+    def data_uri(self) -> str:
+        """``data:image/png;base64,...`` for inline embedding."""
+        return f"data:image/png;base64,{self.png_base64}"
+
+
+Block = Text | Table | Figure
+
+
+@dataclass(frozen=True)
+class Section:
+    """One report section.
+
+    Attributes
+    ----------
+    id : str
+        HTML anchor (stable; tests look for it).
+    title : str
+        Heading.
+    blocks : tuple of Block
+        Content, in order.
+    level : int
+        Heading level: 2 for a top section, 3 for a sub-section listed right after its parent
+        (sections are a flat list on purpose).
+    """
+
+    id: str
+    title: str
+    blocks: tuple[Block, ...]
+    level: int = 2
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A call-out shown above every section.
+
+    Attributes
+    ----------
+    kind : {"danger", "warning", "note"}
+        Red (gate failed), amber (warnings) or neutral (synthetic data is ``danger`` too).
+    title : str
+        First line, bold.
+    lines : tuple of str
+        Details, one bullet each.
+    """
+
+    kind: Literal["danger", "warning", "note"]
+    title: str
+    lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """A whole report, ready to render.
+
+    Attributes
+    ----------
+    title, subtitle : str
+        Header.
+    banners : tuple of Banner
+        Shown at the top, in order.
+    sections : tuple of Section
+        Body.
+    passed : bool
+        Whether every fitted spec passed the diagnostics gate.
+    synthetic : bool
+        Whether the data are simulated.
+    """
+
+    title: str
+    subtitle: str
+    banners: tuple[Banner, ...]
+    sections: tuple[Section, ...]
+    passed: bool
+    synthetic: bool
+
+
+def _fmt(value: object, spec: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        x = float(value)
+        if math.isnan(x):
+            return "n/a"
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        if isinstance(value, int) and spec == ".3g":
+            return str(value)
+        return format(x, spec)
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return ", ".join(_fmt(v, spec) for v in value)
+    return str(value)
+
+
+def format_frame(
+    frame: pd.DataFrame,
+    *,
+    formats: Mapping[str, str] | None = None,
+    default: str = ".3g",
+    index: bool = False,
+) -> pd.DataFrame:
+    """Format every cell as a string: numbers by ``formats[column]`` or ``default``.
+
+    Integers stay integers, NaN becomes ``n/a``, booleans ``yes``/``no``.
+
+    Examples
+    --------
+    >>> format_frame(pd.DataFrame({"a": [1.23456, float("nan")], "n": [3, 4]}),
+    ...              formats={"a": ".2f"}).values.tolist()
+    [['1.23', '3'], ['n/a', '4']]
+    """
+    formats = dict(formats or {})
+    df = frame.reset_index() if index else frame
+    out = pd.DataFrame(index=range(len(df)))
+    for col in df.columns:
+        spec = formats.get(str(col), default)
+        values = df[col].tolist()
+        out[str(col)] = [
+            _fmt(int(v) if _is_integral(v, df[col].dtype) else v, spec) for v in values
+        ]
+    return out
+
+
+def _is_integral(value: object, dtype: object) -> bool:
+    return pd.api.types.is_integer_dtype(dtype) and not pd.isna(value)  # type: ignore[arg-type]

@@ -1,0 +1,198 @@
+"""The model in words and in math, and its priors as a table, from a spec and its priors.
+
+Text only (Unicode, no LaTeX engine needed): the report must render with no network and no
+JavaScript, so the generative model is written in plain mathematical notation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from bayes_keta.spec import OUTCOME_SCALED
+
+__all__ = ["ROLE_MEANING", "model_math", "prior_table", "prior_text"]
+
+#: What each prior role is, in words.
+ROLE_MEANING: dict[str, str] = {
+    "intercept": "mean daily pain on the reference arm (mu)",
+    "treatment_effect": "effect of each active arm vs reference (delta; negative = less pain)",
+    "effect_transient": "extra early effect decaying after the infusion (b)",
+    "tau": "decay time of the transient effect, days (tau)",
+    "period_effect": "period effects (pi)",
+    "sigma_subject": "between-subject SD of mean pain (sigma_u)",
+    "sigma_subject_period": "subject-by-period SD (sigma_v)",
+    "sigma": "residual SD, day to day (sigma)",
+    "nu": "Student-t degrees of freedom (nu)",
+    "phi": "AR(1) day-to-day residual correlation (phi)",
+    "cutpoints": "ordinal cutpoints between the 11 scores (kappa)",
+    "carryover_effect": "first-order carryover of the previous active arm (gamma)",
+    "baseline_slope": "change per point of centred baseline pain (beta)",
+}
+
+_SYMBOL = {
+    "intercept": "μ",
+    "treatment_effect": "δ[k]",
+    "effect_transient": "b[k]",
+    "tau": "τ[k]",
+    "period_effect": "π[p]",
+    "sigma_subject": "σ_u",
+    "sigma_subject_period": "σ_v",
+    "sigma": "σ",
+    "nu": "ν",
+    "phi": "φ",
+    "cutpoints": "κ[c]",
+    "carryover_effect": "γ",
+    "baseline_slope": "β",
+}
+
+_FAMILY = {
+    "normal": "Normal",
+    "student_t": "StudentT",
+    "halfnormal": "HalfNormal",
+    "halfstudent_t": "HalfStudentT",
+    "halfcauchy": "HalfCauchy",
+    "exponential": "Exponential",
+    "lognormal": "LogNormal",
+    "gamma": "Gamma",
+    "uniform": "Uniform",
+}
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_num(v) for v in value) + "]"
+    return f"{float(value):.4g}"
+
+
+def prior_text(prior: Any) -> str:
+    """``Normal(mu=0, sigma=2)`` style rendering of a :class:`~bayes_keta.spec.Prior`.
+
+    Examples
+    --------
+    >>> from bayes_keta.spec import Prior
+    >>> prior_text(Prior("normal", {"mu": 0.0, "sigma": 2.0}))
+    'Normal(mu=0, sigma=2)'
+    """
+    params = ", ".join(f"{k}={_num(v)}" for k, v in prior.params.items())
+    return f"{_FAMILY.get(prior.dist, prior.dist)}({params})"
+
+
+def prior_table(spec: Any, priors: Mapping[str, Any], *, n_days: int) -> pd.DataFrame:
+    """One row per prior role: symbol, meaning, prior in daily NRS points, on the model scale.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The fitted spec (gives the outcome scale).
+    priors : mapping of role to Prior
+        Resolved priors (daily NRS points, as the fit applied them).
+    n_days : int
+        Follow-up days (the AUC spec's outcome scale).
+    """
+    scale = float(spec.outcome_scale(n_days)) if hasattr(spec, "outcome_scale") else 1.0
+    rows = []
+    for role in sorted(priors):
+        prior = priors[role]
+        scaled = role in OUTCOME_SCALED and scale != 1.0 and hasattr(prior, "scaled")
+        rows.append(
+            {
+                "parameter": role,
+                "symbol": _SYMBOL.get(role, role),
+                "meaning": ROLE_MEANING.get(role, ""),
+                "prior (daily NRS points)": prior_text(prior),
+                "prior on the model scale": prior_text(prior.scaled(scale)) if scaled else "same",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def model_math(spec: Any, *, n_days: int, treatments: tuple[str, ...]) -> str:
+    """Write the generative model of a spec in plain mathematical notation.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        Structural choices (outcome, likelihood, effect, residual, period, options).
+    n_days : int
+        Days of follow-up D.
+    treatments : tuple of str
+        Arms, the reference first (its effect is 0).
+
+    Examples
+    --------
+    >>> from bayes_keta.spec import load_spec
+    >>> "pain[i,p,t] ~ Normal" in model_math(load_spec("daily"), n_days=35,
+    ...                                       treatments=("placebo", "drug"))
+    True
+    """
+    ref = treatments[0]
+    lines = [
+        f"Indices: subject i, period p, day t = 1..{n_days} after the infusion, arm k(i,p) given to"
+        f" subject i in period p; reference arm '{ref}' has δ = 0.",
+        "",
+    ]
+    extra = ""
+    if getattr(spec, "carryover", False):
+        extra += " + γ·1[k(i,p-1) active]"
+    if getattr(spec, "baseline", False):
+        extra += " + β·(x[i,p] − x̄)"
+    effect = "δ[k(i,p)](t)"
+    if spec.outcome == "auc":
+        lines += [
+            f"AUC[i,p] = Σ_t pain[i,p,t]  (D = {n_days} days; a missing day counts as its"
+            " subject-period mean)",
+            "AUC[i,p] ~ "
+            + ("StudentT(ν, " if spec.likelihood == "student_t" else "Normal(")
+            + "m[i,p], σ)",
+            f"m[i,p] = μ + u[i] + π[p] + δ[k(i,p)]{extra}      (all on the AUC scale)",
+            "u[i] ~ Normal(0, σ_u)",
+            "arm_mean[k, t] = (μ + mean_p π[p] + δ[k]) / D   (constant over t: no by-day"
+            " information)",
+        ]
+    else:
+        level = f"μ + u[i] + v[i,p] + π[p] + {effect}{extra}"
+        if spec.likelihood == "ordinal":
+            level = f"u[i] + v[i,p] + π[p] + {effect}{extra}"
+            lines += [
+                "pain[i,p,t] ∈ {0, ..., 10}:  P(pain ≤ c) = logistic(κ[c] − η[i,p,t]),"
+                " c = 0..9, κ increasing",
+                f"η[i,p,t] = {level}      (logit scale)",
+            ]
+        elif spec.residual == "ar1":
+            lines += [
+                f"pain[i,p,t] = m[i,p,t] + e[i,p,t],   m[i,p,t] = {level}",
+                "e[i,p,·] stationary AR(1) within a subject-period: sd σ, corr(e[t], e[t−g]) = φ^g",
+                "(likelihood: each observed day given the previous observed day g days before,"
+                " e[t] | e[t−g] ~ Normal(φ^g·e[t−g], σ·√(1 − φ^(2g))))",
+            ]
+        else:
+            family = "StudentT(ν, " if spec.likelihood == "student_t" else "Normal("
+            lines += [
+                f"pain[i,p,t] ~ {family}m[i,p,t], σ)",
+                f"m[i,p,t] = {level}",
+            ]
+        lines.append("u[i] ~ Normal(0, σ_u),   v[i,p] ~ Normal(0, σ_v)   (random intercepts)")
+        if spec.effect == "decay":
+            lines.append(
+                "δ[k](t) = a[k] + b[k]·exp(−(t − 1)/τ[k])   (sustained a: prior"
+                " 'treatment_effect'; transient b; decay time τ)"
+            )
+        else:
+            lines.append("δ[k](t) = δ[k]   (constant over the days after infusion)")
+        shift = "" if spec.likelihood != "ordinal" else "  (on the NRS scale via the cutpoints)"
+        lines.append(
+            "arm_mean[k, t] = expected pain of a typical subject (u = v = 0, periods averaged)"
+            f" on arm k, day t{shift}"
+        )
+    if spec.period == "sum_to_zero":
+        lines.append("Σ_p π[p] = 0   (sum-to-zero period effects)")
+    else:
+        lines.append("π[1] = 0   (period 1 is the reference period)")
+    lines.append(
+        "Contrast (active − reference) on day t: arm_mean[active, t] − arm_mean[reference, t];"
+        " negative = less pain."
+    )
+    return "\n".join(lines)

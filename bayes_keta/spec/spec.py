@@ -1,0 +1,462 @@
+"""Model specifications: read, validate and resolve ``models/*.toml`` and prior sets.
+
+A spec TOML is flat (every key commented in the shipped files)::
+
+    name = "daily"              # model name (file stem by convention)
+    description = "..."         # one paragraph for reports
+    outcome = "daily"           # "daily" (one row per diary day) | "auc" (one per subject-period)
+    likelihood = "normal"       # "normal" | "student_t" | "ordinal"
+    effect = "constant"         # "constant" | "decay" (a + b exp(-(t-1)/tau))
+    residual = "iid"            # "iid" | "ar1" (AR(1) within a subject-period)
+    period = "sum_to_zero"      # "sum_to_zero" | "reference" (period 1 = 0)
+    parameterization = "centred"  # random effects "centred" (on the cell means) | "noncentred"
+    carryover = false           # first-order carryover of the previous period's treatment
+    baseline = false            # centred baseline_pain covariate
+    min_observed_fraction = 0.5 # auc only: drop cells with fewer observed days than this
+    latent_scale = 1.5          # ordinal only: logit units per NRS point for NRS-unit priors
+
+    [priors]                    # one entry per parameter role, e.g.
+    treatment_effect = {dist = "normal", mu = 0, sigma = 2}
+
+Prior precedence (highest first): user overrides (dicts) > named prior sets / prior files (in
+the order given) > the spec's own ``[priors]``. An override without ``dist`` changes only the
+values it names (e.g. ``{"sigma_subject": {"sigma": 5}}``); with ``dist`` it replaces the prior.
+A prior naming a parameter the spec does not have, an unknown set name or an unknown family is a
+:class:`~bayes_keta.exceptions.SpecError`.
+
+Priors are written in **daily NRS points** in every spec and prior set. Roles measured on the
+outcome scale (:data:`OUTCOME_SCALED`) are multiplied by the spec's outcome scale before they
+enter the graph: ``n_days`` for the AUC spec (pain score-days per daily point) and
+``latent_scale`` for the ordinal spec (logit units per point); 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bayes_keta.exceptions import SpecError
+from bayes_keta.spec.priors import POSITIVE_FAMILIES, Prior
+
+__all__ = [
+    "ModelSpec",
+    "OUTCOME_SCALED",
+    "PriorsArg",
+    "available_models",
+    "available_prior_sets",
+    "load_prior_set",
+    "load_spec",
+    "models_dir",
+    "resolve_priors",
+]
+
+#: Environment variable naming another directory of model specs (``priors/`` inside it).
+MODELS_ENV = "BAYES_KETA_MODELS"
+
+#: Roles on the outcome scale: scaled by :meth:`ModelSpec.outcome_scale` before use.
+OUTCOME_SCALED: frozenset[str] = frozenset(
+    {
+        "intercept",
+        "treatment_effect",
+        "effect_transient",
+        "period_effect",
+        "carryover_effect",
+        "baseline_slope",
+        "sigma_subject",
+        "sigma_subject_period",
+        "sigma",
+    }
+)
+
+#: Roles whose prior must have positive support.
+_POSITIVE_ROLES = frozenset({"sigma_subject", "sigma_subject_period", "sigma", "nu", "tau"})
+#: Roles that are real-valued locations (real-support families only).
+_REAL_ROLES = frozenset(OUTCOME_SCALED - _POSITIVE_ROLES)
+#: Roles only used when an option is on; specs may declare their default prior anyway.
+_OPTION_ROLES = frozenset({"nu", "carryover_effect", "baseline_slope"})
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "outcome": ("daily", "auc"),
+    "likelihood": ("normal", "student_t", "ordinal"),
+    "effect": ("constant", "decay"),
+    "residual": ("iid", "ar1"),
+    "period": ("sum_to_zero", "reference"),
+    "parameterization": ("centred", "noncentred"),
+}
+_FLAGS = ("carryover", "baseline")
+_NUMBERS = {"min_observed_fraction": 0.5, "latent_scale": 1.5}
+_KEYS = {"name", "description", "priors", *_CHOICES, *_FLAGS, *_NUMBERS}
+
+PriorsArg = str | Path | Mapping[str, Any] | Sequence[str | Path | Mapping[str, Any]] | None
+
+
+def models_dir() -> Path:
+    """Directory of the shipped specs: ``$BAYES_KETA_MODELS`` or the repository's ``models/``."""
+    env = os.environ.get(MODELS_ENV)
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[2] / "models"
+    if repo.is_dir():
+        return repo
+    # an installed wheel carries a copy of models/ (pyproject: force-include)
+    return Path(__file__).resolve().parents[1] / "_models"
+
+
+def available_models() -> tuple[str, ...]:
+    """Names of the specs in :func:`models_dir`."""
+    return tuple(sorted(p.stem for p in models_dir().glob("*.toml")))
+
+
+def available_prior_sets() -> tuple[str, ...]:
+    """Names of the prior sets in ``models_dir()/priors``."""
+    return tuple(sorted(p.stem for p in (models_dir() / "priors").glob("*.toml")))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A validated model specification (see the module docstring for the TOML schema).
+
+    Attributes
+    ----------
+    name, description : str
+        Model name and description.
+    outcome, likelihood, effect, residual, period, parameterization : str
+        Structural choices.
+    carryover, baseline : bool
+        Options.
+    min_observed_fraction, latent_scale : float
+        AUC cell-dropping threshold; ordinal logit units per NRS point.
+    priors : dict of str to Prior
+        The spec's default priors (in daily NRS points), by role.
+    source : str
+        Path the spec was read from (or ``"<dict>"``).
+    text : str
+        The TOML text as read (provenance).
+    """
+
+    name: str
+    description: str
+    outcome: str
+    likelihood: str
+    effect: str
+    residual: str
+    period: str
+    parameterization: str
+    carryover: bool
+    baseline: bool
+    min_observed_fraction: float
+    latent_scale: float
+    priors: Mapping[str, Prior] = field(repr=False)
+    source: str = field(default="<dict>", repr=False)
+    text: str = field(default="", repr=False)
+
+    # ------------------------------------------------------------------------------- roles
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Parameter roles (prior names) this spec, with its options, has."""
+        roles = ["treatment_effect", "period_effect", "sigma_subject"]
+        if self.likelihood != "ordinal":
+            roles += ["intercept", "sigma"]
+        else:
+            roles.append("cutpoints")
+        if self.outcome == "daily":
+            roles.append("sigma_subject_period")
+        if self.likelihood == "student_t":
+            roles.append("nu")
+        if self.effect == "decay":
+            roles += ["effect_transient", "tau"]
+        if self.residual == "ar1":
+            roles.append("phi")
+        if self.carryover:
+            roles.append("carryover_effect")
+        if self.baseline:
+            roles.append("baseline_slope")
+        return tuple(sorted(roles))
+
+    def outcome_scale(self, n_days: int) -> float:
+        """Factor taking daily-NRS-point priors of :data:`OUTCOME_SCALED` roles to model units."""
+        if self.outcome == "auc":
+            return float(n_days)
+        if self.likelihood == "ordinal":
+            return float(self.latent_scale)
+        return 1.0
+
+    # --------------------------------------------------------------------------- structure
+    def structure(self) -> dict[str, Any]:
+        """JSON-able structural description (everything but the prior values)."""
+        return {
+            "name": self.name,
+            "outcome": self.outcome,
+            "likelihood": self.likelihood,
+            "effect": self.effect,
+            "residual": self.residual,
+            "period": self.period,
+            "parameterization": self.parameterization,
+            "carryover": self.carryover,
+            "baseline": self.baseline,
+            "min_observed_fraction": self.min_observed_fraction,
+            "latent_scale": self.latent_scale,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Structure plus default priors (JSON-serialisable)."""
+        return {
+            **self.structure(),
+            "description": self.description,
+            "priors": {k: self.priors[k].to_dict() for k in sorted(self.priors)},
+        }
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the canonical JSON of :meth:`to_dict` (the spec hash)."""
+        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def with_options(self, **options: Any) -> ModelSpec:
+        """Return a copy with options changed (``carryover``, ``baseline``, ``likelihood``...).
+
+        Raises
+        ------
+        SpecError
+            Unknown option, invalid value, or a newly needed prior the spec does not declare.
+
+        Examples
+        --------
+        >>> spec = load_spec("daily").with_options(carryover=True)
+        >>> "carryover_effect" in spec.roles
+        True
+        """
+        unknown = sorted(set(options) - (_KEYS - {"name", "description", "priors"}))
+        if unknown:
+            raise SpecError(f"unknown spec option(s) {unknown}")
+        merged = {**self.structure(), "description": self.description, **options}
+        return _validated(merged, self.priors, source=self.source, text=self.text)
+
+
+def _validated(
+    raw: Mapping[str, Any], priors: Mapping[str, Any], *, source: str, text: str
+) -> ModelSpec:
+    where = f"spec {source}"
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {unknown}; known: {sorted(_KEYS)}")
+    values: dict[str, Any] = {}
+    for key, choices in _CHOICES.items():
+        default = {
+            "residual": "iid",
+            "effect": "constant",
+            "period": "sum_to_zero",
+            "parameterization": "centred",
+        }.get(key)
+        value = raw.get(key, default)
+        if value not in choices:
+            raise SpecError(f"{where}: {key} = {value!r} is not one of {list(choices)}")
+        values[key] = value
+    for key in _FLAGS:
+        value = raw.get(key, False)
+        if not isinstance(value, bool):
+            raise SpecError(f"{where}: {key} must be true or false, got {value!r}")
+        values[key] = value
+    for key, default in _NUMBERS.items():
+        value = raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise SpecError(f"{where}: {key} must be a positive number, got {value!r}")
+        values[key] = float(value)
+    if values["min_observed_fraction"] > 1:
+        raise SpecError(f"{where}: min_observed_fraction must be <= 1")
+    if values["outcome"] == "auc" and (
+        values["likelihood"] == "ordinal"
+        or values["effect"] != "constant"
+        or values["residual"] != "iid"
+    ):
+        raise SpecError(
+            f"{where}: outcome 'auc' needs likelihood normal/student_t, constant effect, iid"
+        )
+    if values["likelihood"] == "ordinal" and values["residual"] != "iid":
+        raise SpecError(f"{where}: the ordinal likelihood has no AR(1) residual option")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise SpecError(f"{where}: 'name' (a non-empty string) is required")
+    spec = ModelSpec(
+        name=name,
+        description=str(raw.get("description", "")).strip(),
+        priors={},
+        source=source,
+        text=text,
+        **values,
+    )
+    parsed = {role: Prior.from_dict(entry, role=role) for role, entry in priors.items()}
+    allowed = set(spec.roles) | (
+        _OPTION_ROLES - ({"nu"} if spec.likelihood == "ordinal" else set())
+    )
+    extra = sorted(set(parsed) - allowed)
+    if extra:
+        raise SpecError(f"{where}: [priors] names parameters the model does not have: {extra}")
+    missing = sorted(set(spec.roles) - set(parsed))
+    if missing:
+        raise SpecError(f"{where}: [priors] must write out a prior for {missing}")
+    for role, prior in parsed.items():
+        _check_family(role, prior, spec, where)
+    return replace(spec, priors=parsed)
+
+
+def _check_family(role: str, prior: Prior, spec: ModelSpec, where: str) -> None:
+    if role in _POSITIVE_ROLES and prior.dist not in POSITIVE_FAMILIES:
+        raise SpecError(f"{where}: prior {role!r} needs a positive family, got {prior.dist!r}")
+    if role in _REAL_ROLES and prior.dist not in ("normal", "student_t"):
+        raise SpecError(f"{where}: prior {role!r} must be normal or student_t, got {prior.dist!r}")
+    if role == "phi" and (
+        prior.dist != "uniform" or prior.params["lower"] < -1 or prior.params["upper"] > 1
+    ):
+        raise SpecError(f"{where}: prior 'phi' must be uniform within [-1, 1]")
+    if role == "cutpoints" and prior.dist != "normal":
+        raise SpecError(f"{where}: prior 'cutpoints' must be normal (ordered transform)")
+    if role == "cutpoints" and isinstance(prior.params["mu"], tuple):
+        if len(prior.params["mu"]) != 10 or list(prior.params["mu"]) != sorted(prior.params["mu"]):
+            raise SpecError(f"{where}: cutpoints mu must be 10 increasing values (0-10 scale)")
+    if role == "period_effect" and spec.period == "sum_to_zero":
+        if prior.dist != "normal" or prior.params["mu"] != 0:
+            raise SpecError(f"{where}: sum-to-zero period effects need a normal(mu=0) prior")
+    for value in prior.params.values():
+        if isinstance(value, tuple) and role != "cutpoints":
+            raise SpecError(f"{where}: prior {role!r} parameters must be scalars")
+
+
+def _read_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise SpecError(f"cannot read {what} {path}: {err.strerror}") from err
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(f"{what} {path} is not valid TOML: {err}") from err
+
+
+def load_spec(spec: str | Path | ModelSpec, **options: Any) -> ModelSpec:
+    """Load and validate a model spec by name (``"daily"``), path, or pass one through.
+
+    Parameters
+    ----------
+    spec : str, Path or ModelSpec
+        A name in :func:`models_dir` (``daily``, ``daily_decay``, ``daily_ar1``, ``auc``,
+        ``daily_ordinal``), a path to a TOML file, or an existing spec.
+    **options
+        Option overrides (``carryover=True``, ``baseline=True``, ``likelihood="student_t"``).
+
+    Returns
+    -------
+    ModelSpec
+
+    Raises
+    ------
+    SpecError
+        Unknown name, unreadable or invalid TOML, invalid fields or priors.
+
+    Examples
+    --------
+    >>> load_spec("daily").likelihood
+    'normal'
+    """
+    if isinstance(spec, ModelSpec):
+        return spec.with_options(**options) if options else spec
+    path = Path(spec)
+    if path.suffix != ".toml" and not path.exists():
+        path = models_dir() / f"{spec}.toml"
+        if not path.exists():
+            raise SpecError(
+                f"unknown model {str(spec)!r}; available: {', '.join(available_models())}"
+                " (or give a path to a .toml spec)"
+            )
+    raw, text = _read_toml(path, "model spec")
+    priors = raw.get("priors", {})
+    if not isinstance(priors, Mapping):
+        raise SpecError(f"spec {path}: [priors] must be a table")
+    loaded = _validated(raw, priors, source=str(path), text=text)
+    return loaded.with_options(**options) if options else loaded
+
+
+def load_prior_set(name: str | Path) -> tuple[str, dict[str, Any]]:
+    """Read a prior set (``skeptical``, ``neutral``, ``enthusiastic`` or a TOML path).
+
+    Returns
+    -------
+    tuple
+        ``(label, {role: entry})``; entries are validated when applied to a spec.
+
+    Raises
+    ------
+    SpecError
+        Unknown name or malformed file.
+    """
+    path = Path(name)
+    if path.suffix != ".toml" and not path.exists():
+        path = models_dir() / "priors" / f"{name}.toml"
+        if not path.exists():
+            raise SpecError(
+                f"unknown prior set {str(name)!r}; available:"
+                f" {', '.join(available_prior_sets())} (or give a path to a .toml file)"
+            )
+    raw, _ = _read_toml(path, "prior set")
+    unknown = sorted(set(raw) - {"name", "description", "priors"})
+    entries = raw.get("priors")
+    if unknown or not isinstance(entries, Mapping):
+        raise SpecError(f"prior set {path}: needs a [priors] table (and only name/description)")
+    return str(raw.get("name", path.stem)), dict(entries)
+
+
+def resolve_priors(spec: ModelSpec, priors: PriorsArg = None) -> dict[str, Prior]:
+    """Apply prior sets and overrides to a spec's defaults (precedence in the module docs).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model.
+    priors : str, Path, mapping, or a list of them, optional
+        Prior-set names or files, and/or ``{role: {dist=..., ...}}`` overrides.
+
+    Returns
+    -------
+    dict of str to Prior
+        One prior per role of ``spec.roles`` (daily NRS points, before outcome scaling).
+
+    Raises
+    ------
+    SpecError
+        Unknown set, unknown family, or a prior for a parameter the spec does not have.
+
+    Examples
+    --------
+    >>> p = resolve_priors(load_spec("daily"), ["skeptical", {"sigma": {"sigma": 1}}])
+    >>> round(p["treatment_effect"].params["sigma"], 3), p["sigma"].params["sigma"]
+    (0.608, 1.0)
+    """
+    items: list[Any]
+    if priors is None:
+        items = []
+    elif isinstance(priors, str | Path | Mapping):
+        items = [priors]
+    else:
+        items = list(priors)
+    sets = [load_prior_set(p) for p in items if isinstance(p, str | Path)]
+    overrides = [("overrides", dict(p)) for p in items if isinstance(p, Mapping)]
+    odd = [p for p in items if not isinstance(p, str | Path | Mapping)]
+    if odd:
+        raise SpecError(f"priors must be set names, paths or dicts, got {odd!r}")
+    resolved = {role: spec.priors[role] for role in spec.roles}
+    for label, entries in [*sets, *overrides]:
+        for role, entry in entries.items():
+            if role not in resolved:
+                raise SpecError(
+                    f"{label}: prior for {role!r}, a parameter model {spec.name!r} does not"
+                    f" have; its parameters: {', '.join(spec.roles)}"
+                )
+            resolved[role] = resolved[role].merged(entry, role=role)
+            _check_family(role, resolved[role], spec, label)
+    return resolved

@@ -1,0 +1,413 @@
+"""Sweep tables and files: per-point summaries, the long table, the Dataset, text, writing.
+
+Table scheme (``sweep.csv`` / ``sweep.parquet``): one row per setting x contrast x estimand,
+for the estimands on a daily-pain scale (:data:`SWEEP_ESTIMANDS`: ``mean_daily_difference``,
+``auc_difference``, ``week_1``, ``day_7`` ... ``day_28``; the relative-change estimand is left
+out). ``mean``, ``lo95`` and ``hi95`` are on the estimand's own scale (column ``scale``: ``nrs``
+points or ``auc`` pain score-days). The threshold columns ``p_beyond_0.5``, ``p_beyond_1.0``,
+``p_beyond_2.0`` are named by the daily NRS threshold ``t`` of :data:`NRS_THRESHOLDS` and give
+``P(difference < -t)`` on NRS rows and ``P(difference < -n_days * t)`` on the AUC row (the
+matching score-day threshold, :func:`bayes_keta.constants.auc_thresholds`) -- the same event as
+for the mean daily difference, so one column set serves every row.
+
+``sweep.nc`` holds the same numbers as an xarray Dataset with dims ``setting``, ``contrast``,
+``estimand`` (and ``threshold`` for ``p_beyond``), per-setting diagnostics and prior parameters
+as variables along ``setting``, and provenance in its attrs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from bayes_keta.constants import NRS_THRESHOLDS
+from bayes_keta.estimands import (
+    CI_LABEL,
+    ESTIMAND_SCALES,
+    contrast_draws,
+    estimand_thresholds,
+    format_threshold,
+    summarize_draws,
+)
+from bayes_keta.exceptions import OutputError
+from bayes_keta.provenance import as_attrs
+
+__all__ = [
+    "DIAGNOSTIC_COLUMNS",
+    "OUTPUT_FILES",
+    "PRIOR_COLUMNS",
+    "SWEEP_ESTIMANDS",
+    "SweepResult",
+    "THRESHOLD_COLUMNS",
+    "check_sweep_outputs",
+    "summarize_point",
+    "sweep_dataset",
+    "sweep_table",
+    "sweep_text",
+]
+
+#: Estimands a sweep reports: those on a daily pain scale (NRS points or AUC score-days).
+SWEEP_ESTIMANDS: tuple[str, ...] = tuple(
+    name for name, scale in ESTIMAND_SCALES.items() if scale in ("nrs", "auc")
+)
+#: ``p_beyond_<t>`` columns, ``t`` in daily NRS points (see the module docstring).
+THRESHOLD_COLUMNS: tuple[str, ...] = tuple(
+    f"p_beyond_{format_threshold(t)}" for t in NRS_THRESHOLDS
+)
+#: Per-setting prior columns.
+PRIOR_COLUMNS: tuple[str, ...] = (
+    "kind",
+    "prior_set",
+    "prior_effect",
+    "prior_effect_mu",
+    "prior_effect_sigma",
+    "hyper_scale",
+)
+#: Per-setting diagnostics columns.
+DIAGNOSTIC_COLUMNS: tuple[str, ...] = ("passed", "max_rhat", "min_ess_bulk", "divergences")
+_LO, _HI = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
+#: Output files of :meth:`SweepResult.save`, by role.
+OUTPUT_FILES: dict[str, str] = {
+    "csv": "sweep.csv",
+    "parquet": "sweep.parquet",
+    "netcdf": "sweep.nc",
+    "json": "sweep.json",
+    "heatmap": "sweep_heatmap.png",
+    "tornado": "sweep_tornado.png",
+}
+
+
+# ------------------------------------------------------------------------------ one setting
+def summarize_point(posterior: xr.Dataset, *, reference: str) -> list[dict[str, Any]]:
+    """Rows (contrast x estimand) summarising one grid point's posterior.
+
+    Parameters
+    ----------
+    posterior : xarray.Dataset
+        Posterior with ``arm_mean`` (chain, draw, treatment, day).
+    reference : str
+        Reference arm.
+
+    Returns
+    -------
+    list of dict
+        Keys ``contrast``, ``active``, ``reference``, ``estimand``, ``scale``, ``mean``,
+        ``lo95``, ``hi95``, ``p_benefit`` and :data:`THRESHOLD_COLUMNS`.
+
+    Examples
+    --------
+    >>> am = xr.DataArray(np.full((1, 4, 2, 7), 5.0), dims=("chain", "draw", "treatment", "day"),
+    ...                   coords={"treatment": ["placebo", "drug"], "day": np.arange(1, 8)})
+    >>> am[:, :, 1] -= np.array([0.25, 0.75, 1.5, 2.5])[None, :, None]
+    >>> rows = summarize_point(xr.Dataset({"arm_mean": am}), reference="placebo")
+    >>> rows[0]["estimand"], rows[0]["p_beyond_1.0"], rows[1]["p_beyond_1.0"]
+    ('mean_daily_difference', 0.5, 0.5)
+    """
+    ds = contrast_draws(posterior, reference=reference)
+    n_days = int(ds.attrs["n_days"])
+    rows = []
+    for contrast in ds["contrast"].values:
+        sub = ds.sel(contrast=contrast)
+        for name in (n for n in SWEEP_ESTIMANDS if n in ds.data_vars):
+            scale = ESTIMAND_SCALES[name]
+            thresholds = estimand_thresholds(scale, n_days)
+            s = summarize_draws(sub[name].values, thresholds=thresholds)
+            row = {
+                "contrast": str(contrast),
+                "active": str(sub["active"].values),
+                "reference": str(sub["reference"].values),
+                "estimand": name,
+                "scale": scale,
+                "mean": s["mean"],
+                _LO: s["lo"],
+                _HI: s["hi"],
+                "p_benefit": s["p_benefit"],
+            }
+            for col, t in zip(THRESHOLD_COLUMNS, thresholds, strict=True):
+                row[col] = s["p_beyond"][t]
+            rows.append(row)
+    return rows
+
+
+# ----------------------------------------------------------------------------- whole sweep
+def sweep_table(points: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Long table from per-point records (``setting``, ``rows``, ``prior``, ``diagnostics``).
+
+    Column order: ``setting``, :data:`PRIOR_COLUMNS`, ``contrast``, ``active``,
+    ``reference``, ``estimand``, ``scale``, ``mean``, ``lo95``, ``hi95``, ``p_benefit``,
+    :data:`THRESHOLD_COLUMNS`, :data:`DIAGNOSTIC_COLUMNS`, ``seed``.
+    """
+    records = []
+    for point in points:
+        meta = {"setting": point["setting"], **point["prior"]}
+        diag = {k: point["diagnostics"][k] for k in DIAGNOSTIC_COLUMNS}
+        for row in point["rows"]:
+            records.append({**meta, **row, **diag, "seed": point["seed"]})
+    columns = [
+        "setting",
+        *PRIOR_COLUMNS,
+        "contrast",
+        "active",
+        "reference",
+        "estimand",
+        "scale",
+        "mean",
+        _LO,
+        _HI,
+        "p_benefit",
+        *THRESHOLD_COLUMNS,
+        *DIAGNOSTIC_COLUMNS,
+        "seed",
+    ]
+    table = pd.DataFrame.from_records(records, columns=columns)
+    table["passed"] = table["passed"].astype(bool)
+    table["divergences"] = table["divergences"].astype("Int64")
+    return table
+
+
+def sweep_dataset(table: pd.DataFrame, *, attrs: Mapping[str, Any] | None = None) -> xr.Dataset:
+    """Turn the sweep table into a Dataset with dims ``setting``, ``contrast``, ``estimand``.
+
+    ``p_beyond`` has an extra ``threshold`` dim (daily NRS points); per-setting prior and
+    diagnostics columns become variables along ``setting``; ``active``, ``reference`` and
+    ``scale`` are coordinates. ``attrs`` (provenance) are stored as strings.
+    """
+    settings = list(dict.fromkeys(table["setting"]))
+    contrasts = list(dict.fromkeys(table["contrast"]))
+    estimands = list(dict.fromkeys(table["estimand"]))
+    index = pd.MultiIndex.from_product(
+        [settings, contrasts, estimands], names=["setting", "contrast", "estimand"]
+    )
+    full = table.set_index(["setting", "contrast", "estimand"]).reindex(index)
+    shape = (len(settings), len(contrasts), len(estimands))
+    dims = ("setting", "contrast", "estimand")
+    data: dict[str, Any] = {
+        name: (dims, full[name].to_numpy(float).reshape(shape))
+        for name in ("mean", _LO, _HI, "p_benefit")
+    }
+    beyond = np.stack([full[c].to_numpy(float).reshape(shape) for c in THRESHOLD_COLUMNS], -1)
+    data["p_beyond"] = ((*dims, "threshold"), beyond)
+    per_setting = table.drop_duplicates("setting").set_index("setting").loc[settings]
+    for col in (*PRIOR_COLUMNS, *DIAGNOSTIC_COLUMNS, "seed"):
+        values = per_setting[col]
+        if col == "divergences":
+            values = values.astype(float)  # NaN when not recorded
+        elif col in ("kind", "prior_set", "prior_effect"):
+            values = values.astype(str)
+        data[col] = ("setting", values.to_numpy())
+    pairs = table.drop_duplicates("contrast").set_index("contrast").loc[contrasts]
+    scales = table.drop_duplicates("estimand").set_index("estimand").loc[estimands, "scale"]
+    ds = xr.Dataset(
+        data,
+        coords={
+            "setting": settings,
+            "contrast": contrasts,
+            "estimand": estimands,
+            "threshold": list(NRS_THRESHOLDS),
+            "active": ("contrast", pairs["active"].to_numpy(str)),
+            "reference": ("contrast", pairs["reference"].to_numpy(str)),
+            "scale": ("estimand", scales.to_numpy(str)),
+        },
+    )
+    ds["threshold"].attrs = {
+        "units": "NRS points (daily); AUC rows use n_days x threshold score-days",
+    }
+    ds["p_beyond"].attrs = {"long_name": "P(difference < -threshold) (benefit beyond it)"}
+    ds.attrs = as_attrs(attrs or {})
+    return ds
+
+
+def sweep_text(table: pd.DataFrame, *, synthetic: bool, model: str, data: str) -> str:
+    """Plain-language summary: for each contrast, the mean daily difference per setting.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"setting": ["a"], "prior_effect": ["normal(0, 2)"], "hyper_scale":
+    ...     [1.0], "contrast": ["k - p"], "estimand": ["mean_daily_difference"], "mean": [-1.0],
+    ...     "lo95": [-2.0], "hi95": [0.1], "p_benefit": [0.96], "p_beyond_0.5": [0.8],
+    ...     "p_beyond_1.0": [0.5], "p_beyond_2.0": [0.02], "passed": [True]})
+    >>> "P(<-1)" in sweep_text(t, synthetic=False, model="daily", data="x")
+    True
+    """
+    md = table[table["estimand"] == "mean_daily_difference"]
+    n_settings = md["setting"].nunique()
+    header = (
+        f"Prior-sensitivity sweep: model {model!r} on {data!r}, {n_settings} prior settings;"
+        " mean daily pain difference over the follow-up (NRS points, negative = less pain)"
+    )
+    if synthetic:
+        header += " -- SYNTHETIC DATA (simulated, not patients)"
+    lines = [header, ""]
+    p1 = "p_beyond_1.0"
+    for contrast, rows in md.groupby("contrast", sort=False):
+        lines.append(f"{contrast}:")
+        lines.append(
+            f"  {'setting':<28} {'effect prior':<20} {'hyper':>5} {'mean':>6}"
+            f"  {CI_LABEL}% CrI          P(<0)  P(<-1)  diag"
+        )
+        for _, r in rows.iterrows():
+            ci = f"[{r[_LO]:5.2f}, {r[_HI]:5.2f}]"
+            lines.append(
+                f"  {r['setting']:<28} {r['prior_effect']:<20} {r['hyper_scale']:>5g}"
+                f" {r['mean']:6.2f}  {ci:<16}  {r['p_benefit']:5.2f}  {r[p1]:6.2f}"
+                f"  {'ok' if r['passed'] else 'FAILED'}"
+            )
+        lines.append(
+            f"  P(benefit beyond 1 point) ranges {rows[p1].min():.2f} to {rows[p1].max():.2f};"
+            f" the posterior mean {rows['mean'].min():.2f} to {rows['mean'].max():.2f} points."
+        )
+        lines.append("")
+    failed = sorted(set(md.loc[~md["passed"].astype(bool), "setting"]))
+    if failed:
+        lines.append(
+            f"DIAGNOSTICS FAILED for {len(failed)} setting(s): {', '.join(failed)}; do not"
+            " interpret those rows (run more draws)."
+        )
+    lines.append(
+        "Posterior probabilities given the model, each prior and the data; thresholds from"
+        " Farrar et al. 2001 (about 1 point minimally, 2 points much improved)."
+    )
+    if synthetic:
+        lines.append("SYNTHETIC DATA: the numbers say nothing about the treatments' real effects.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------- results
+def check_sweep_outputs(out_dir: str | Path, *, force: bool = False) -> dict[str, Path]:
+    """Paths of a sweep's outputs in ``out_dir``; refuse existing ones unless ``force``.
+
+    Raises
+    ------
+    OutputError
+        An output exists and ``force`` is False, or ``out_dir`` is a file.
+
+    Examples
+    --------
+    >>> sorted(check_sweep_outputs("/nonexistent/dir"))[:3]
+    ['csv', 'heatmap', 'json']
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"output path {out} exists and is not a directory")
+    paths = {role: out / name for role, name in OUTPUT_FILES.items()}
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not force:
+        raise OutputError(
+            f"refusing to overwrite existing {', '.join(existing)} (use --force to replace)"
+        )
+    return paths
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Result of :func:`bayes_keta.prior_sweep`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per setting x contrast x estimand (scheme in :mod:`bayes_keta.sweep.output`).
+    dataset : xarray.Dataset
+        The same with dims ``setting``, ``contrast``, ``estimand`` (+ ``threshold``).
+    text : str
+        Plain-language summary.
+    provenance : dict
+        :func:`bayes_keta.provenance.provenance_record` plus the grid, settings, timings.
+    """
+
+    table: pd.DataFrame = field(repr=False)
+    dataset: xr.Dataset = field(repr=False)
+    text: str = field(repr=False)
+    provenance: Mapping[str, Any] = field(repr=False)
+
+    def __repr__(self) -> str:
+        n = self.dataset.sizes.get("setting", 0)
+        failed = int((~self.dataset["passed"].astype(bool)).sum())
+        return (
+            f"<SweepResult {self.provenance.get('spec_name')!r}: {n} settings,"
+            f" {failed} failing diagnostics>"
+        )
+
+    def __str__(self) -> str:
+        return self.text
+
+    def plot_heatmap(self, **kwargs: Any):
+        """Heatmap of P(beyond 1 point) over the centre x scale grid (see :mod:`.plots`)."""
+        from bayes_keta.sweep.plots import plot_heatmap
+
+        return plot_heatmap(self, **kwargs)
+
+    def plot_tornado(self, **kwargs: Any):
+        """Forest/tornado plot of each setting's posterior mean and interval (see :mod:`.plots`)."""
+        from bayes_keta.sweep.plots import plot_tornado
+
+        return plot_tornado(self, **kwargs)
+
+    def save(self, out_dir: str | Path, *, force: bool = False) -> dict[str, Path]:
+        """Write ``sweep.csv``, ``.parquet``, ``.nc``, ``.json`` and the two plots.
+
+        The heatmap is skipped when the grid has no centre x scale points.
+
+        Raises
+        ------
+        OutputError
+            An output exists and ``force`` is False, or writing fails.
+        """
+        import matplotlib.pyplot as plt
+
+        from bayes_keta.sweep.plots import has_effect_grid
+
+        paths = check_sweep_outputs(out_dir, force=force)
+        record = {**self.provenance, "columns": list(self.table.columns)}
+        try:
+            Path(out_dir).mkdir(parents=True, exist_ok=True)
+            _atomic(paths["csv"], lambda p: self.table.to_csv(p, index=False))
+            _atomic(paths["parquet"], lambda p: self.table.to_parquet(p, index=False))
+            _atomic(paths["netcdf"], lambda p: self.dataset.to_netcdf(p, engine="h5netcdf"))
+            text = json.dumps(_json_safe(record), indent=2, sort_keys=True)
+            _atomic(paths["json"], lambda p: Path(p).write_text(text + "\n"))
+            figures = {"tornado": self.plot_tornado}
+            if has_effect_grid(self.table):
+                figures["heatmap"] = self.plot_heatmap
+            else:
+                paths.pop("heatmap")
+            for role, plot in figures.items():
+                fig = plot()
+                _atomic(paths[role], lambda p, f=fig: f.savefig(p, format="png", dpi=120))
+                plt.close(fig)
+        except (OSError, ValueError, TypeError) as err:
+            raise OutputError(f"cannot write the sweep outputs in {out_dir}: {err}") from err
+        return paths
+
+
+def _atomic(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return _json_safe(value.item())
+    return value

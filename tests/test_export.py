@@ -1,0 +1,237 @@
+"""`bayes-keta export`: files, schemas, provenance, round trip, meta hand-off, likelihood-only.
+
+Fast tests use fixed fake posteriors (no sampling); the ``slow`` ones use two small real fits
+(2 chains x 300 draws, daily.toml on the embedded SYNTHETIC trial), sharing one compile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from fake_fits import FakeFit, fake_tree
+
+import bayes_keta as bk
+from bayes_keta.cli import main
+from bayes_keta.exceptions import OutputError
+from bayes_keta.export import EXPORT_FILES, export_fit, meta_summary, read_export, tidy_draws
+from bayes_keta.export import write as export_write
+from bayes_keta.export.likelihood import NormalEffects, gaussian_division
+from bayes_keta.export.reload import table_provenance
+from bayes_keta.results import ResultsMixin
+from bayes_keta.spec import load_spec
+from bayes_keta.summary import load_schema, validate_summary
+
+KEY = ("ketamine", "placebo", "mean_daily_difference")
+
+
+class _Fit(FakeFit, ResultsMixin):
+    pass
+
+
+def _fake_fit(trial, *, effect: str = "constant", prior: dict | None = None, **kw) -> _Fit:
+    tree = fake_tree(n_days=trial.n_days, n_chains=2, n_draws=200, seed=3, **kw)
+    rng = np.random.default_rng(4)
+    post = tree["posterior"].to_dataset()
+    shape = (post.sizes["chain"], post.sizes["draw"])
+    post["sigma_subject"] = (("chain", "draw"), 2.0 + 0.1 * rng.standard_normal(shape))
+    post["sigma_subject_period"] = (("chain", "draw"), 1.5 + 0.1 * rng.standard_normal(shape))
+    tree["posterior"] = xr.DataTree(post)
+    spec = load_spec("daily")
+    if effect != "constant":  # only the structure matters here
+        structure = {**spec.structure(), "effect": effect}
+        spec = SimpleNamespace(name="decay", text="", sha256="ab" * 32, structure=lambda: structure)
+    priors = {"treatment_effect": prior or {"dist": "normal", "mu": 0.0, "sigma": 2.0}}
+    return _Fit(datatree=tree, trial=trial, spec=spec, priors=priors)
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ------------------------------------------------------------------------------- fast tier
+def test_gaussian_division_recovers_a_correlated_likelihood():
+    prior = NormalEffects(("a", "b"), np.array([-1.0, 0.5]), np.diag([0.5**2, 0.8**2]))
+    lik_cov = np.array([[0.3, 0.15], [0.15, 0.3]])  # shared reference: correlated
+    lik_mean = np.array([0.2, -0.4])
+    p_post = np.linalg.inv(prior.cov) + np.linalg.inv(lik_cov)
+    post_cov = np.linalg.inv(p_post)
+    post_mean = post_cov @ (
+        np.linalg.solve(prior.cov, prior.mean) + np.linalg.solve(lik_cov, lik_mean)
+    )
+    lik, reason = gaussian_division(NormalEffects(("a", "b"), post_mean, post_cov), prior)
+    assert reason is None
+    np.testing.assert_allclose(lik.mean, lik_mean, atol=1e-12)
+    np.testing.assert_allclose(lik.cov, lik_cov, atol=1e-12)
+    wide = NormalEffects(("a", "b"), post_mean, 4 * prior.cov)
+    assert gaussian_division(wide, prior)[0] is None
+
+
+def test_tidy_draws_match_contrast_draws_and_smd_definition(synthetic_trial):
+    fit = _fake_fit(synthetic_trial)
+    table = tidy_draws(fit)
+    assert list(table.columns) == list(bk.export.DRAWS_COLUMNS)
+    ds = bk.contrast_draws(fit)
+    n = 2 * 200
+    assert len(table) == n * ds.sizes["contrast"] * (len(ds.data_vars) + 1)
+    sub = table[(table.contrast == "ketamine - placebo") & (table.estimand == "auc_difference")]
+    expected = ds["auc_difference"].sel(contrast="ketamine - placebo").to_numpy().ravel()
+    np.testing.assert_array_equal(sub["value"].to_numpy(), expected)
+    post = fit.datatree["posterior"]
+    sd = np.sqrt(post.sigma_subject**2 + post.sigma_subject_period**2 + post.sigma**2 / 35)
+    smd = table[(table.contrast == "ketamine - placebo") & (table.estimand == "smd")]
+    mdd = ds["mean_daily_difference"].sel(contrast="ketamine - placebo")
+    np.testing.assert_allclose(smd["value"].to_numpy(), (mdd / sd).to_numpy().ravel())
+    assert set(smd["scale"]) == {"smd"}
+
+
+def test_meta_summary_says_why_likelihood_is_missing(synthetic_trial):
+    table = meta_summary(_fake_fit(synthetic_trial)).set_index(["active", "reference", "estimand"])
+    assert np.isfinite(table.loc[KEY, "lik_estimate"]) and pd.isna(table.loc[KEY, "lik_reason"])
+    rel = table.loc[("ketamine", "placebo", "relative_change_pct")]
+    assert np.isnan(rel["lik_estimate"]) and "ratio" in rel["lik_reason"]
+    smd = table.loc[("ketamine", "placebo", "smd")]
+    assert "sigma_subject^2" in smd["standardizer"] and smd["standardizer_estimate"] > 0
+    t_prior = {"dist": "student_t", "nu": 3.0, "mu": 0.0, "sigma": 2.0}
+    row = meta_summary(_fake_fit(synthetic_trial, prior=t_prior)).iloc[0]
+    assert np.isnan(row["lik_estimate"]) and "not normal" in row["lik_reason"]
+    row = meta_summary(_fake_fit(synthetic_trial, effect="decay")).iloc[0]
+    assert np.isnan(row["lik_estimate"]) and "decay" in row["lik_reason"]
+    tight = {"dist": "normal", "mu": 0.0, "sigma": 0.05}  # tighter than the posterior
+    row = meta_summary(_fake_fit(synthetic_trial, prior=tight)).iloc[0]
+    assert np.isnan(row["lik_estimate"]) and "not narrower" in row["lik_reason"]
+
+
+def test_export_refuses_overwrite_and_never_half_writes(synthetic_trial, tmp_path, monkeypatch):
+    fit = _fake_fit(synthetic_trial)
+    out = tmp_path / "exp"
+    export_fit(fit, out)
+    before = {n: _sha(out / n) for n in EXPORT_FILES}
+    with pytest.raises(OutputError, match="refusing to overwrite") as err:
+        export_fit(fit, out)
+    assert err.value.exit_code == 6
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(export_write, "_write_parquet", broken)
+    with pytest.raises(OutputError, match="disk full"):
+        export_fit(fit, out, force=True)
+    assert {n: _sha(out / n) for n in EXPORT_FILES} == before  # old export intact
+    with pytest.raises(OutputError, match="disk full"):
+        export_fit(fit, tmp_path / "new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp"]  # no temp dirs, no half export
+    monkeypatch.undo()
+    export_fit(fit, out, force=True)
+    assert read_export(out).manifest["files"].keys() == before.keys() - {"export.json"}
+
+
+def test_zarr_needs_zarr_and_modified_files_are_detected(synthetic_trial, tmp_path, monkeypatch):
+    fit = _fake_fit(synthetic_trial)
+    monkeypatch.setitem(sys.modules, "zarr", None)
+    with pytest.raises(OutputError, match="zarr package"):
+        export_fit(fit, tmp_path / "z", zarr=True)
+    assert not (tmp_path / "z").exists()
+    monkeypatch.undo()
+    out = tmp_path / "exp"
+    export_fit(fit, out)
+    path = out / "meta_summary.csv"
+    path.write_text(path.read_text().replace("ketamine,placebo", "ketamine,PLACEBO", 1))
+    with pytest.raises(OutputError, match="meta_summary.csv does not match its sha256"):
+        read_export(out)
+
+
+# ------------------------------------------------------------------------ real fits (slow)
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    """A vague-prior and a tight-prior fit (one compile), the first saved and exported by CLI."""
+    from bayes_keta.fitting import fit
+
+    trial = bk.ketapain_synthetic()
+    opts = {"draws": 300, "tune": 300, "chains": 2, "prior_draws": 300}
+    vague = fit(trial, "daily", **opts)
+    tight = fit(trial, "daily", priors={"treatment_effect": {"mu": -0.75, "sigma": 0.35}}, **opts)
+    root = tmp_path_factory.mktemp("export")
+    vague.save(root / "fit")
+    code = main(["export", str(root / "fit"), "--out", str(root / "exp")])
+    assert code == 0
+    return {"vague": vague, "tight": tight, "fit_dir": root / "fit", "out": root / "exp"}
+
+
+@pytest.mark.slow
+def test_export_files_schemas_and_provenance(real):
+    out = real["out"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(EXPORT_FILES)
+    manifest = json.loads((out / "export.json").read_text())
+    for name, entry in manifest["files"].items():
+        assert _sha(out / name) == entry["sha256"], name
+    data_sha = real["vague"].trial.sha256
+    assert manifest["data"]["sha256"] == data_sha and manifest["data"]["synthetic"] is True
+    assert manifest["command"].startswith("bayes-keta export")
+    for name in ("draws.csv", "meta_summary.csv"):
+        header = table_provenance(out / name)
+        assert any(data_sha in line for line in header) and "SYNTHETIC" in header[1]
+    meta = table_provenance(out / "draws.parquet")
+    assert meta["provenance"]["data_sha256"] == data_sha and meta["schema"] == "bayes_keta.draws/1"
+    tree = xr.open_datatree(out / "posterior.nc", engine="h5netcdf")
+    assert tree.attrs["data_sha256"] == data_sha and "export_provenance" in tree.attrs
+    assert set(real["vague"].datatree.children) <= set(tree.children)
+    validate_summary(json.loads((out / "summary.json").read_text()))
+    assert json.loads((out / "summary.schema.json").read_text()) == load_schema()
+
+
+@pytest.mark.slow
+def test_round_trip_gives_the_same_numbers(real):
+    exported = read_export(real["out"])
+    recomputed = tidy_draws(exported.datatree)
+    pd.testing.assert_frame_equal(recomputed, exported.draws, check_dtype=False, check_exact=True)
+    pd.testing.assert_frame_equal(meta_summary(exported), exported.meta_summary, rtol=1e-12)
+    direct = meta_summary(real["vague"]).set_index(["active", "reference", "estimand"])
+    table = exported.meta_summary.set_index(["active", "reference", "estimand"])
+    np.testing.assert_allclose(table["estimate"], direct["estimate"], rtol=1e-12)
+    stored = {
+        (c["active"], c["reference"], c["estimand"]): c["mean"]
+        for c in exported.summary["contrasts"]
+    }
+    assert table.loc[KEY, "estimate"] == pytest.approx(stored[KEY], rel=1e-9)
+
+
+@pytest.mark.slow
+def test_meta_analysis_reads_the_export(real):
+    path = real["out"] / "meta_summary.csv"
+    inputs = bk.read_meta_inputs(
+        [path], estimand="mean_daily_difference", active="ketamine", reference="placebo"
+    )
+    row = pd.read_csv(path, comment="#").set_index(["active", "reference", "estimand"]).loc[KEY]
+    assert inputs.k == 1 and inputs.scale == "nrs"
+    assert inputs.table.loc[0, "basis"] == "likelihood-only"
+    assert inputs.table.loc[0, "estimate"] == pytest.approx(row["lik_estimate"])
+    smd = bk.read_meta_inputs([path], estimand="smd", active="ketamine", reference="placebo")
+    assert smd.scale == "smd"
+
+
+@pytest.mark.slow
+def test_likelihood_only_undoes_a_tight_prior(real):
+    vague = meta_summary(real["vague"]).set_index(["active", "reference", "estimand"])
+    tight = meta_summary(real["tight"]).set_index(["active", "reference", "estimand"])
+    for key in (KEY, ("ketamine_magnesium", "placebo", "mean_daily_difference")):
+        shrunk = abs(tight.loc[key, "estimate"] - vague.loc[key, "estimate"])
+        undone = abs(tight.loc[key, "lik_estimate"] - vague.loc[key, "estimate"])
+        assert shrunk > 0.3 and undone < 0.5 * shrunk, key
+        assert tight.loc[key, "lik_se"] == pytest.approx(vague.loc[key, "lik_se"], rel=0.25)
+        assert tight.loc[key, "se"] < vague.loc[key, "se"] < vague.loc[key, "lik_se"]
+
+
+@pytest.mark.slow
+def test_cli_refuses_to_overwrite_an_export(real, capsys):
+    before = _sha(real["out"] / "meta_summary.csv")
+    code = main(["export", str(real["fit_dir"]), "--out", str(real["out"])])
+    assert code == 6
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert _sha(real["out"] / "meta_summary.csv") == before

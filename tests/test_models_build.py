@@ -1,0 +1,104 @@
+"""Every spec builds, honours the model contract, and has a finite log density and gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import bayes_keta as bk
+from bayes_keta.fitting import set_prior_values
+from bayes_keta.models import build, build_model
+from bayes_keta.spec import load_spec
+
+SPECS = ("auc", "daily", "daily_ar1", "daily_decay", "daily_ordinal")
+PRIOR_SETS = ("skeptical", "neutral", "enthusiastic")
+
+
+@pytest.fixture(scope="module")
+def gappy_trial() -> bk.Trial:
+    """6 subjects x 3 periods x 7 days, 15% missing days (AR(1) gaps, AUC imputation)."""
+    frame = bk.simulate_trial(
+        n_subjects=6, n_days=7, seed=3, effects={"ketamine": -1.0}, missing_rate=0.15
+    )
+    return bk.load_trial(frame, name="gappy")
+
+
+def _finite_at_initial_point(model, *, priors=None, spec=None, n_days=None):
+    point = model.initial_point()
+    # FAST_COMPILE: same graph, quicker to compile (finiteness, not speed, is checked here)
+    logp = model.compile_logp(mode="FAST_COMPILE")
+    dlogp = model.compile_dlogp(mode="FAST_COMPILE")
+    values = [(logp(point), dlogp(point))]
+    for prior_set in priors or ():
+        set_prior_values(model, spec, prior_set, n_days=n_days)
+        values.append((logp(point), dlogp(point)))
+    for lp, grad in values:
+        assert np.isfinite(lp)
+        assert np.all(np.isfinite(grad))
+    return values
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_spec_builds_with_contract_and_prior_sets(name, gappy_trial):
+    spec = load_spec(name)
+    model = build_model(gappy_trial, spec)
+    dims = model.named_vars_to_dims
+    assert dims["arm_mean"] == ("treatment", "day")
+    assert dims["treatment_effect"] == ("active",)
+    assert list(model.coords["treatment"]) == list(gappy_trial.treatments)
+    assert list(model.coords["day"]) == list(range(1, 8))
+    observed = "auc" if name == "auc" else "pain"
+    assert [rv.name for rv in model.observed_RVs] == [observed]
+    variances = {"sigma_subject"}
+    variances |= {"cutpoints"} if name == "daily_ordinal" else {"sigma"}
+    variances |= {"sigma_subject_period"} if name != "auc" else set()
+    variances |= {"phi"} if name == "daily_ar1" else set()
+    variances |= {"effect_sustained", "effect_transient", "tau"} if name == "daily_decay" else set()
+    assert variances <= set(model.named_vars)
+    values = _finite_at_initial_point(model, priors=PRIOR_SETS, spec=spec, n_days=7)
+    # the prior values are data: the enthusiastic prior moves the log density
+    assert values[0][0] != values[-1][0]
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("daily", {"carryover": True}),
+        ("daily", {"baseline": True}),
+        ("daily", {"likelihood": "student_t"}),
+        ("daily", {"period": "reference", "parameterization": "noncentred"}),
+        ("daily_decay", {"carryover": True, "baseline": True, "likelihood": "student_t"}),
+        ("daily_ar1", {"carryover": True, "baseline": True, "likelihood": "student_t"}),
+        ("auc", {"carryover": True, "baseline": True, "likelihood": "student_t"}),
+        ("daily_ordinal", {"carryover": True, "baseline": True, "period": "reference"}),
+    ],
+)
+def test_options_build_finite(name, options, gappy_trial):
+    built = build(gappy_trial, load_spec(name, **options))
+    names = set(built.model.named_vars)
+    assert ("carryover_effect" in names) == options.get("carryover", False)
+    assert ("baseline_slope" in names) == options.get("baseline", False)
+    assert ("nu" in names) == (options.get("likelihood") == "student_t")
+    _finite_at_initial_point(built.model)
+
+
+def test_auc_drops_sparse_cells(gappy_trial):
+    frame = gappy_trial.data.copy()
+    sparse = (frame["subject"] == frame["subject"].iloc[0]) & (frame["period"] == 1)
+    frame.loc[sparse & (frame["day"] > 2), "pain"] = np.nan
+    trial = bk.load_trial(frame, name="sparse")
+    built = build(trial, "auc")
+    assert len(built.model.coords["cell"]) == len(trial.cells) - 1
+    assert any("dropped subject" in note for note in built.notes)
+    auc = built.model["auc_data"].get_value()
+    expected = 7 * trial.cells["mean_pain"].to_numpy()[1:]
+    np.testing.assert_allclose(auc, expected)
+
+
+def test_arm_mean_of_typical_subject_daily(gappy_trial):
+    model = build_model(gappy_trial, "daily")
+    point = {"mu": 5.0, "treatment_effect": np.array([-1.0, 0.5]), "period_effect": np.zeros(3)}
+    fn = model.compile_fn(model["arm_mean"], inputs=[model[k] for k in point])
+    arm = fn(point)
+    np.testing.assert_allclose(arm[:, 0], [5.0, 4.0, 5.5])
+    np.testing.assert_allclose(arm, np.repeat(arm[:, :1], 7, axis=1))

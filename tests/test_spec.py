@@ -1,0 +1,147 @@
+"""Model specs and prior sets: loading, precedence, and the errors users can cause."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import bayes_keta as bk
+from bayes_keta.exceptions import SpecError
+from bayes_keta.models import build
+from bayes_keta.spec import (
+    Prior,
+    available_models,
+    available_prior_sets,
+    load_spec,
+    resolve_priors,
+)
+
+SPECS = ("auc", "daily", "daily_ar1", "daily_decay", "daily_ordinal")
+
+
+def test_shipped_specs_and_prior_sets():
+    assert set(SPECS) <= set(available_models())
+    assert {"skeptical", "neutral", "enthusiastic"} <= set(available_prior_sets())
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_every_spec_loads_with_hash_and_text(name):
+    spec = load_spec(name)
+    assert spec.name == name
+    assert len(spec.sha256) == 64
+    assert "[priors]" in spec.text
+    assert set(spec.roles) <= set(spec.priors)
+
+
+def test_prior_sets_follow_spiegelhalter():
+    skeptical = resolve_priors(load_spec("daily"), "skeptical")["treatment_effect"]
+    enthusiastic = resolve_priors(load_spec("daily"), "enthusiastic")["treatment_effect"]
+    assert skeptical.params == pytest.approx({"mu": 0.0, "sigma": 1 / 1.645}, abs=1e-3)
+    assert enthusiastic.params == pytest.approx({"mu": -1.0, "sigma": 1 / 1.645}, abs=1e-3)
+
+
+def test_precedence_user_over_set_over_spec():
+    spec = load_spec("daily")
+    priors = resolve_priors(
+        spec, [{"treatment_effect": {"sigma": 0.1}}, "skeptical", {"sigma_subject": {"sigma": 5}}]
+    )
+    assert priors["treatment_effect"].params == {"mu": 0.0, "sigma": 0.1}  # user beats set
+    assert priors["sigma_subject"] == Prior("halfnormal", {"sigma": 5.0})  # family kept
+    assert priors["intercept"] == spec.priors["intercept"]  # spec default
+
+
+def test_override_with_dist_replaces_family():
+    priors = resolve_priors(load_spec("daily"), {"sigma": {"dist": "exponential", "lam": 1}})
+    assert priors["sigma"] == Prior("exponential", {"lam": 1.0})
+
+
+def test_with_options_adds_roles():
+    spec = load_spec("daily", carryover=True, baseline=True, likelihood="student_t")
+    assert {"carryover_effect", "baseline_slope", "nu"} <= set(spec.roles)
+    assert spec.sha256 != load_spec("daily").sha256
+
+
+def test_auc_scales_priors_by_n_days():
+    from bayes_keta.models.priors import scaled_priors
+
+    spec = load_spec("auc")
+    scaled = scaled_priors(spec, resolve_priors(spec, "skeptical"), 35)
+    assert scaled["treatment_effect"].params["sigma"] == pytest.approx(35 / 1.645, rel=1e-3)
+
+
+# ---------------------------------------------------------------------------------- errors
+def test_unknown_model_name():
+    with pytest.raises(SpecError, match="unknown model 'dialy'.*available: auc, daily"):
+        load_spec("dialy")
+
+
+def test_unknown_prior_set_name():
+    with pytest.raises(SpecError, match="unknown prior set 'skeptic'.*skeptical"):
+        resolve_priors(load_spec("daily"), "skeptic")
+
+
+def test_unknown_dist():
+    with pytest.raises(SpecError, match="unknown dist 'gaussian'"):
+        resolve_priors(load_spec("daily"), {"sigma": {"dist": "gaussian", "sigma": 1}})
+
+
+def test_prior_for_missing_parameter():
+    with pytest.raises(SpecError, match="'phi', a parameter model 'daily' does not have"):
+        resolve_priors(load_spec("daily"), {"phi": {"dist": "uniform", "lower": -1, "upper": 1}})
+
+
+def test_prior_set_for_missing_parameter(tmp_path: Path):
+    path = tmp_path / "mine.toml"
+    path.write_text('[priors]\ncutpoints = { dist = "normal", mu = 0, sigma = 1 }\n')
+    with pytest.raises(SpecError, match="'cutpoints', a parameter model 'daily' does not"):
+        resolve_priors(load_spec("daily"), path)
+
+
+def test_bad_prior_values():
+    with pytest.raises(SpecError, match="sigma must be > 0"):
+        resolve_priors(load_spec("daily"), {"sigma": {"sigma": -1}})
+    with pytest.raises(SpecError, match="needs a positive family"):
+        resolve_priors(load_spec("daily"), {"sigma": {"dist": "normal", "mu": 0, "sigma": 1}})
+    with pytest.raises(SpecError, match=r"needs exactly \['mu', 'sigma'\]"):
+        resolve_priors(load_spec("daily"), {"intercept": {"dist": "normal", "mu": 0}})
+
+
+def test_unknown_option_and_bad_values():
+    with pytest.raises(SpecError, match="unknown spec option"):
+        load_spec("daily", carry_over=True)
+    with pytest.raises(SpecError, match="likelihood = 'poisson'"):
+        load_spec("daily", likelihood="poisson")
+    with pytest.raises(SpecError, match="no AR\\(1\\) residual option"):
+        load_spec("daily_ordinal", residual="ar1")
+
+
+def test_spec_file_errors(tmp_path: Path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = 'x'\noutcome = \n")
+    with pytest.raises(SpecError, match="not valid TOML"):
+        load_spec(bad)
+    unknown = tmp_path / "unknown.toml"
+    text = load_spec("daily").text.replace('name = "daily"', 'name = "x"\ncolour = "red"')
+    unknown.write_text(text)
+    with pytest.raises(SpecError, match=r"unknown key\(s\) \['colour'\]"):
+        load_spec(unknown)
+    missing = tmp_path / "missing.toml"
+    missing.write_text(load_spec("daily").text.replace("sigma = { dist", "# sigma = {"))
+    with pytest.raises(SpecError, match=r"must write out a prior for \['sigma'\]"):
+        load_spec(missing)
+
+
+def test_baseline_without_baseline_pain(fixed_trial):
+    frame = fixed_trial.data.drop(columns=["baseline_pain"])
+    trial = bk.load_trial(frame, name="no_baseline")
+    with pytest.raises(SpecError, match="baseline = true needs a complete 'baseline_pain'"):
+        build(trial, load_spec("daily", baseline=True))
+
+
+def test_ordinal_needs_integer_pain(fixed_trial):
+    frame = fixed_trial.data.copy()
+    frame.loc[0, "pain"] = 4.5
+    trial = bk.load_trial(frame, name="half_points")
+    with pytest.raises(SpecError, match="integer pain scores 0..10.*e.g. 4.5"):
+        build(trial, "daily_ordinal")

@@ -25,6 +25,8 @@ TUNE ?= 1000
 CHAINS ?= 4
 SEED ?= 20200701
 JOBS ?= 2
+# Prior grid swept (main spec) inside `make report`; SWEEP= (empty) skips the sweep.
+SWEEP ?= default
 
 .PHONY: help install test test-fast lint format report fit sweep published export meta notebooks bench sbc clean lock
 
@@ -65,7 +67,8 @@ format: $(STAMP) ## ruff fix and format
 report: $(STAMP) ## Fit the models and write a self-contained HTML report (DATA=, MODEL= fits only that spec, PRIORS=, OUT=)
 	MPLBACKEND=Agg $(BIN)/bayes-keta report $(DATA) $(if $(MODEL),--model $(MODEL)) \
 	  $(if $(PRIORS),--priors $(PRIORS)) $(if $(OUT),--out $(OUT)) \
-	  --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) --seed $(SEED)
+	  --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) --seed $(SEED) \
+	  $(if $(SWEEP),--with-sweep $(SWEEP))
 
 sweep: $(STAMP) ## Prior-sensitivity sweep over models/grids/default.toml (DATA=, MODEL=, GRID=, OUT=, SEED=, SCHEDULER=)
 	MPLBACKEND=Agg $(BIN)/bayes-keta sweep $(DATA) --model $(or $(MODEL),models/daily.toml) \

@@ -60,6 +60,7 @@ __all__ = [
     "contrast_table",
     "estimand_rope",
     "estimand_thresholds",
+    "format_probability",
     "format_threshold",
     "summarize_contrasts",
     "summarize_draws",
@@ -554,7 +555,7 @@ class ContrastSummary:
         return self.text
 
 
-def _pct(p: float) -> str:
+def format_probability(p: float) -> str:
     """Probability as a percentage, never printing a false 0% or 100%."""
     if p != p:  # NaN
         return "n/a"
@@ -638,25 +639,25 @@ def summarize_contrasts(
         )
         lines.append(
             f"  Probability that {active} reduces mean daily pain vs {ref} (by any amount):"
-            f" {_pct(m['p_benefit'])}."
+            f" {format_probability(m['p_benefit'])}."
         )
         for t, p in m["p_beyond"].items():
             unit = "point" if t == 1 else "points"
             lines.append(
                 f"  Probability that {active} reduces mean daily pain by more than {t:g} {unit}"
-                f" vs {ref}: {_pct(p)}."
+                f" vs {ref}: {format_probability(p)}."
             )
         if m["p_rope"] == m["p_rope"]:
             lines.append(
                 f"  Probability that the mean daily difference lies within +/-{ROPE_NRS:g}"
-                f" points (practically equivalent): {_pct(m['p_rope'])}."
+                f" points (practically equivalent): {format_probability(m['p_rope'])}."
             )
         if "relative_change_pct" in by.index:
             r = by.loc["relative_change_pct"]
             for t, p in r["p_beyond"].items():
                 lines.append(
                     f"  Probability of a relative reduction of more than {t:g}% in mean daily"
-                    f" pain vs {ref}: {_pct(p)}."
+                    f" pain vs {ref}: {format_probability(p)}."
                 )
         lines.append("")
     if ds.attrs["constant_over_day"]:

@@ -246,9 +246,9 @@ def test_contrast_summary_text_follows_numbers():
 
 
 def test_percent_formatting_never_prints_false_certainty():
-    from bayes_keta.estimands import _pct
+    from bayes_keta.estimands import format_probability
 
-    assert [_pct(p) for p in (0.0, 0.005, 0.0099, 0.01, 0.5, 0.99, 0.995, 1.0)] == [
+    assert [format_probability(p) for p in (0.0, 0.005, 0.0099, 0.01, 0.5, 0.99, 0.995, 1.0)] == [
         "<1%",
         "<1%",
         "<1%",

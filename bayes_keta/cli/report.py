@@ -90,6 +90,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--sweep", type=Path, metavar="DIR", help="include a `bayes-keta sweep` output"
     )
+    parser.add_argument(
+        "--with-sweep",
+        nargs="?",
+        const="default",
+        default=None,
+        metavar="GRID",
+        help=(
+            "also run a prior-sensitivity sweep of the main spec over GRID (default grid"
+            " models/grids/default.toml when no GRID is given), reusing the compiled model, and"
+            " include it (written to OUT/sweep)"
+        ),
+    )
     parser.add_argument("--force", action="store_true", help="write into a non-empty --out")
     parser.set_defaults(func=run)
 
@@ -135,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         sampler=args.sampler,
         gate=GateThresholds(rhat_max=args.rhat_max, ess_min=args.ess_min, bfmi_min=args.bfmi_min),
         sweep_dir=args.sweep,
+        sweep_grid=args.with_sweep,
         force=args.force,
         strict=False,
         command=command,

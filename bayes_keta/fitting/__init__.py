@@ -109,6 +109,7 @@ def fit(
         cores=cores,
         seed=seed,
         progressbar=progressbar,
+        mass_matrix=built.spec.mass_matrix,
     )
     tree = run.datatree
     observed = "auc" if built.spec.outcome == "auc" else "pain"

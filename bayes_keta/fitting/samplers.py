@@ -38,11 +38,15 @@ def run_sampler(
     cores: int,
     seed: int,
     progressbar: bool,
+    mass_matrix: str = "diag",
 ) -> SamplerRun:
     """Sample the posterior with ``sampler`` ("nutpie" or "pymc").
 
     If nutpie cannot be imported or cannot compile the model, warns and falls back to PyMC's
     NUTS; the reason is returned (and recorded in provenance by the caller).
+    ``mass_matrix="low_rank"`` asks nutpie for its low-rank modified mass matrix adaptation,
+    which captures the correlated directions a diagonal one cannot (e.g. cutpoints moving with
+    the random effects in the ordinal model); PyMC's NUTS always uses a diagonal one.
     """
     reason = None
     if sampler == "nutpie":
@@ -67,6 +71,7 @@ def run_sampler(
                 seed=seed,
                 save_warmup=False,
                 progress_bar=progressbar,
+                low_rank_modified_mass_matrix=mass_matrix == "low_rank",
             )
             sample_s = time.perf_counter() - start
             patch_nutpie_idata(tree, model, sampling_time=sample_s)

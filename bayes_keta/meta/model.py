@@ -240,7 +240,7 @@ def meta_analysis(
     draws: int = 4000,
     tune: int = 1000,
     chains: int = 2,
-    target_accept: float = 0.95,
+    target_accept: float = 0.99,
     nuts_sampler: Literal["pymc", "nutpie"] = "nutpie",
     strict: bool = False,
 ) -> MetaAnalysisResult:

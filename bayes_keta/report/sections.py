@@ -8,7 +8,6 @@ record; figures come from :mod:`bayes_keta.report.plots`.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,13 @@ import pandas as pd
 
 from bayes_keta.constants import CI_PROB, NRS_THRESHOLDS, ROPE_NRS
 from bayes_keta.data.design import design_summary
-from bayes_keta.estimands import by_day, contrast_draws, contrast_table, threshold_curve
+from bayes_keta.estimands import (
+    by_day,
+    contrast_draws,
+    contrast_table,
+    format_probability,
+    threshold_curve,
+)
 from bayes_keta.report import plots
 from bayes_keta.report.blocks import Banner, Figure, Report, Section, Table, Text
 from bayes_keta.report.collect import ReportData, SpecResult
@@ -46,14 +51,9 @@ SECTION_TITLES: dict[str, str] = {
 SECTION_IDS: tuple[str, ...] = tuple(SECTION_TITLES)
 
 
-def _pct(p: float) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "n/a"
-    if p < 0.005:
-        return "<1%"
-    if p > 0.995:
-        return ">99%"
-    return f"{100 * p:.0f}%"
+def _pct(p: float | None) -> str:
+    """One probability format for the whole report: the estimands' own."""
+    return "n/a" if p is None else format_probability(p)
 
 
 def _section(sid: str, blocks: list, *, title: str | None = None, level: int = 2) -> Section:

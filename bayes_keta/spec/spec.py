@@ -88,6 +88,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "residual": ("iid", "ar1"),
     "period": ("sum_to_zero", "reference"),
     "parameterization": ("centred", "noncentred"),
+    "mass_matrix": ("diag", "low_rank"),
 }
 _FLAGS = ("carryover", "baseline")
 _NUMBERS = {"min_observed_fraction": 0.5, "latent_scale": 1.5}
@@ -153,6 +154,7 @@ class ModelSpec:
     min_observed_fraction: float
     latent_scale: float
     priors: Mapping[str, Prior] = field(repr=False)
+    mass_matrix: str = "diag"
     source: str = field(default="<dict>", repr=False)
     text: str = field(default="", repr=False)
 
@@ -198,6 +200,7 @@ class ModelSpec:
             "residual": self.residual,
             "period": self.period,
             "parameterization": self.parameterization,
+            "mass_matrix": self.mass_matrix,
             "carryover": self.carryover,
             "baseline": self.baseline,
             "min_observed_fraction": self.min_observed_fraction,
@@ -253,6 +256,7 @@ def _validated(
             "effect": "constant",
             "period": "sum_to_zero",
             "parameterization": "centred",
+            "mass_matrix": "diag",
         }.get(key)
         value = raw.get(key, default)
         if value not in choices:

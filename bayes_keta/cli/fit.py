@@ -30,22 +30,13 @@ examples:
 """
 
 
-def _count(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``fit`` subcommand."""
-    from bayes_keta.cli.validate import add_label_options
+    from bayes_keta.cli.options import (
+        add_data_argument,
+        add_label_options,
+        add_sampling_options,
+    )
 
     parser = subparsers.add_parser(
         "fit",
@@ -54,12 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "data",
-        nargs="?",
-        metavar="DATA",
-        help="CSV or Parquet file (default: the embedded synthetic trial)",
-    )
+    add_data_argument(parser)
     parser.add_argument(
         "--model",
         default="daily",
@@ -73,10 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="prior set name or TOML file (models/priors/X.toml); repeatable, later wins",
     )
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    parser.add_argument("--draws", type=_count(1), help="draws per chain")
-    parser.add_argument("--tune", type=_count(0), help="warm-up iterations per chain")
-    parser.add_argument("--chains", type=_count(1), help="number of chains")
-    parser.add_argument("--seed", type=_count(0), help="random seed")
+    add_sampling_options(parser)
     parser.add_argument(
         "--sampler", choices=("nutpie", "pymc"), help="NUTS implementation (default: nutpie)"
     )
@@ -87,7 +70,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing outputs")
     add_label_options(parser)
-    parser.add_argument("--name", help="name of the data set (default: the file stem)")
     parser.set_defaults(func=run)
 
 

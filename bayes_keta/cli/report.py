@@ -35,7 +35,11 @@ examples:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``report`` subcommand."""
-    from bayes_keta.cli.validate import add_label_options
+    from bayes_keta.cli.options import (
+        add_data_argument,
+        add_label_options,
+        add_sampling_options,
+    )
     from bayes_keta.constants import BFMI_MIN, ESS_MIN, RHAT_MAX
     from bayes_keta.report.build import DEFAULT_SPECS
 
@@ -46,14 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "data",
-        nargs="?",
-        metavar="DATA",
-        help="CSV or Parquet file (default: the embedded synthetic trial)",
-    )
+    add_data_argument(parser)
     add_label_options(parser)
-    parser.add_argument("--name", help="name of the data set (default: the file stem)")
     parser.add_argument(
         "--model",
         action="append",
@@ -72,10 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", type=Path, help="output directory (default: reports/<data>-<time>)"
     )
-    parser.add_argument("--draws", type=int, default=1000, help="draws per chain (default 1000)")
-    parser.add_argument("--tune", type=int, default=1000, help="tuning steps (default 1000)")
-    parser.add_argument("--chains", type=int, default=4, help="chains (default 4)")
-    parser.add_argument("--seed", type=int, default=None, help="seed (default: the fit's)")
+    add_sampling_options(parser, draws=1000, tune=1000, chains=4)
     parser.add_argument("--sampler", choices=("nutpie", "pymc"), default=None, help="NUTS sampler")
     parser.add_argument(
         "--rhat-max", type=float, default=RHAT_MAX, help=f"gate (default {RHAT_MAX})"

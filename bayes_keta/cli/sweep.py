@@ -39,22 +39,14 @@ examples:
 """
 
 
-def _count(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``sweep`` subcommand."""
-    from bayes_keta.cli.validate import add_label_options
+    from bayes_keta.cli.options import (
+        add_data_argument,
+        add_label_options,
+        add_sampling_options,
+        count,
+    )
 
     parser = subparsers.add_parser(
         "sweep",
@@ -63,12 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "data",
-        nargs="?",
-        metavar="DATA",
-        help="CSV or Parquet file (default: the embedded synthetic trial)",
-    )
+    add_data_argument(parser)
     parser.add_argument(
         "--model",
         default="daily",
@@ -87,10 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="base prior set or TOML file every setting starts from; repeatable, later wins",
     )
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    parser.add_argument("--draws", type=_count(1), default=1000, help="draws per chain (1000)")
-    parser.add_argument("--tune", type=_count(0), default=1000, help="warm-up per chain (1000)")
-    parser.add_argument("--chains", type=_count(1), default=4, help="chains per setting (4)")
-    parser.add_argument("--seed", type=_count(0), default=20200701, help="base random seed")
+    add_sampling_options(parser, draws=1000, tune=1000, chains=4, seed=20200701)
     parser.add_argument(
         "--scheduler",
         default="local",
@@ -98,12 +82,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Dask scheduler address, 'local' (LocalCluster of threads, default) or 'serial'",
     )
     parser.add_argument(
-        "--workers", type=_count(1), help="local Dask workers (default: min(settings, cores))"
+        "--workers", type=count(1), help="local Dask workers (default: min(settings, cores))"
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing outputs")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_label_options(parser)
-    parser.add_argument("--name", help="name of the data set (default: the file stem)")
     parser.set_defaults(func=run)
 
 

@@ -29,27 +29,10 @@ design.toml:
 """
 
 
-def add_label_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--treatments``, ``--reference`` and ``--design`` (shared by data-reading commands)."""
-    parser.add_argument(
-        "--treatments",
-        metavar="A,B,C",
-        help="comma-separated treatment labels (default: placebo,ketamine,ketamine_magnesium)",
-    )
-    parser.add_argument(
-        "--reference",
-        metavar="LABEL",
-        help="reference (control) label (default: placebo, or the first of --treatments)",
-    )
-    parser.add_argument(
-        "--design",
-        metavar="TOML",
-        help="TOML file declaring treatments and reference (flags take precedence)",
-    )
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``validate`` subcommand."""
+    from bayes_keta.cli.options import add_data_argument, add_label_options
+
     parser = subparsers.add_parser(
         "validate",
         help="check a data file against the data contract and summarise its design",
@@ -57,14 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "data",
-        nargs="?",
-        metavar="DATA",
-        help="CSV or Parquet file (default: the embedded synthetic trial)",
-    )
+    add_data_argument(parser)
     add_label_options(parser)
-    parser.add_argument("--name", help="name of the data set (default: the file stem)")
     parser.set_defaults(func=run)
 
 

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 import sys
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from bayes_keta.exceptions import OutputError
+from bayes_keta.provenance import package_versions
 
 __all__ = ["prepare_outputs", "provenance_record", "sha256_bytes", "write_json"]
-
-_PACKAGES = ("bayes_keta", "numpy", "scipy", "pandas", "pymc", "pytensor", "nutpie", "arviz")
 
 
 def sha256_bytes(data: bytes | str) -> str:
@@ -67,16 +64,6 @@ def prepare_outputs(
     return paths
 
 
-def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
 def provenance_record(
     *, kind: str, inputs: Mapping[str, bytes | str], settings: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -101,7 +88,7 @@ def provenance_record(
     combined = sha256_bytes("".join(f"{k}:{v};" for k, v in sorted(hashes.items())))
     return {
         "kind": kind,
-        "versions": _versions(),
+        "versions": package_versions(),
         "inputs_sha256": hashes,
         "inputs_hash": combined,
         "settings": dict(settings),

@@ -71,7 +71,7 @@ def run_sampler(
                 seed=seed,
                 save_warmup=False,
                 progress_bar=progressbar,
-                low_rank_modified_mass_matrix=mass_matrix == "low_rank",
+                adaptation="low_rank" if mass_matrix == "low_rank" else "diag",
             )
             sample_s = time.perf_counter() - start
             patch_nutpie_idata(tree, model, sampling_time=sample_s)

@@ -496,18 +496,43 @@ def sweep_section(sweep_dir: str | Path) -> Section:
     import base64
 
     frame, pngs = read_sweep(sweep_dir)
-    probs = [c for c in frame.columns if c == "p_benefit" or c.startswith("p_beyond_")]
-    shown = frame.copy()
-    for c in probs:
+    # the headline estimand only: the full table (every estimand) stays in sweep.csv
+    headline = "mean_daily_difference"
+    if "estimand" in frame.columns and (frame["estimand"] == headline).any():
+        frame = frame.loc[frame["estimand"] == headline]
+    keep = [
+        c
+        for c in (
+            "setting",
+            "prior_effect",
+            "hyper_scale",
+            "active",
+            "reference",
+            "mean",
+            "lo95",
+            "hi95",
+            "p_benefit",
+        )
+        if c in frame.columns
+    ]
+    keep += [c for c in frame.columns if c.startswith("p_beyond_")]
+    keep += [c for c in ("passed",) if c in frame.columns]
+    shown = frame[keep].copy()
+    for c in [c for c in keep if c == "p_benefit" or c.startswith("p_beyond_")]:
         shown[c] = [_pct(float(p)) for p in shown[c]]
     blocks: list = [
         Text(
             f"Results of the prior sweep in {Path(sweep_dir)}: the same model refitted under"
-            " each prior setting; a conclusion that holds across plausible priors is robust."
+            " each prior setting (treatment-effect prior centre x scale, variance hyperprior"
+            " scales, the named prior sets); a conclusion that holds across plausible priors is"
+            " robust. p_beyond_t is P(difference < -t NRS points)."
         ),
         Table.from_frame(
             shown,
-            caption="sweep.csv: one row per prior setting, contrast and estimand.",
+            caption=(
+                f"{headline} (NRS points) per prior setting and contrast; every estimand is in"
+                " sweep.csv."
+            ),
             default=".3g",
         ),
     ]

@@ -194,6 +194,9 @@ def test_other_specs_recover_sign_of_strong_effect(name):
         # guards the low-rank mass matrix: with a diagonal one the cutpoints mixed badly
         gate = result.diagnostics()
         assert gate.divergences == 0 and gate.max_rhat < 1.05, gate.text
+        # forward sampling cannot honour the ordered cutpoints: no (wrong) prior draws kept
+        assert "prior" not in result.datatree.children
+        assert "ordered cutpoints" in result.datatree.attrs["model_notes"]
 
 
 def test_pymc_fallback_when_nutpie_fails(monkeypatch, fixed_trial):

@@ -72,7 +72,8 @@ def fit(
     progressbar : bool
         Show the sampler's progress bar.
     prior_draws : int
-        Prior (and prior predictive) draws; 0 skips them.
+        Prior (and prior predictive) draws; 0 skips them. The ordinal spec keeps none:
+        forward sampling cannot honour its ordered cutpoints (recorded in the model notes).
     posterior_predictive : bool
         Draw the posterior predictive of the observed variable.
 
@@ -116,6 +117,15 @@ def fit(
     add_log_likelihood(tree, model, observed)
     if posterior_predictive:
         add_posterior_predictive(tree, model, observed, seed=int(seeds[0]))
+    notes = list(built.notes)
+    if prior_draws and built.spec.likelihood == "ordinal":
+        # Forward sampling ignores the ordered transform of the cutpoints (under 1% of the
+        # draws come out ordered), so the draws would not be this model's prior: none are kept.
+        notes.append(
+            "no prior / prior_predictive groups: forward sampling cannot draw the ordered"
+            " cutpoints of the ordinal model's prior"
+        )
+        prior_draws = 0
     if prior_draws:
         prior = pm.sample_prior_predictive(
             draws=prior_draws, model=model, random_seed=int(seeds[1])
@@ -143,7 +153,7 @@ def fit(
         prior_sources=priors,
         sampler=settings,
         extra={
-            "model_notes": list(built.notes),
+            "model_notes": notes,
             "observed_variable": observed,
             "priors_model_scale": {k: v.to_dict() for k, v in sorted(built.scaled.items())},
         },

@@ -7,11 +7,13 @@ xarray DataTree (and so for every netCDF file written from it).
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 __all__ = ["PROVENANCE_SCHEMA", "as_attrs", "package_versions", "provenance_record"]
@@ -147,3 +149,43 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     return str(value)
+
+
+def machine_info(
+    packages: Sequence[str] = _PACKAGES, *, missing: str | None = None
+) -> dict[str, Any]:
+    """Cores, CPU model, platform, Python and package versions of this machine.
+
+    Parameters
+    ----------
+    packages : sequence of str
+        Distribution names whose versions are recorded.
+    missing : str or None
+        Value recorded for a package that is not installed.
+
+    Examples
+    --------
+    >>> sorted(machine_info(["numpy"]))
+    ['cores', 'cpu', 'platform', 'python', 'versions']
+    """
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions: dict[str, str | None] = {}
+    for name in packages:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = missing
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": versions,
+    }

@@ -33,12 +33,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import time
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -291,28 +289,10 @@ def run_worker(cfg: dict[str, Any]) -> list[dict[str, Any]]:
 
 def machine() -> dict[str, Any]:
     """Cores, CPU, load and versions."""
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    versions = {}
-    for name in ("bayes_keta", "pymc", "pytensor", "nutpie", "bambi", "numpyro", "jax", "numba"):
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = "not installed"
-    return {
-        "cores": os.cpu_count(),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "load_before": os.getloadavg(),
-        "versions": versions,
-    }
+    from bayes_keta.provenance import machine_info
+
+    packages = ("bayes_keta", "pymc", "pytensor", "nutpie", "bambi", "numpyro", "jax", "numba")
+    return {**machine_info(packages, missing="not installed"), "load_before": os.getloadavg()}
 
 
 def configs(quick: bool, only: list[str]) -> list[dict[str, Any]]:

@@ -19,18 +19,16 @@ model code and the SBC must be rerun (``make sbc``).
 from __future__ import annotations
 
 import json
-import os
-import platform
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from bayes_keta.constants import CI_PROB
+from bayes_keta.provenance import machine_info as _machine_info
 from bayes_keta.validation.ranks import coverage_test, rank_uniformity
 from bayes_keta.validation.sbc import CONTRAST_ESTIMAND, SBC_SPECS, SBCResult, sbc_hash
 
@@ -71,27 +69,7 @@ _PACKAGES = ("bayes_keta", "pymc", "pytensor", "nutpie", "arviz-stats", "numpy",
 
 def machine_info() -> dict[str, Any]:
     """Cores, CPU model, platform and package versions of this machine."""
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    versions = {}
-    for name in _PACKAGES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = None
-    return {
-        "cores": os.cpu_count(),
-        "cpu": cpu,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": versions,
-    }
+    return _machine_info(_PACKAGES)
 
 
 def _spec_tests(entry: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

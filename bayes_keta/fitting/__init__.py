@@ -7,7 +7,10 @@ prior values, are swapped into the cached compiled model.
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -127,9 +130,10 @@ def fit(
         )
         prior_draws = 0
     if prior_draws:
-        prior = pm.sample_prior_predictive(
-            draws=prior_draws, model=model, random_seed=int(seeds[1])
-        )
+        with _quiet_pymc():  # PyMC logs "Sampling: [...]" for every call
+            prior = pm.sample_prior_predictive(
+                draws=prior_draws, model=model, random_seed=int(seeds[1])
+            )
         for group in ("prior", "prior_predictive"):
             tree[group] = xr.DataTree(prior[group].to_dataset())
     settings = {
@@ -235,3 +239,15 @@ def _check_settings(sampler: str, draws: int, tune: int, chains: int, prior_draw
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise SpecError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+@contextmanager
+def _quiet_pymc() -> Iterator[None]:
+    """Silence PyMC's INFO logging (not its warnings) for the duration of the block."""
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

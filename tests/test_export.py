@@ -212,6 +212,8 @@ def test_meta_analysis_reads_the_export(real):
     assert inputs.k == 1 and inputs.scale == "nrs"
     assert inputs.table.loc[0, "basis"] == "likelihood-only"
     assert inputs.table.loc[0, "estimate"] == pytest.approx(row["lik_estimate"])
+    # labelled by data set and model, and the synthetic origin travels with it
+    assert inputs.table.loc[0, "trial"] == "ketapain_synthetic/daily [SYNTHETIC]"
     smd = bk.read_meta_inputs([path], estimand="smd", active="ketamine", reference="placebo")
     assert smd.scale == "smd"
 

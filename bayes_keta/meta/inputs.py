@@ -149,6 +149,29 @@ def meta_inputs_from_frame(
     return _finish(pd.DataFrame(rows), scale, ())
 
 
+def _export_header(path: Path) -> dict[str, str | bool]:
+    """Facts from the ``#`` header of a ``bayes-keta export`` table (data name, model, synthetic).
+
+    Returns an empty dict for files without such a header.
+    """
+    facts: dict[str, str | bool] = {}
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if not line.startswith("#"):
+                    break
+                text = line.lstrip("#").strip()
+                if text.startswith("SYNTHETIC DATA"):
+                    facts["synthetic"] = True
+                elif text.startswith("data: "):
+                    facts["data"] = text.split()[1]
+                elif text.startswith("model: "):
+                    facts["model"] = text.split()[1]
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return facts
+
+
 def _read_export(
     path: Path,
     df: pd.DataFrame,
@@ -177,14 +200,21 @@ def _read_export(
             + "\n  ".join(combos)
         )
     has_lik = {"lik_estimate", "lik_se"} <= set(df.columns)
+    header = _export_header(path)
     rows, notes, problems = [], [], []
     for rec in sel.to_dict("records"):
         if has_trial:
             trial = str(rec["trial"]).strip()
+        elif "data" in header:
+            # a bayes_keta export: label it by its data set and model
+            trial = header["data"] + (f"/{header['model']}" if "model" in header else "")
         elif path.name == "meta_summary.csv" and path.resolve().parent.name:
             trial = path.resolve().parent.name
         else:
             trial = path.stem
+        if header.get("synthetic"):
+            trial = f"{trial} [SYNTHETIC]"
+            notes.append(f"{trial}: SYNTHETIC DATA (simulated subjects, not patients)")
         use_lik = (
             prefer_likelihood
             and has_lik

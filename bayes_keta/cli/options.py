@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-__all__ = ["add_data_argument", "add_label_options", "add_sampling_options", "count"]
+__all__ = [
+    "add_data_argument",
+    "add_label_options",
+    "add_model_option",
+    "add_sampling_options",
+    "count",
+]
 
 
 def count(minimum: int) -> Callable[[str], int]:
@@ -36,6 +42,16 @@ def add_data_argument(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         metavar="DATA",
         help="CSV or Parquet file (default: the embedded synthetic trial)",
+    )
+
+
+def add_model_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--model SPEC`` (one spec; default ``daily``)."""
+    parser.add_argument(
+        "--model",
+        default="daily",
+        metavar="SPEC",
+        help="model spec: a path (models/daily.toml) or a name in models/ (default: daily)",
     )
 
 

@@ -44,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from bayes_keta.cli.options import (
         add_data_argument,
         add_label_options,
+        add_model_option,
         add_sampling_options,
         count,
     )
@@ -56,12 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_data_argument(parser)
-    parser.add_argument(
-        "--model",
-        default="daily",
-        metavar="SPEC",
-        help="model spec: a path (models/daily.toml) or a name in models/ (default: daily)",
-    )
+    add_model_option(parser)
     parser.add_argument(
         "--grid",
         metavar="GRID",

@@ -149,7 +149,7 @@ def test_set_prior_values_on_compiled_nutpie_model(benefit_trial, benefit_fit):
 
     built = build(benefit_trial, "daily")
     # the compiled sampler the benefit fit left in the cache (no second compilation)
-    compiled, hit = compiled_for(built.model, graph_key(built.model, built.spec, built.scaled))
+    compiled, hit, _ = compiled_for(built.model, graph_key(built.model, built.spec, built.scaled))
     assert hit
     tight = set_prior_values(
         compiled, "daily", {"treatment_effect": {"mu": -4.0, "sigma": 0.01}}, n_days=35

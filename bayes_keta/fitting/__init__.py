@@ -148,6 +148,7 @@ def fit(
         "compile_seconds": round(run.compile_seconds, 3),
         "sample_seconds": round(run.sample_seconds, 3),
         "fallback_reason": run.fallback_reason,
+        "compile": None if run.sampler != "nutpie" else (run.compile_note or "lean"),
         "graph_key": key,
     }
     record = provenance_record(

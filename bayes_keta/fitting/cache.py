@@ -21,6 +21,7 @@ import pandas as pd
 import pymc as pm
 from pytensor.compile.sharedvalue import SharedVariable
 
+from bayes_keta.fitting.lean_compile import compile_lean
 from bayes_keta.spec import ModelSpec, Prior
 
 __all__ = [
@@ -80,19 +81,19 @@ def compiled_for(model: pm.Model, key: str) -> tuple[Any, bool]:
     Returns
     -------
     tuple
-        ``(compiled, hit)``: the compiled model carrying ``model``'s data and labels, and
-        whether it came from the cache.
+        ``(compiled, hit, note)``: the compiled model carrying ``model``'s data and labels,
+        whether it came from the cache, and ``None`` or why nutpie's stock compile was used
+        instead of the lean one (:mod:`bayes_keta.fitting.lean_compile`).
     """
-    import nutpie
-
     cached = _CACHE.get(key)
     if cached is None:
         _STATS["misses"] += 1
-        compiled = nutpie.compile_pymc_model(model)
-        _CACHE[key] = compiled
-        return compiled, False
+        compiled, note = compile_lean(model)
+        _CACHE[key] = (compiled, note)
+        return compiled, False, note
     _STATS["hits"] += 1
-    return _relabel(with_values(cached, data_values(model)), model), True
+    compiled, note = cached
+    return _relabel(with_values(compiled, data_values(model)), model), True, note
 
 
 def cache_info() -> dict[str, int]:

@@ -25,6 +25,7 @@ class SamplerRun:
     compile_seconds: float
     sample_seconds: float
     fallback_reason: str | None = None
+    compile_note: str | None = None
 
 
 def run_sampler(
@@ -52,7 +53,7 @@ def run_sampler(
     if sampler == "nutpie":
         try:
             start = time.perf_counter()
-            compiled, hit = compiled_for(model, key)
+            compiled, hit, note = compiled_for(model, key)
             compile_s = time.perf_counter() - start
         except Exception as err:  # noqa: BLE001 - any nutpie failure means: use PyMC
             reason = f"nutpie unavailable ({type(err).__name__}: {err}); used PyMC NUTS"
@@ -76,7 +77,7 @@ def run_sampler(
             sample_s = time.perf_counter() - start
             patch_nutpie_idata(tree, model, sampling_time=sample_s)
             _clean_sample_stats(tree)
-            return SamplerRun(tree, "nutpie", hit, compile_s, sample_s)
+            return SamplerRun(tree, "nutpie", hit, compile_s, sample_s, compile_note=note)
     start = time.perf_counter()
     tree = pm.sample(
         draws=draws,

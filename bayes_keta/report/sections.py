@@ -256,6 +256,7 @@ def _settings_table(fit) -> pd.DataFrame:
         "seed",
         "compile_seconds",
         "sample_seconds",
+        "compile",
         "fallback_reason",
     )
     rows = [{"setting": k, "value": str(s[k])} for k in keep if k in s]

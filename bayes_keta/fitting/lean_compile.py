@@ -125,18 +125,20 @@ def _extraction(inner, shared_data, shared_keys, record_dtype):
     return numba.njit(inline="always")(namespace["extract"])
 
 
+def _c_signature(*, n_sizes: int, n_arrays: int):
+    """``int64(uint64 x n_sizes, double* x n_arrays, void*)``: nutpie's callback signatures."""
+    import numba
+
+    t = numba.types
+    return t.int64(*[t.uint64] * n_sizes, *[t.CPointer(t.double)] * n_arrays, t.voidptr)
+
+
 def _make_c_logp_func(n_dim, logp_fn, user_data, shared_keys, shared_data):
     """As nutpie's, with the gradient copied by a loop (same return codes)."""
     import numba
 
     extract = _extraction(logp_fn, shared_data, shared_keys, user_data.dtype)
-    c_sig = numba.types.int64(
-        numba.types.uint64,
-        numba.types.CPointer(numba.types.double),
-        numba.types.CPointer(numba.types.double),
-        numba.types.CPointer(numba.types.double),
-        numba.types.voidptr,
-    )
+    c_sig = _c_signature(n_sizes=1, n_arrays=3)
 
     def logp_numba(dim, x_, out_, logp_, user_data_):
         if dim != n_dim:
@@ -167,13 +169,7 @@ def _make_c_expand_func(n_dim, n_expanded, expand_fn, user_data, shared_keys, sh
     import numba
 
     extract = _extraction(expand_fn, shared_data, shared_keys, user_data.dtype)
-    c_sig = numba.types.int64(
-        numba.types.uint64,
-        numba.types.uint64,
-        numba.types.CPointer(numba.types.double),
-        numba.types.CPointer(numba.types.double),
-        numba.types.voidptr,
-    )
+    c_sig = _c_signature(n_sizes=2, n_arrays=2)
 
     def expand_numba(dim, expanded, x_, out_, user_data_):
         if dim != n_dim:

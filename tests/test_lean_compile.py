@@ -7,13 +7,15 @@ import pytest
 
 from bayes_keta.fitting import lean_compile
 from bayes_keta.models import build
+from bayes_keta.spec import load_spec
 
 SAMPLE = {"draws": 60, "tune": 60, "chains": 1, "seed": 5, "progress_bar": False}
 
 
 @pytest.fixture(scope="module")
 def compiled_pair(fixed_trial):
-    model = build(fixed_trial, "daily").model
+    # centred: every random effect is a sampled parameter, 14 shared arrays to read
+    model = build(fixed_trial, load_spec("daily", parameterization="centred")).model
     lean, note = lean_compile.compile_lean(model)
     return lean, lean_compile.compile_stock(model), note
 

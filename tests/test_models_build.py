@@ -58,6 +58,16 @@ def test_spec_builds_with_contract_and_prior_sets(name, gappy_trial):
     values = _finite_at_initial_point(model, priors=PRIOR_SETS, spec=spec, n_days=7)
     # the prior values are data: the enthusiastic prior moves the log density
     assert values[0][0] != values[-1][0]
+    built = build(gappy_trial, spec)
+    if spec.parameterization == "marginal":
+        # NUTS samples the collapsed model: same parameters minus the random effects
+        sampled = {rv.name for rv in built.model.free_RVs}
+        full = {rv.name for rv in built.full_model.free_RVs}
+        assert full - sampled == {"subject_mean", "cell_mean"}
+        assert not built.model.observed_RVs
+        _finite_at_initial_point(built.model, priors=PRIOR_SETS, spec=spec, n_days=7)
+    else:
+        assert built.model is built.full_model
 
 
 @pytest.mark.parametrize(
@@ -102,3 +112,35 @@ def test_arm_mean_of_typical_subject_daily(gappy_trial):
     arm = fn(point)
     np.testing.assert_allclose(arm[:, 0], [5.0, 4.0, 5.5])
     np.testing.assert_allclose(arm, np.repeat(arm[:, :1], 7, axis=1))
+
+
+def test_marginal_likelihood_is_the_exact_integral(gappy_trial):
+    """The collapsed likelihood equals each subject's multivariate normal density of its days."""
+    from scipy.stats import multivariate_normal
+
+    built = build(gappy_trial, "daily")  # parameterization = "marginal"
+    model = built.model
+    point = model.initial_point()
+    rng = np.random.default_rng(4)
+    point = {k: v + rng.normal(0.0, 0.5, size=np.shape(v)) for k, v in point.items()}
+    names = ["mu", "period_effect", "treatment_effect", "sigma_subject"]
+    names += ["sigma_subject_period", "sigma"]
+    outputs = model.replace_rvs_by_values([model[n] for n in [*names, "pain_marginal"]])
+    *draws, potential = model.compile_fn(outputs)(point)
+    values = dict(zip(names, draws, strict=True))
+
+    data = gappy_trial.data.dropna(subset=["pain"])
+    effect = dict(zip(gappy_trial.actives, values["treatment_effect"], strict=True))
+    effect[gappy_trial.reference] = 0.0
+    period = dict(zip(gappy_trial.periods, values["period_effect"], strict=True))
+    expected = 0.0
+    for _, rows in data.groupby("subject"):
+        mean = values["mu"] + rows["period"].map(period) + rows["treatment"].map(effect)
+        same_cell = rows["period"].to_numpy()[:, None] == rows["period"].to_numpy()[None, :]
+        cov = (
+            values["sigma_subject"] ** 2
+            + values["sigma_subject_period"] ** 2 * same_cell
+            + values["sigma"] ** 2 * np.eye(len(rows))
+        )
+        expected += multivariate_normal(mean.to_numpy(), cov).logpdf(rows["pain"].to_numpy())
+    assert float(potential) == pytest.approx(expected, rel=1e-10)

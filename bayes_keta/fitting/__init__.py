@@ -25,6 +25,7 @@ from bayes_keta.fitting.predictive import add_log_likelihood, add_posterior_pred
 from bayes_keta.fitting.result import FitResult
 from bayes_keta.fitting.samplers import run_sampler
 from bayes_keta.models import build
+from bayes_keta.models.marginal import complete_random_effects
 from bayes_keta.models.priors import prior_data_values, scaled_priors
 from bayes_keta.provenance import as_attrs, provenance_record
 from bayes_keta.spec import ModelSpec, PriorsArg, load_spec, resolve_priors
@@ -102,7 +103,7 @@ def fit(
     built = build(trial, spec, priors)
     model = built.model
     key = graph_key(model, built.spec, built.scaled)
-    seeds = np.random.SeedSequence(seed).generate_state(2)
+    seeds = np.random.SeedSequence(seed).generate_state(3)
     run = run_sampler(
         model,
         key,
@@ -116,6 +117,14 @@ def fit(
         mass_matrix=built.spec.mass_matrix,
     )
     tree = run.datatree
+    if built.random_effects is not None:
+        posterior = complete_random_effects(
+            tree["posterior"].to_dataset(), model, built.random_effects, seed=int(seeds[2])
+        )
+        tree["posterior"] = xr.DataTree(posterior)
+        _attach_data_groups(tree, built.full_model)
+    # the model with the observed variable (marginal specs: the observation-level twin)
+    model = built.full_model
     observed = "auc" if built.spec.outcome == "auc" else "pain"
     add_log_likelihood(tree, model, observed)
     if posterior_predictive:
@@ -240,6 +249,26 @@ def _check_settings(sampler: str, draws: int, tune: int, chains: int, prior_draw
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise SpecError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+def _attach_data_groups(tree: xr.DataTree, model: pm.Model) -> None:
+    """(Re)write ``constant_data`` and ``observed_data`` from ``model`` (the full model)."""
+    from pymc.backends.arviz import (
+        coords_and_dims_for_inferencedata,
+        dict_to_dataset,
+        find_constants,
+        find_observations,
+    )
+
+    coords, dims = coords_and_dims_for_inferencedata(model)
+    for group, values in (
+        ("constant_data", find_constants(model)),
+        ("observed_data", find_observations(model)),
+    ):
+        data = dict_to_dataset(
+            values, inference_library=pm, coords=coords, dims=dims, sample_dims=[]
+        )
+        tree[group] = xr.DataTree(data)
 
 
 @contextmanager

@@ -38,7 +38,9 @@ class FitResult(ResultsMixin):
     priors : dict of str to Prior
         Priors actually applied, by role, in daily NRS points (before outcome scaling).
     model : pymc.Model
-        The built graph (for inspection; never sampled again by this object).
+        The built graph with the observed variable (for inspection; never sampled again by
+        this object). For ``parameterization = "marginal"`` this is the observation-level
+        twin; NUTS sampled the model with the random effects integrated out.
     sampler_settings : dict
         Sampler name, draws, tune, chains, cores, seed, cache hit, timings.
     """

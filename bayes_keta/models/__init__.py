@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import pymc as pm
 
 from bayes_keta.data.trial import Trial
 from bayes_keta.spec import ModelSpec, Prior, PriorsArg, load_spec, resolve_priors
+
+if TYPE_CHECKING:
+    from bayes_keta.models.marginal import RandomEffectTerms
 
 __all__ = ["BuiltModel", "build", "build_model"]
 
@@ -28,6 +32,13 @@ class BuiltModel:
         The same on the model's own scale (what the ``prior__*`` data hold).
     notes : tuple of str
         Facts about the build (e.g. AUC cells dropped).
+    twin : pymc.Model or None
+        ``parameterization = "marginal"`` only: the same model with the random effects as
+        parameters (centred) and the observed days as an observed variable, for the prior,
+        the posterior predictive and the pointwise log-likelihood.
+    random_effects : RandomEffectTerms or None
+        ``parameterization = "marginal"`` only: what puts the integrated-out effects back
+        (:func:`bayes_keta.models.marginal.complete_random_effects`).
     """
 
     model: pm.Model
@@ -35,6 +46,13 @@ class BuiltModel:
     priors: dict[str, Prior]
     scaled: dict[str, Prior]
     notes: tuple[str, ...] = ()
+    twin: pm.Model | None = None
+    random_effects: RandomEffectTerms | None = None
+
+    @property
+    def full_model(self) -> pm.Model:
+        """The model with an observed variable: ``twin`` if there is one, else ``model``."""
+        return self.twin if self.twin is not None else self.model
 
 
 def build(trial: Trial, spec: str | ModelSpec, priors: PriorsArg = None) -> BuiltModel:
@@ -45,6 +63,13 @@ def build(trial: Trial, spec: str | ModelSpec, priors: PriorsArg = None) -> Buil
     resolved = resolve_priors(spec, priors)
     scaled = scaled_priors(spec, resolved, trial.n_days)
     notes: tuple[str, ...] = ()
+    if spec.parameterization == "marginal":
+        from bayes_keta.models.gaussian import build_daily
+        from bayes_keta.models.marginal import build_marginal
+
+        model, terms = build_marginal(trial, spec, scaled)
+        twin = build_daily(trial, replace(spec, parameterization="centred"), scaled)
+        return BuiltModel(model, spec, resolved, scaled, notes, twin=twin, random_effects=terms)
     if spec.outcome == "auc":
         from bayes_keta.models.auc import build_auc
 
@@ -77,7 +102,9 @@ def build_model(trial: Trial, spec: str | ModelSpec, priors: PriorsArg = None) -
     pymc.Model
         With coords ``subject``, ``period``, ``treatment``, ``day``, ``active``; posterior
         variables ``arm_mean`` (treatment, day), ``treatment_effect`` (active) and the
-        variance parameters; observed ``pain`` (``auc`` for the AUC spec).
+        variance parameters; observed ``pain`` (``auc`` for the AUC spec). For
+        ``parameterization = "marginal"`` this is the observation-level model (random effects
+        as parameters); :func:`build` also gives the collapsed one that NUTS samples.
 
     Raises
     ------
@@ -92,4 +119,4 @@ def build_model(trial: Trial, spec: str | ModelSpec, priors: PriorsArg = None) -
     >>> model["arm_mean"].type.shape
     (3, 7)
     """
-    return build(trial, spec, priors).model
+    return build(trial, spec, priors).full_model

@@ -4,7 +4,9 @@ Each function adds its variables to the current ``pm.Model`` context and returns
 Index arrays and covariates enter as ``pm.Data`` (the same compiled model can take other data
 of the same shapes).
 
-Random effects come in two parameterisations (spec key ``parameterization``):
+Random effects come in three parameterisations (spec key ``parameterization``): the two below,
+and ``"marginal"`` (Gaussian iid daily specs only), where they are integrated out in closed form
+and recovered afterwards (:mod:`bayes_keta.models.marginal`):
 
 * ``"centred"`` (hierarchical centring, Gelfand, Sahu & Carlin 1995): the subject means
   :math:`s_i \sim N(\mu, \sigma_u)` and the subject-period means

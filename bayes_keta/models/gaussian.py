@@ -14,7 +14,9 @@ Generative model (subject :math:`i`, period :math:`p`, day :math:`t = 1..D`, tre
 
 i.e. :math:`y = \mu + u_i + v_{ip} + \pi_p + \delta_k(t) + e` with subject and
 subject-by-period random intercepts (parameterisation: see
-:mod:`bayes_keta.models.components`); :math:`\pi` sums to zero (or :math:`\pi_1 = 0`).
+:mod:`bayes_keta.models.components`; with ``"marginal"`` this builder gives the
+observation-level twin of :mod:`bayes_keta.models.marginal`); :math:`\pi` sums to zero (or
+:math:`\pi_1 = 0`).
 
 ``iid``: :math:`e_{ipt} \sim N(0, \sigma)` (or Student-t with :math:`\nu`). ``ar1``: the
 residual is stationary AR(1) within a subject-period, :math:`\mathrm{corr}(e_t, e_{t-g}) =

@@ -32,6 +32,13 @@ ROLE_MEANING: dict[str, str] = {
     "baseline_slope": "change per point of centred baseline pain (beta)",
 }
 
+_PARAMETERIZATION = {
+    "marginal": "(u and v integrated out in closed form for sampling; their draws recovered"
+    " exactly from their conditional posterior)",
+    "centred": "(sampled centred: the subject and subject-period means are the parameters)",
+    "noncentred": "(sampled non-centred: u = σ_u·z, v = σ_v·z', z ~ Normal(0, 1))",
+}
+
 _SYMBOL = {
     "intercept": "μ",
     "treatment_effect": "δ[k]",
@@ -175,6 +182,7 @@ def model_math(spec: Any, *, n_days: int, treatments: tuple[str, ...]) -> str:
                 f"m[i,p,t] = {level}",
             ]
         lines.append("u[i] ~ Normal(0, σ_u),   v[i,p] ~ Normal(0, σ_v)   (random intercepts)")
+        lines.append(_PARAMETERIZATION[spec.parameterization])
         if spec.effect == "decay":
             lines.append(
                 "δ[k](t) = a[k] + b[k]·exp(−(t − 1)/τ[k])   (sustained a: prior"

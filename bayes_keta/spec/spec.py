@@ -9,7 +9,8 @@ A spec TOML is flat (every key commented in the shipped files)::
     effect = "constant"         # "constant" | "decay" (a + b exp(-(t-1)/tau))
     residual = "iid"            # "iid" | "ar1" (AR(1) within a subject-period)
     period = "sum_to_zero"      # "sum_to_zero" | "reference" (period 1 = 0)
-    parameterization = "centred"  # random effects "centred" (on the cell means) | "noncentred"
+    parameterization = "centred"  # random effects "centred" | "noncentred" | "marginal"
+                                  # (integrated out: daily normal iid specs only)
     carryover = false           # first-order carryover of the previous period's treatment
     baseline = false            # centred baseline_pain covariate
     min_observed_fraction = 0.5 # auc only: drop cells with fewer observed days than this
@@ -87,7 +88,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "effect": ("constant", "decay"),
     "residual": ("iid", "ar1"),
     "period": ("sum_to_zero", "reference"),
-    "parameterization": ("centred", "noncentred"),
+    "parameterization": ("centred", "noncentred", "marginal"),
     "mass_matrix": ("diag", "low_rank"),
 }
 _FLAGS = ("carryover", "baseline")
@@ -224,6 +225,10 @@ class ModelSpec:
     def with_options(self, **options: Any) -> ModelSpec:
         """Return a copy with options changed (``carryover``, ``baseline``, ``likelihood``...).
 
+        A ``"marginal"`` spec given an option the closed form cannot take (Student-t
+        likelihood, AR(1) residuals) becomes ``"centred"`` unless ``parameterization`` is
+        among the options.
+
         Raises
         ------
         SpecError
@@ -234,12 +239,25 @@ class ModelSpec:
         >>> spec = load_spec("daily").with_options(carryover=True)
         >>> "carryover_effect" in spec.roles
         True
+        >>> load_spec("daily").with_options(likelihood="student_t").parameterization
+        'centred'
         """
         unknown = sorted(set(options) - (_KEYS - {"name", "description", "priors"}))
         if unknown:
             raise SpecError(f"unknown spec option(s) {unknown}")
         merged = {**self.structure(), "description": self.description, **options}
+        if "parameterization" not in options and not _marginal_ok(merged):
+            merged["parameterization"] = "centred"
         return _validated(merged, self.priors, source=self.source, text=self.text)
+
+
+def _marginal_ok(values: Mapping[str, Any]) -> bool:
+    """Whether the closed-form ``"marginal"`` parameterisation (if asked for) applies."""
+    return values.get("parameterization") != "marginal" or (
+        values.get("outcome") == "daily"
+        and values.get("likelihood") == "normal"
+        and values.get("residual", "iid") == "iid"
+    )
 
 
 def _validated(
@@ -284,6 +302,12 @@ def _validated(
         )
     if values["likelihood"] == "ordinal" and values["residual"] != "iid":
         raise SpecError(f"{where}: the ordinal likelihood has no AR(1) residual option")
+    if not _marginal_ok(values):
+        raise SpecError(
+            f"{where}: parameterization 'marginal' integrates the random effects out in closed"
+            " form, which needs outcome daily, likelihood normal and iid residuals; use"
+            " 'centred' or 'noncentred'"
+        )
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise SpecError(f"{where}: 'name' (a non-empty string) is required")

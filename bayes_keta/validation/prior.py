@@ -198,7 +198,7 @@ def prior_datasets(built: BuiltModel, trial: Trial, *, n_sims: int, seed: int) -
     PriorDatasets
     """
     rng = np.random.default_rng(seed)
-    model = built.model
+    model = built.full_model  # the model with the observed variable (marginal: its twin)
     observed, data_name = observed_names(built)
     prior, acceptance = _draw_parameters(model, n_sims, rng)
     dtype = model[data_name].get_value().dtype

@@ -1,0 +1,230 @@
+r"""Daily Gaussian model with the subject and subject-by-period effects integrated out.
+
+``parameterization = "marginal"`` (``outcome = "daily"``, ``likelihood = "normal"``, ``residual
+= "iid"``). The model is the one of :mod:`bayes_keta.models.gaussian`,
+
+.. math::
+
+    y_{ipt} = s_i + f_{ip} + v_{ip} + [\delta_k(t) - \bar\delta_k] + e_{ipt},\quad
+    s_i \sim N(\mu, \sigma_u),\ v_{ip} \sim N(0, \sigma_v),\ e \sim N(0, \sigma),
+
+with :math:`f_{ip} = \pi_p + \bar\delta_k [+ \text{carryover}] [+ \text{baseline}]`, but NUTS
+samples only the fixed effects and the three SDs: the random effects are integrated out in
+closed form (as REML/ML does for the frequentist LMM). With :math:`r_{ipt} = y_{ipt} -
+[\delta_k(t) - \bar\delta_k]`, a cell's :math:`n_{ip}` observed days enter through their mean
+:math:`\bar r_{ip}` and within-cell sum of squares :math:`W_{ip}` (sufficient statistics):
+
+.. math::
+
+    \log p(r_{ip\cdot} \mid c_{ip}) &= -\tfrac{n-1}{2}\log(2\pi\sigma^2) - \tfrac12\log n
+        - \tfrac{W}{2\sigma^2} + \log N(\bar r \mid c, \sigma/\sqrt{n}) \\
+    \bar r_{ip} \mid s_i &\sim N(s_i + f_{ip}, \sqrt{d_{ip}}),\quad
+        d_{ip} = \sigma_v^2 + \sigma^2 / n_{ip}
+
+and a subject's cell means are jointly normal with covariance :math:`D + \sigma_u^2 11^T`, whose
+density follows from the matrix determinant lemma and Sherman-Morrison. The result is the exact
+log-likelihood of the observed days given the fixed effects and SDs: there is no funnel between
+an SD and its effects for NUTS to fall into, whatever the data say about them.
+
+The integrated-out effects are put back afterwards by :func:`complete_random_effects`: for each
+posterior draw, :math:`s_i` from its conditional normal given the draw and the data, then
+:math:`c_{ip}` given :math:`s_i`. That is exact joint posterior sampling (the joint posterior
+factorises as ``p(theta | y) p(s | theta, y) p(c | s, theta, y)``), so the completed posterior
+has every variable of the centred model (``subject_mean``, ``subject_effect``, ``cell_mean``),
+and the pointwise log-likelihood and posterior predictive are those of the observation-level
+model (see :func:`bayes_keta.models.build`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+import xarray as xr
+
+from bayes_keta.data.trial import Trial
+from bayes_keta.models import components as comp
+from bayes_keta.models.design import cell_design, obs_design
+from bayes_keta.models.priors import prior_rv
+from bayes_keta.spec import ModelSpec, Prior
+
+__all__ = ["RandomEffectTerms", "build_marginal", "complete_random_effects"]
+
+
+@dataclass(frozen=True)
+class RandomEffectTerms:
+    r"""What :func:`complete_random_effects` needs from a marginal model.
+
+    Attributes
+    ----------
+    fixed : TensorVariable
+        :math:`f_{ip}`, shape (cell,): the cell's expected level minus its subject mean.
+    resid_mean : TensorVariable
+        :math:`\bar r_{ip}`, shape (cell,): the mean observed residual of the cell.
+    n_obs : numpy.ndarray
+        Observed days per cell.
+    subject_idx : numpy.ndarray
+        Subject index of each cell.
+    """
+
+    fixed: pt.TensorVariable
+    resid_mean: pt.TensorVariable
+    n_obs: np.ndarray
+    subject_idx: np.ndarray
+
+
+def _segment_sum(values, index, size: int):
+    return pt.zeros(size)[index].inc(values)
+
+
+def build_marginal(
+    trial: Trial, spec: ModelSpec, priors: Mapping[str, Prior]
+) -> tuple[pm.Model, RandomEffectTerms]:
+    """Build the daily Gaussian model with its random effects integrated out.
+
+    Parameters
+    ----------
+    trial : Trial
+        The data.
+    spec : ModelSpec
+        ``parameterization = "marginal"`` (normal likelihood, iid residuals).
+    priors : mapping of str to Prior
+        Resolved priors on the model's scale.
+
+    Returns
+    -------
+    tuple
+        ``(model, terms)``: the model NUTS samples (the likelihood is a ``pm.Potential``
+        named ``pain_marginal``) and the terms :func:`complete_random_effects` needs.
+    """
+    cells = cell_design(trial, baseline=spec.baseline)
+    obs = obs_design(trial)
+    n_cells, n_subjects = len(cells.subject_idx), len(trial.subjects)
+    coords = comp.model_coords(trial, cell=list(range(n_cells)), obs=list(range(len(obs.pain))))
+    with pm.Model(coords=coords) as model:
+        mu = prior_rv("mu", "intercept", priors["intercept"])
+        period = comp.period_effects(spec, priors)
+        curve = comp.treatment_curve(spec, priors, trial.n_days)
+        curve_bar = curve.mean(axis=1)
+        sigma_subject = prior_rv("sigma_subject", "sigma_subject", priors["sigma_subject"])
+        fixed, treat = comp.cell_location(
+            spec, priors, cells, subject=pt.zeros(n_subjects), period=period, treatment=curve_bar
+        )
+        sigma_cell = prior_rv(
+            "sigma_subject_period", "sigma_subject_period", priors["sigma_subject_period"]
+        )
+        cell_idx = pm.Data("obs_cell_idx", obs.cell_idx, dims="obs")
+        day_idx = pm.Data("obs_day_idx", obs.day_idx, dims="obs")
+        pm.Deterministic("arm_mean", mu + period.mean() + curve, dims=("treatment", "day"))
+        sigma = prior_rv("sigma", "sigma", priors["sigma"])
+        pain = pm.Data("pain_data", obs.pain, dims="obs")
+        shape = curve - curve_bar[:, None]
+        resid = pain - shape[treat[cell_idx], day_idx]
+
+        n = _segment_sum(pt.ones_like(resid), cell_idx, n_cells)
+        has = pt.gt(n, 0)
+        n_safe = pt.maximum(n, 1.0)
+        resid_mean = _segment_sum(resid, cell_idx, n_cells) / n_safe
+        within_ss = _segment_sum((resid - resid_mean[cell_idx]) ** 2, cell_idx, n_cells)
+        var = sigma**2
+        within = pt.switch(
+            has,
+            -(n - 1) / 2 * pt.log(2 * np.pi * var) - 0.5 * pt.log(n_safe) - within_ss / (2 * var),
+            0.0,
+        ).sum()
+
+        subject_idx = model["cell_subject_idx"]
+        d = sigma_cell**2 + var / n_safe
+        w = pt.switch(has, 1.0 / d, 0.0)
+        e = pt.switch(has, resid_mean - mu - fixed, 0.0)
+        tau2 = sigma_subject**2
+        sum_w = _segment_sum(w, subject_idx, n_subjects)
+        sum_we = _segment_sum(w * e, subject_idx, n_subjects)
+        inflate = 1.0 + tau2 * sum_w
+        quad = (w * e**2).sum() - (tau2 * sum_we**2 / inflate).sum()
+        logdet = pt.switch(has, pt.log(d), 0.0).sum() + pt.log(inflate).sum()
+        n_means = has.sum()
+        between = -0.5 * (n_means * np.log(2 * np.pi) + logdet + quad)
+        pm.Potential("pain_marginal", within + between)
+    counts = np.bincount(obs.cell_idx, minlength=n_cells).astype(float)
+    terms = RandomEffectTerms(
+        fixed=fixed, resid_mean=resid_mean, n_obs=counts, subject_idx=cells.subject_idx
+    )
+    return model, terms
+
+
+def complete_random_effects(
+    posterior: xr.Dataset, model: pm.Model, terms: RandomEffectTerms, *, seed: int
+) -> xr.Dataset:
+    """Add exact posterior draws of the integrated-out effects to a marginal model's posterior.
+
+    Parameters
+    ----------
+    posterior : xarray.Dataset
+        Draws of the marginal model (dims ``chain``, ``draw``).
+    model : pymc.Model
+        The marginal model (from :func:`build_marginal`) that produced them.
+    terms : RandomEffectTerms
+        Its terms.
+    seed : int
+        Seed of the conditional draws.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``posterior`` plus ``subject_mean``, ``subject_effect`` (dims ``subject``) and
+        ``cell_mean`` (dims ``cell``), as in the centred model.
+    """
+    from pytensor.graph.replace import vectorize_graph
+
+    free = list(model.free_RVs)
+    batched = {
+        v: pt.tensor(f"{v.name}__draws", shape=(None, *v.type.shape), dtype=v.dtype) for v in free
+    }
+    outputs = vectorize_graph([terms.fixed, terms.resid_mean], replace=batched)
+    fn = pytensor.function(list(batched.values()), outputs, on_unused_input="ignore")
+    n_chain, n_draw = posterior.sizes["chain"], posterior.sizes["draw"]
+
+    def flat(name: str) -> np.ndarray:
+        arr = posterior[name].to_numpy()
+        return arr.reshape(n_chain * n_draw, *arr.shape[2:])
+
+    inputs = [flat(v.name).astype(v.dtype) for v in free]
+    fixed, resid_mean = (np.asarray(a) for a in fn(*inputs))
+    mu, sd_u, sd_v, sd_e = (
+        flat(k)[:, None] for k in ("mu", "sigma_subject", "sigma_subject_period", "sigma")
+    )
+    n = terms.n_obs[None, :]
+    has = n > 0
+    n_subjects = int(model.dim_lengths["subject"].eval())
+    member = np.eye(n_subjects)[terms.subject_idx]  # (cell, subject) indicator
+    d = sd_v**2 + sd_e**2 / np.maximum(n, 1.0)
+    w = np.where(has, 1.0 / d, 0.0)
+    e = np.where(has, resid_mean - mu - fixed, 0.0)
+    precision_u = 1.0 / sd_u**2 + w @ member
+    rng = np.random.default_rng(seed)
+    effect = (w * e) @ member / precision_u + rng.standard_normal(precision_u.shape) / np.sqrt(
+        precision_u
+    )
+    subject = mu + effect
+    level = subject[:, terms.subject_idx] + fixed
+    precision_c = 1.0 / sd_v**2 + n / sd_e**2
+    mean_c = (level / sd_v**2 + np.where(has, n * resid_mean, 0.0) / sd_e**2) / precision_c
+    cell = mean_c + rng.standard_normal(mean_c.shape) / np.sqrt(precision_c)
+
+    def as_var(values: np.ndarray, dim: str) -> xr.DataArray:
+        return xr.DataArray(
+            values.reshape(n_chain, n_draw, -1),
+            dims=("chain", "draw", dim),
+            coords={dim: np.asarray(model.coords[dim])},
+        )
+
+    return posterior.assign(
+        subject_mean=as_var(subject, "subject"),
+        subject_effect=as_var(effect, "subject"),
+        cell_mean=as_var(cell, "cell"),
+    )

@@ -5,10 +5,12 @@
     python benchmarks/run.py --only samplers sweep
 
 Every configuration runs in a fresh Python subprocess (``--worker``), so "cold" really is cold
-(nothing compiled in the process yet; PyTensor's on-disk C cache is warm for every sampler
-alike) and the peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is that
-configuration's own. Results: ``benchmarks/results.csv`` and the tables in
-``benchmarks/README.md`` (both written by this script).
+(nothing compiled in the process yet; PyTensor's on-disk C and numba caches are warm for every
+sampler alike, as on any machine after its first run; the ``samplers_first_run`` row measures
+a first run with those caches empty) and the peak resident memory
+(``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is that configuration's own. Results:
+``benchmarks/results.csv`` and the tables in ``benchmarks/README.md`` (both written by this
+script).
 
 Scenarios
 ---------
@@ -36,6 +38,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -150,6 +153,8 @@ def work_fit(cfg: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     first = _fit_once(trial, cfg["model"], cfg["sampler"], cfg)
     first["notes"] = "cold: first fit in a fresh process (compile included)"
+    if cfg.get("empty_cache"):
+        first["notes"] = "first run on the machine: fresh process and empty disk compile caches"
     rows.append(first)
     if cfg["sampler"] == "nutpie" and cfg.get("cached", True):
         second = _fit_once(trial, cfg["model"], cfg["sampler"], cfg)
@@ -279,7 +284,11 @@ def run_worker(cfg: dict[str, Any]) -> list[dict[str, Any]]:
     """Run one configuration in a fresh interpreter and return its rows."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(cfg)]
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    with tempfile.TemporaryDirectory() as empty:
+        if cfg.get("empty_cache"):
+            # a machine's first run: PyTensor's C and numba disk caches (and numba's) empty
+            env.update(PYTENSOR_FLAGS=f"base_compiledir={empty}", NUMBA_CACHE_DIR=empty)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         tail = proc.stderr.strip().splitlines()[-3:]
         return [{"notes": "FAILED: " + " | ".join(tail)}]
@@ -308,6 +317,8 @@ def configs(quick: bool, only: list[str]) -> list[dict[str, Any]]:
             out.append({**base, "kind": "fit", "sampler": "pymc"})
             if model == "daily":
                 out.append({**base, "kind": "bambi", "sampler": "bambi"})
+                first = {**base, "scenario": "samplers_first_run", "cached": False}
+                out.append({**first, "kind": "fit", "sampler": "nutpie", "empty_cache": True})
     if "sweep" in only:
         out.append(
             {

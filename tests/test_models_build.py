@@ -79,6 +79,7 @@ def test_spec_builds_with_contract_and_prior_sets(name, gappy_trial):
         ("daily", {"period": "reference", "parameterization": "noncentred"}),
         ("daily_decay", {"carryover": True, "baseline": True, "likelihood": "student_t"}),
         ("daily_ar1", {"carryover": True, "baseline": True, "likelihood": "student_t"}),
+        ("daily_ar1", {"carryover": True, "baseline": True}),  # marginal, with both options
         ("auc", {"carryover": True, "baseline": True, "likelihood": "student_t"}),
         ("daily_ordinal", {"carryover": True, "baseline": True, "period": "reference"}),
     ],
@@ -114,20 +115,24 @@ def test_arm_mean_of_typical_subject_daily(gappy_trial):
     np.testing.assert_allclose(arm, np.repeat(arm[:, :1], 7, axis=1))
 
 
-def test_marginal_likelihood_is_the_exact_integral(gappy_trial):
-    """The collapsed likelihood equals each subject's multivariate normal density of its days."""
+@pytest.mark.parametrize("residual", ["iid", "ar1"])
+def test_marginal_likelihood_is_the_exact_integral(gappy_trial, residual):
+    """The collapsed likelihood equals each subject's multivariate normal density of its days
+    (AR(1): stationary within a subject-period, corr phi^|t - t'| across the gaps)."""
     from scipy.stats import multivariate_normal
 
-    built = build(gappy_trial, "daily")  # parameterization = "marginal"
-    model = built.model
+    spec = load_spec("daily_ar1" if residual == "ar1" else "daily", parameterization="marginal")
+    model = build(gappy_trial, spec).model
     point = model.initial_point()
     rng = np.random.default_rng(4)
     point = {k: v + rng.normal(0.0, 0.5, size=np.shape(v)) for k, v in point.items()}
     names = ["mu", "period_effect", "treatment_effect", "sigma_subject"]
-    names += ["sigma_subject_period", "sigma"]
+    names += ["sigma_subject_period", "sigma"] + (["phi"] if residual == "ar1" else [])
     outputs = model.replace_rvs_by_values([model[n] for n in [*names, "pain_marginal"]])
     *draws, potential = model.compile_fn(outputs)(point)
     values = dict(zip(names, draws, strict=True))
+    phi = float(values.get("phi", 0.0))
+    assert residual == "iid" or abs(phi) > 0.05  # a real autocorrelation is tested
 
     data = gappy_trial.data.dropna(subset=["pain"])
     effect = dict(zip(gappy_trial.actives, values["treatment_effect"], strict=True))
@@ -137,10 +142,12 @@ def test_marginal_likelihood_is_the_exact_integral(gappy_trial):
     for _, rows in data.groupby("subject"):
         mean = values["mu"] + rows["period"].map(period) + rows["treatment"].map(effect)
         same_cell = rows["period"].to_numpy()[:, None] == rows["period"].to_numpy()[None, :]
+        lag = np.abs(rows["day"].to_numpy()[:, None] - rows["day"].to_numpy()[None, :])
+        residual_cov = values["sigma"] ** 2 * np.where(same_cell, phi**lag, 0.0)
         cov = (
             values["sigma_subject"] ** 2
             + values["sigma_subject_period"] ** 2 * same_cell
-            + values["sigma"] ** 2 * np.eye(len(rows))
+            + residual_cov
         )
         expected += multivariate_normal(mean.to_numpy(), cov).logpdf(rows["pain"].to_numpy())
     assert float(potential) == pytest.approx(expected, rel=1e-10)

@@ -5,7 +5,7 @@ Index arrays and covariates enter as ``pm.Data`` (the same compiled model can ta
 of the same shapes).
 
 Random effects come in three parameterisations (spec key ``parameterization``): the two below,
-and ``"marginal"`` (Gaussian iid daily specs only), where they are integrated out in closed form
+and ``"marginal"`` (Gaussian daily specs only), where they are integrated out in closed form
 and recovered afterwards (:mod:`bayes_keta.models.marginal`):
 
 * ``"centred"`` (hierarchical centring, Gelfand, Sahu & Carlin 1995): the subject means

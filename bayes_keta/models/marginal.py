@@ -1,38 +1,47 @@
 r"""Daily Gaussian model with the subject and subject-by-period effects integrated out.
 
-``parameterization = "marginal"`` (``outcome = "daily"``, ``likelihood = "normal"``, ``residual
-= "iid"``). The model is the one of :mod:`bayes_keta.models.gaussian`,
+``parameterization = "marginal"`` (``outcome = "daily"``, ``likelihood = "normal"``, iid or
+AR(1) residuals). The model is the one of :mod:`bayes_keta.models.gaussian`,
 
 .. math::
 
     y_{ipt} = s_i + f_{ip} + v_{ip} + [\delta_k(t) - \bar\delta_k] + e_{ipt},\quad
-    s_i \sim N(\mu, \sigma_u),\ v_{ip} \sim N(0, \sigma_v),\ e \sim N(0, \sigma),
+    s_i \sim N(\mu, \sigma_u),\ v_{ip} \sim N(0, \sigma_v),
 
-with :math:`f_{ip} = \pi_p + \bar\delta_k [+ \text{carryover}] [+ \text{baseline}]`, but NUTS
-samples only the fixed effects and the three SDs: the random effects are integrated out in
-closed form (as REML/ML does for the frequentist LMM). With :math:`r_{ipt} = y_{ipt} -
-[\delta_k(t) - \bar\delta_k]`, a cell's :math:`n_{ip}` observed days enter through their mean
-:math:`\bar r_{ip}` and within-cell sum of squares :math:`W_{ip}` (sufficient statistics):
+with :math:`f_{ip} = \pi_p + \bar\delta_k [+ \text{carryover}] [+ \text{baseline}]` and
+:math:`e` iid :math:`N(0, \sigma)` or stationary AR(1) within the cell, but NUTS samples only
+the fixed effects, the SDs (and :math:`\phi`): the random effects are integrated out in closed
+form (as REML/ML does for the frequentist LMM).
+
+With :math:`r = y - [\delta_k(t) - \bar\delta_k]` the residuals of a cell and
+:math:`\Sigma` their covariance given the cell mean :math:`c`, the cell enters through
+:math:`A = 1^T\Sigma^{-1}1`, :math:`B = 1^T\Sigma^{-1}r`, :math:`C = r^T\Sigma^{-1}r` and
+:math:`\log|\Sigma|` (sufficient statistics):
 
 .. math::
 
-    \log p(r_{ip\cdot} \mid c_{ip}) &= -\tfrac{n-1}{2}\log(2\pi\sigma^2) - \tfrac12\log n
-        - \tfrac{W}{2\sigma^2} + \log N(\bar r \mid c, \sigma/\sqrt{n}) \\
-    \bar r_{ip} \mid s_i &\sim N(s_i + f_{ip}, \sqrt{d_{ip}}),\quad
-        d_{ip} = \sigma_v^2 + \sigma^2 / n_{ip}
+    \log p(r \mid c) = -\tfrac12\left[(n-1)\log 2\pi + \log|\Sigma| + \log A + C - B^2/A\right]
+        + \log N(B/A \mid c, 1/\sqrt{A}).
 
-and a subject's cell means are jointly normal with covariance :math:`D + \sigma_u^2 11^T`, whose
-density follows from the matrix determinant lemma and Sherman-Morrison. The result is the exact
-log-likelihood of the observed days given the fixed effects and SDs: there is no funnel between
-an SD and its effects for NUTS to fall into, whatever the data say about them.
+iid: :math:`A = n/\sigma^2` and :math:`B/A` is the cell's mean. AR(1): :math:`\Sigma^{-1}` is
+read off the innovations over the *observed* days (gaps included), :math:`a_t = 1 - \phi^g`,
+:math:`b_t = r_t - \phi^g r_{t-g}`, variance :math:`\sigma^2(1 - \phi^{2g})` (the first day:
+:math:`1`, :math:`r_t`, :math:`\sigma^2`), so :math:`A = \sum a_t^2/s_t^2` etc. Integrating
+:math:`c \sim N(s_i + f_{ip}, \sigma_v)` gives :math:`B/A \sim N(s_i + f_{ip}, \sqrt{d})`,
+:math:`d = \sigma_v^2 + 1/A`, and a subject's cells are jointly normal with covariance
+:math:`D + \sigma_u^2 11^T`, whose density follows from the matrix determinant lemma and
+Sherman-Morrison. The result is the exact log-likelihood of the observed days given the fixed
+effects and variance parameters: there is no funnel between an SD and its effects for NUTS to
+fall into, whatever the data say about them.
 
 The integrated-out effects are put back afterwards by :func:`complete_random_effects`: for each
 posterior draw, :math:`s_i` from its conditional normal given the draw and the data, then
-:math:`c_{ip}` given :math:`s_i`. That is exact joint posterior sampling (the joint posterior
-factorises as ``p(theta | y) p(s | theta, y) p(c | s, theta, y)``), so the completed posterior
-has every variable of the centred model (``subject_mean``, ``subject_effect``, ``cell_mean``),
-and the pointwise log-likelihood and posterior predictive are those of the observation-level
-model (see :func:`bayes_keta.models.build`).
+:math:`c_{ip}` given :math:`s_i` (precision :math:`1/\sigma_v^2 + A`). That is exact joint
+posterior sampling (the joint posterior factorises as ``p(theta | y) p(s | theta, y)
+p(c | s, theta, y)``), so the completed posterior has every variable of the centred model
+(``subject_mean``, ``subject_effect``, ``cell_mean``), and the pointwise log-likelihood and
+posterior predictive are those of the observation-level model (see
+:func:`bayes_keta.models.build`).
 """
 
 from __future__ import annotations
@@ -63,22 +72,42 @@ class RandomEffectTerms:
     ----------
     fixed : TensorVariable
         :math:`f_{ip}`, shape (cell,): the cell's expected level minus its subject mean.
-    resid_mean : TensorVariable
-        :math:`\bar r_{ip}`, shape (cell,): the mean observed residual of the cell.
-    n_obs : numpy.ndarray
-        Observed days per cell.
+    precision : TensorVariable
+        :math:`A = 1^T\Sigma^{-1}1`, shape (cell,): what the cell's days say about its mean
+        (0 for a cell without observed days).
+    weighted_sum : TensorVariable
+        :math:`B = 1^T\Sigma^{-1}r`, shape (cell,).
     subject_idx : numpy.ndarray
         Subject index of each cell.
     """
 
     fixed: pt.TensorVariable
-    resid_mean: pt.TensorVariable
-    n_obs: np.ndarray
+    precision: pt.TensorVariable
+    weighted_sum: pt.TensorVariable
     subject_idx: np.ndarray
 
 
 def _segment_sum(values, index, size: int):
     return pt.zeros(size)[index].inc(values)
+
+
+def _innovations(spec: ModelSpec, priors: Mapping[str, Prior], obs, resid, sigma):
+    """Innovation weights and variance of each observed day.
+
+    ``a`` weighs the cell mean, ``b`` is the residual's innovation, ``var`` its variance, so that
+    within a cell ``1' S^-1 1 = sum a^2/var``, ``1' S^-1 r = sum a b/var`` and
+    ``r' S^-1 r = sum b^2/var``.
+    """
+    if spec.residual != "ar1":
+        return pt.ones_like(resid), resid, pt.ones_like(resid) * sigma**2
+    phi = prior_rv("phi", "phi", priors["phi"])
+    prev = pm.Data("obs_prev", obs.prev, dims="obs")
+    gap = pm.Data("obs_gap", obs.gap, dims="obs")
+    has_prev = pt.ge(prev, 0)
+    phi_gap = pt.switch(has_prev, phi**gap, 0.0)
+    a = 1.0 - phi_gap
+    b = resid - phi_gap * resid[pt.maximum(prev, 0)]
+    return a, b, sigma**2 * (1.0 - phi_gap**2)
 
 
 def build_marginal(
@@ -124,35 +153,42 @@ def build_marginal(
         pain = pm.Data("pain_data", obs.pain, dims="obs")
         shape = curve - curve_bar[:, None]
         resid = pain - shape[treat[cell_idx], day_idx]
+        a, b, var = _innovations(spec, priors, obs, resid, sigma)
 
         n = _segment_sum(pt.ones_like(resid), cell_idx, n_cells)
         has = pt.gt(n, 0)
-        n_safe = pt.maximum(n, 1.0)
-        resid_mean = _segment_sum(resid, cell_idx, n_cells) / n_safe
-        within_ss = _segment_sum((resid - resid_mean[cell_idx]) ** 2, cell_idx, n_cells)
-        var = sigma**2
+        precision = _segment_sum(a**2 / var, cell_idx, n_cells)  # A
+        weighted = _segment_sum(a * b / var, cell_idx, n_cells)  # B
+        quad_within = _segment_sum(b**2 / var, cell_idx, n_cells)  # C
+        logdet_within = _segment_sum(pt.log(var), cell_idx, n_cells)
+        a_safe = pt.switch(has, precision, 1.0)
         within = pt.switch(
             has,
-            -(n - 1) / 2 * pt.log(2 * np.pi * var) - 0.5 * pt.log(n_safe) - within_ss / (2 * var),
+            -0.5
+            * (
+                (n - 1) * np.log(2 * np.pi)
+                + logdet_within
+                + pt.log(a_safe)
+                + quad_within
+                - weighted**2 / a_safe
+            ),
             0.0,
         ).sum()
 
         subject_idx = model["cell_subject_idx"]
-        d = sigma_cell**2 + var / n_safe
+        d = sigma_cell**2 + 1.0 / a_safe
         w = pt.switch(has, 1.0 / d, 0.0)
-        e = pt.switch(has, resid_mean - mu - fixed, 0.0)
+        e = pt.switch(has, weighted / a_safe - mu - fixed, 0.0)
         tau2 = sigma_subject**2
         sum_w = _segment_sum(w, subject_idx, n_subjects)
         sum_we = _segment_sum(w * e, subject_idx, n_subjects)
         inflate = 1.0 + tau2 * sum_w
         quad = (w * e**2).sum() - (tau2 * sum_we**2 / inflate).sum()
         logdet = pt.switch(has, pt.log(d), 0.0).sum() + pt.log(inflate).sum()
-        n_means = has.sum()
-        between = -0.5 * (n_means * np.log(2 * np.pi) + logdet + quad)
+        between = -0.5 * (has.sum() * np.log(2 * np.pi) + logdet + quad)
         pm.Potential("pain_marginal", within + between)
-    counts = np.bincount(obs.cell_idx, minlength=n_cells).astype(float)
     terms = RandomEffectTerms(
-        fixed=fixed, resid_mean=resid_mean, n_obs=counts, subject_idx=cells.subject_idx
+        fixed=fixed, precision=precision, weighted_sum=weighted, subject_idx=cells.subject_idx
     )
     return model, terms
 
@@ -185,7 +221,7 @@ def complete_random_effects(
     batched = {
         v: pt.tensor(f"{v.name}__draws", shape=(None, *v.type.shape), dtype=v.dtype) for v in free
     }
-    outputs = vectorize_graph([terms.fixed, terms.resid_mean], replace=batched)
+    outputs = vectorize_graph([terms.fixed, terms.precision, terms.weighted_sum], replace=batched)
     fn = pytensor.function(list(batched.values()), outputs, on_unused_input="ignore")
     n_chain, n_draw = posterior.sizes["chain"], posterior.sizes["draw"]
 
@@ -194,17 +230,14 @@ def complete_random_effects(
         return arr.reshape(n_chain * n_draw, *arr.shape[2:])
 
     inputs = [flat(v.name).astype(v.dtype) for v in free]
-    fixed, resid_mean = (np.asarray(a) for a in fn(*inputs))
-    mu, sd_u, sd_v, sd_e = (
-        flat(k)[:, None] for k in ("mu", "sigma_subject", "sigma_subject_period", "sigma")
-    )
-    n = terms.n_obs[None, :]
-    has = n > 0
+    fixed, precision, weighted = (np.asarray(a) for a in fn(*inputs))
+    mu, sd_u, sd_v = (flat(k)[:, None] for k in ("mu", "sigma_subject", "sigma_subject_period"))
+    has = precision > 0
+    a_safe = np.where(has, precision, 1.0)
     n_subjects = int(model.dim_lengths["subject"].eval())
     member = np.eye(n_subjects)[terms.subject_idx]  # (cell, subject) indicator
-    d = sd_v**2 + sd_e**2 / np.maximum(n, 1.0)
-    w = np.where(has, 1.0 / d, 0.0)
-    e = np.where(has, resid_mean - mu - fixed, 0.0)
+    w = np.where(has, 1.0 / (sd_v**2 + 1.0 / a_safe), 0.0)
+    e = np.where(has, weighted / a_safe - mu - fixed, 0.0)
     precision_u = 1.0 / sd_u**2 + w @ member
     rng = np.random.default_rng(seed)
     effect = (w * e) @ member / precision_u + rng.standard_normal(precision_u.shape) / np.sqrt(
@@ -212,8 +245,8 @@ def complete_random_effects(
     )
     subject = mu + effect
     level = subject[:, terms.subject_idx] + fixed
-    precision_c = 1.0 / sd_v**2 + n / sd_e**2
-    mean_c = (level / sd_v**2 + np.where(has, n * resid_mean, 0.0) / sd_e**2) / precision_c
+    precision_c = 1.0 / sd_v**2 + precision
+    mean_c = (level / sd_v**2 + weighted) / precision_c
     cell = mean_c + rng.standard_normal(mean_c.shape) / np.sqrt(precision_c)
 
     def as_var(values: np.ndarray, dim: str) -> xr.DataArray:

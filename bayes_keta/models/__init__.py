@@ -62,27 +62,33 @@ def build(trial: Trial, spec: str | ModelSpec, priors: PriorsArg = None) -> Buil
     spec = load_spec(spec)
     resolved = resolve_priors(spec, priors)
     scaled = scaled_priors(spec, resolved, trial.n_days)
-    notes: tuple[str, ...] = ()
-    if spec.parameterization == "marginal":
-        from bayes_keta.models.gaussian import build_daily
-        from bayes_keta.models.marginal import build_marginal
+    model, notes, terms = _graph(trial, spec, scaled)
+    twin = None
+    if terms is not None:  # the same model with the random effects as (centred) parameters
+        twin, _, _ = _graph(trial, replace(spec, parameterization="centred"), scaled)
+    return BuiltModel(model, spec, resolved, scaled, notes, twin=twin, random_effects=terms)
 
-        model, terms = build_marginal(trial, spec, scaled)
-        twin = build_daily(trial, replace(spec, parameterization="centred"), scaled)
-        return BuiltModel(model, spec, resolved, scaled, notes, twin=twin, random_effects=terms)
+
+def _graph(
+    trial: Trial, spec: ModelSpec, scaled: dict[str, Prior]
+) -> tuple[pm.Model, tuple[str, ...], RandomEffectTerms | None]:
+    """Build with the spec's likelihood family's builder: ``(model, notes, terms)``."""
     if spec.outcome == "auc":
         from bayes_keta.models.auc import build_auc
 
-        model, notes = build_auc(trial, spec, scaled)
-    elif spec.likelihood == "ordinal":
+        return build_auc(trial, spec, scaled)
+    if spec.likelihood == "ordinal":
         from bayes_keta.models.ordinal import build_ordinal
 
-        model = build_ordinal(trial, spec, scaled)
-    else:
-        from bayes_keta.models.gaussian import build_daily
+        return build_ordinal(trial, spec, scaled), (), None
+    if spec.parameterization == "marginal":
+        from bayes_keta.models.marginal import build_marginal
 
-        model = build_daily(trial, spec, scaled)
-    return BuiltModel(model=model, spec=spec, priors=resolved, scaled=scaled, notes=notes)
+        model, terms = build_marginal(trial, spec, scaled)
+        return model, (), terms
+    from bayes_keta.models.gaussian import build_daily
+
+    return build_daily(trial, spec, scaled), (), None
 
 
 def build_model(trial: Trial, spec: str | ModelSpec, priors: PriorsArg = None) -> pm.Model:

@@ -15,6 +15,11 @@ daily NRS points and multiplied by D (``n_days``), so prior sets apply unchanged
 
 ``treatment_effect`` is the AUC difference vs the reference; ``arm_mean[k, t] = (mu + mean_p
 pi_p + delta_k) / D``, constant over days.
+
+With ``parameterization = "marginal"`` (normal likelihood) the subject means are integrated out
+(:func:`bayes_keta.models.marginal.collapsed_subject_loglik`: a subject's AUCs are jointly
+normal with covariance :math:`\sigma^2 I + \sigma_u^2 11^T`) and drawn afterwards from their
+conditional posterior.
 """
 
 from __future__ import annotations
@@ -22,12 +27,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
 from bayes_keta.data.trial import Trial
 from bayes_keta.models import components as comp
 from bayes_keta.models.design import auc_cells, cell_design
+from bayes_keta.models.marginal import RandomEffectTerms, collapsed_subject_loglik
 from bayes_keta.models.priors import prior_rv
 from bayes_keta.spec import ModelSpec, Prior
 
@@ -36,13 +43,14 @@ __all__ = ["build_auc"]
 
 def build_auc(
     trial: Trial, spec: ModelSpec, priors: Mapping[str, Prior]
-) -> tuple[pm.Model, tuple[str, ...]]:
+) -> tuple[pm.Model, tuple[str, ...], RandomEffectTerms | None]:
     """Build the AUC model (see the module docstring).
 
     Returns
     -------
     tuple
-        ``(model, notes)``; the notes list dropped subject-periods.
+        ``(model, notes, terms)``; the notes list dropped subject-periods; ``terms`` (for
+        ``parameterization = "marginal"``, else None) puts the subject means back.
 
     Raises
     ------
@@ -75,7 +83,12 @@ def build_auc(
             "treatment_effect", "treatment_effect", priors["treatment_effect"], dims="active"
         )
         by_arm = pt.concatenate([pt.zeros(1), effect])
-        subject = comp.subject_means(spec, priors, mu=mu)
+        marginal = spec.parameterization == "marginal"
+        if marginal:
+            sigma_subject = prior_rv("sigma_subject", "sigma_subject", priors["sigma_subject"])
+            subject = mu + pt.zeros(len(trial.subjects))
+        else:
+            subject = comp.subject_means(spec, priors, mu=mu)
         location, _ = comp.cell_location(
             spec, priors, cells, subject=subject, period=period, treatment=by_arm
         )
@@ -85,9 +98,31 @@ def build_auc(
             "arm_mean", arm[:, None] * pt.ones((1, trial.n_days)), dims=("treatment", "day")
         )
         data = pm.Data("auc_data", auc, dims="cell")
+        if marginal:
+            variance = pt.ones_like(data) * sigma**2
+            observed = np.ones(len(auc), dtype=bool)
+            pm.Potential(
+                "auc_marginal",
+                collapsed_subject_loglik(
+                    data - location,
+                    variance,
+                    observed,
+                    sigma_subject,
+                    model["cell_subject_idx"],
+                    len(trial.subjects),
+                ),
+            )
+            terms = RandomEffectTerms(
+                fixed=location - mu,
+                estimate=data,
+                estimate_var=variance,
+                observed=observed,
+                subject_idx=cells.subject_idx,
+            )
+            return model, notes, terms
         if spec.likelihood == "student_t":
             nu = prior_rv("nu", "nu", priors["nu"])
             pm.StudentT("auc", nu=nu, mu=location, sigma=sigma, observed=data, dims="cell")
         else:
             pm.Normal("auc", mu=location, sigma=sigma, observed=data, dims="cell")
-    return model, notes
+    return model, notes, None

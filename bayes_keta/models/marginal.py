@@ -61,7 +61,12 @@ from bayes_keta.models.design import cell_design, obs_design
 from bayes_keta.models.priors import prior_rv
 from bayes_keta.spec import ModelSpec, Prior
 
-__all__ = ["RandomEffectTerms", "build_marginal", "complete_random_effects"]
+__all__ = [
+    "RandomEffectTerms",
+    "build_marginal",
+    "collapsed_subject_loglik",
+    "complete_random_effects",
+]
 
 
 @dataclass(frozen=True)
@@ -72,23 +77,52 @@ class RandomEffectTerms:
     ----------
     fixed : TensorVariable
         :math:`f_{ip}`, shape (cell,): the cell's expected level minus its subject mean.
-    precision : TensorVariable
-        :math:`A = 1^T\Sigma^{-1}1`, shape (cell,): what the cell's days say about its mean
-        (0 for a cell without observed days).
-    weighted_sum : TensorVariable
-        :math:`B = 1^T\Sigma^{-1}r`, shape (cell,).
+    estimate : TensorVariable
+        What the cell's data say about its level, shape (cell,): :math:`B/A` (daily) or the
+        AUC itself.
+    estimate_var : TensorVariable
+        Its variance around :math:`s_i + f_{ip}`: :math:`\sigma_v^2 + 1/A` (daily) or
+        :math:`\sigma^2` (AUC).
+    observed : numpy.ndarray
+        Whether each cell has data (bool).
     subject_idx : numpy.ndarray
         Subject index of each cell.
+    cell_precision, cell_weighted_sum : TensorVariable or None
+        Daily models: :math:`A = 1^T\Sigma^{-1}1` and :math:`B = 1^T\Sigma^{-1}r` (0 for a
+        cell without observed days), to draw the cell means too. None for the AUC model.
     """
 
     fixed: pt.TensorVariable
-    precision: pt.TensorVariable
-    weighted_sum: pt.TensorVariable
+    estimate: pt.TensorVariable
+    estimate_var: pt.TensorVariable
+    observed: np.ndarray
     subject_idx: np.ndarray
+    cell_precision: pt.TensorVariable | None = None
+    cell_weighted_sum: pt.TensorVariable | None = None
 
 
 def _segment_sum(values, index, size: int):
     return pt.zeros(size)[index].inc(values)
+
+
+def collapsed_subject_loglik(residual, variance, observed, sigma_subject, subject_idx, n_subjects):
+    r"""Log density of cell-level values with the subject means integrated out.
+
+    Cell :math:`j` of subject :math:`i` has ``residual`` :math:`e_j` (its value minus
+    :math:`\mu + f_j`) distributed :math:`N(u_i, d_j)` (``variance``), :math:`u_i \sim N(0,
+    \sigma_u)`: a subject's cells are jointly normal with covariance :math:`D + \sigma_u^2
+    11^T`, whose log density follows from the matrix determinant lemma and Sherman-Morrison.
+    Cells with ``observed`` false contribute nothing.
+    """
+    w = pt.switch(observed, 1.0 / variance, 0.0)
+    e = pt.switch(observed, residual, 0.0)
+    tau2 = sigma_subject**2
+    sum_w = _segment_sum(w, subject_idx, n_subjects)
+    sum_we = _segment_sum(w * e, subject_idx, n_subjects)
+    inflate = 1.0 + tau2 * sum_w
+    quad = (w * e**2).sum() - (tau2 * sum_we**2 / inflate).sum()
+    logdet = pt.switch(observed, pt.log(variance), 0.0).sum() + pt.log(inflate).sum()
+    return -0.5 * (pt.sum(observed) * np.log(2 * np.pi) + logdet + quad)
 
 
 def _innovations(spec: ModelSpec, priors: Mapping[str, Prior], obs, resid, sigma):
@@ -175,20 +209,20 @@ def build_marginal(
             0.0,
         ).sum()
 
-        subject_idx = model["cell_subject_idx"]
         d = sigma_cell**2 + 1.0 / a_safe
-        w = pt.switch(has, 1.0 / d, 0.0)
-        e = pt.switch(has, weighted / a_safe - mu - fixed, 0.0)
-        tau2 = sigma_subject**2
-        sum_w = _segment_sum(w, subject_idx, n_subjects)
-        sum_we = _segment_sum(w * e, subject_idx, n_subjects)
-        inflate = 1.0 + tau2 * sum_w
-        quad = (w * e**2).sum() - (tau2 * sum_we**2 / inflate).sum()
-        logdet = pt.switch(has, pt.log(d), 0.0).sum() + pt.log(inflate).sum()
-        between = -0.5 * (has.sum() * np.log(2 * np.pi) + logdet + quad)
+        estimate = weighted / a_safe
+        between = collapsed_subject_loglik(
+            estimate - mu - fixed, d, has, sigma_subject, model["cell_subject_idx"], n_subjects
+        )
         pm.Potential("pain_marginal", within + between)
     terms = RandomEffectTerms(
-        fixed=fixed, precision=precision, weighted_sum=weighted, subject_idx=cells.subject_idx
+        fixed=fixed,
+        estimate=estimate,
+        estimate_var=d,
+        observed=np.bincount(obs.cell_idx, minlength=n_cells) > 0,
+        subject_idx=cells.subject_idx,
+        cell_precision=precision,
+        cell_weighted_sum=weighted,
     )
     return model, terms
 
@@ -221,7 +255,11 @@ def complete_random_effects(
     batched = {
         v: pt.tensor(f"{v.name}__draws", shape=(None, *v.type.shape), dtype=v.dtype) for v in free
     }
-    outputs = vectorize_graph([terms.fixed, terms.precision, terms.weighted_sum], replace=batched)
+    wanted = [terms.fixed, terms.estimate, terms.estimate_var]
+    cells = terms.cell_precision is not None
+    if cells:
+        wanted += [terms.cell_precision, terms.cell_weighted_sum]
+    outputs = vectorize_graph(wanted, replace=batched)
     fn = pytensor.function(list(batched.values()), outputs, on_unused_input="ignore")
     n_chain, n_draw = posterior.sizes["chain"], posterior.sizes["draw"]
 
@@ -229,25 +267,23 @@ def complete_random_effects(
         arr = posterior[name].to_numpy()
         return arr.reshape(n_chain * n_draw, *arr.shape[2:])
 
-    inputs = [flat(v.name).astype(v.dtype) for v in free]
-    fixed, precision, weighted = (np.asarray(a) for a in fn(*inputs))
-    mu, sd_u, sd_v = (flat(k)[:, None] for k in ("mu", "sigma_subject", "sigma_subject_period"))
-    has = precision > 0
-    a_safe = np.where(has, precision, 1.0)
+    draws = [flat(v.name).astype(v.dtype) for v in free]
+    fixed, estimate, variance, *cell_terms = (
+        np.broadcast_to(np.asarray(a), (n_chain * n_draw, len(terms.subject_idx)))
+        for a in fn(*draws)
+    )
+    mu, sd_u = flat("mu")[:, None], flat("sigma_subject")[:, None]
+    observed = terms.observed[None, :]
     n_subjects = int(model.dim_lengths["subject"].eval())
     member = np.eye(n_subjects)[terms.subject_idx]  # (cell, subject) indicator
-    w = np.where(has, 1.0 / (sd_v**2 + 1.0 / a_safe), 0.0)
-    e = np.where(has, weighted / a_safe - mu - fixed, 0.0)
+    w = np.where(observed, 1.0 / variance, 0.0)
+    e = np.where(observed, estimate - mu - fixed, 0.0)
     precision_u = 1.0 / sd_u**2 + w @ member
     rng = np.random.default_rng(seed)
     effect = (w * e) @ member / precision_u + rng.standard_normal(precision_u.shape) / np.sqrt(
         precision_u
     )
     subject = mu + effect
-    level = subject[:, terms.subject_idx] + fixed
-    precision_c = 1.0 / sd_v**2 + precision
-    mean_c = (level / sd_v**2 + weighted) / precision_c
-    cell = mean_c + rng.standard_normal(mean_c.shape) / np.sqrt(precision_c)
 
     def as_var(values: np.ndarray, dim: str) -> xr.DataArray:
         return xr.DataArray(
@@ -256,8 +292,17 @@ def complete_random_effects(
             coords={dim: np.asarray(model.coords[dim])},
         )
 
-    return posterior.assign(
-        subject_mean=as_var(subject, "subject"),
-        subject_effect=as_var(effect, "subject"),
-        cell_mean=as_var(cell, "cell"),
-    )
+    added = {
+        "subject_mean": as_var(subject, "subject"),
+        "subject_effect": as_var(effect, "subject"),
+    }
+    if cells:
+        precision, weighted = cell_terms
+        sd_v = flat("sigma_subject_period")[:, None]
+        level = subject[:, terms.subject_idx] + fixed
+        precision_c = 1.0 / sd_v**2 + precision
+        mean_c = (level / sd_v**2 + weighted) / precision_c
+        added["cell_mean"] = as_var(
+            mean_c + rng.standard_normal(mean_c.shape) / np.sqrt(precision_c), "cell"
+        )
+    return posterior.assign(added)

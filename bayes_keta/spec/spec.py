@@ -10,7 +10,7 @@ A spec TOML is flat (every key commented in the shipped files)::
     residual = "iid"            # "iid" | "ar1" (AR(1) within a subject-period)
     period = "sum_to_zero"      # "sum_to_zero" | "reference" (period 1 = 0)
     parameterization = "centred"  # random effects "centred" | "noncentred" | "marginal"
-                                  # (integrated out: daily normal specs only)
+                                  # (integrated out: normal likelihood only)
     carryover = false           # first-order carryover of the previous period's treatment
     baseline = false            # centred baseline_pain covariate
     min_observed_fraction = 0.5 # auc only: drop cells with fewer observed days than this
@@ -253,9 +253,7 @@ class ModelSpec:
 
 def _marginal_ok(values: Mapping[str, Any]) -> bool:
     """Whether the closed-form ``"marginal"`` parameterisation (if asked for) applies."""
-    return values.get("parameterization") != "marginal" or (
-        values.get("outcome") == "daily" and values.get("likelihood") == "normal"
-    )
+    return values.get("parameterization") != "marginal" or values.get("likelihood") == "normal"
 
 
 def _validated(
@@ -303,8 +301,7 @@ def _validated(
     if not _marginal_ok(values):
         raise SpecError(
             f"{where}: parameterization 'marginal' integrates the random effects out in closed"
-            " form, which needs outcome daily and likelihood normal; use 'centred' or"
-            " 'noncentred'"
+            " form, which needs likelihood normal; use 'centred' or 'noncentred'"
         )
     name = raw.get("name")
     if not isinstance(name, str) or not name:

@@ -33,10 +33,10 @@ ROLE_MEANING: dict[str, str] = {
 }
 
 _PARAMETERIZATION = {
-    "marginal": "(u and v integrated out in closed form for sampling; their draws recovered"
-    " exactly from their conditional posterior)",
-    "centred": "(sampled centred: the subject and subject-period means are the parameters)",
-    "noncentred": "(sampled non-centred: u = σ_u·z, v = σ_v·z', z ~ Normal(0, 1))",
+    "marginal": "(random intercepts integrated out in closed form for sampling; their draws"
+    " recovered exactly from their conditional posterior)",
+    "centred": "(sampled centred: the subject (and subject-period) means are the parameters)",
+    "noncentred": "(sampled non-centred: u = σ_u·z (v = σ_v·z'), z ~ Normal(0, 1))",
 }
 
 _SYMBOL = {
@@ -155,7 +155,8 @@ def model_math(spec: Any, *, n_days: int, treatments: tuple[str, ...]) -> str:
             + ("StudentT(ν, " if spec.likelihood == "student_t" else "Normal(")
             + "m[i,p], σ)",
             f"m[i,p] = μ + u[i] + π[p] + δ[k(i,p)]{extra}      (all on the AUC scale)",
-            "u[i] ~ Normal(0, σ_u)",
+            "u[i] ~ Normal(0, σ_u)   (random intercept)",
+            _PARAMETERIZATION[spec.parameterization],
             "arm_mean[k, t] = (μ + mean_p π[p] + δ[k]) / D   (constant over t: no by-day"
             " information)",
         ]

@@ -21,11 +21,11 @@ import xarray as xr
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import SpecError
 from bayes_keta.fitting.cache import cache_info, clear_cache, graph_key, with_values
+from bayes_keta.fitting.completion import complete_random_effects
 from bayes_keta.fitting.predictive import add_log_likelihood, add_posterior_predictive
 from bayes_keta.fitting.result import FitResult
 from bayes_keta.fitting.samplers import run_sampler
 from bayes_keta.models import build
-from bayes_keta.models.marginal import complete_random_effects
 from bayes_keta.models.priors import prior_data_values, scaled_priors
 from bayes_keta.provenance import as_attrs, provenance_record
 from bayes_keta.spec import ModelSpec, PriorsArg, load_spec, resolve_priors

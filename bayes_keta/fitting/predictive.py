@@ -18,7 +18,7 @@ from pymc.model.transform.conditioning import remove_value_transforms
 from pymc.pytensorf import compile as compile_pymc
 from pytensor.graph.replace import vectorize_graph
 
-__all__ = ["add_log_likelihood", "add_posterior_predictive"]
+__all__ = ["add_log_likelihood", "add_posterior_predictive", "evaluate_over_draws"]
 
 
 def _batched_inputs(variables) -> dict:
@@ -34,6 +34,20 @@ def _flat_draws(posterior: xr.Dataset, variables, names) -> list[np.ndarray]:
         arr = posterior[name].to_numpy()
         out.append(arr.reshape(-1, *arr.shape[2:]).astype(var.dtype))
     return out
+
+
+def evaluate_over_draws(outputs, model: pm.Model, posterior: xr.Dataset) -> list[np.ndarray]:
+    """Evaluate tensors of ``model``'s free variables at every posterior draw, in one call.
+
+    Returns one array per output with a leading ``chain * draw`` dimension (outputs that do
+    not depend on the draws come back without it).
+    """
+    free = list(model.free_RVs)
+    batched = _batched_inputs(free)
+    vectorized = vectorize_graph(list(outputs), replace=batched)
+    fn = pytensor.function(list(batched.values()), vectorized, on_unused_input="ignore")
+    values = fn(*_flat_draws(posterior, free, [rv.name for rv in free]))
+    return [np.asarray(v) for v in values]
 
 
 def _as_group(values: np.ndarray, posterior: xr.Dataset, model: pm.Model, name: str) -> xr.DataTree:

@@ -38,7 +38,7 @@ class BuiltModel:
         the posterior predictive and the pointwise log-likelihood.
     random_effects : RandomEffectTerms or None
         ``parameterization = "marginal"`` only: what puts the integrated-out effects back
-        (:func:`bayes_keta.models.marginal.complete_random_effects`).
+        (:func:`bayes_keta.fitting.completion.complete_random_effects`).
     """
 
     model: pm.Model

@@ -34,7 +34,8 @@ Sherman-Morrison. The result is the exact log-likelihood of the observed days gi
 effects and variance parameters: there is no funnel between an SD and its effects for NUTS to
 fall into, whatever the data say about them.
 
-The integrated-out effects are put back afterwards by :func:`complete_random_effects`: for each
+The integrated-out effects are put back after sampling
+(:func:`bayes_keta.fitting.completion.complete_random_effects`): for each
 posterior draw, :math:`s_i` from its conditional normal given the draw and the data, then
 :math:`c_{ip}` given :math:`s_i` (precision :math:`1/\sigma_v^2 + A`). That is exact joint
 posterior sampling (the joint posterior factorises as ``p(theta | y) p(s | theta, y)
@@ -51,9 +52,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pymc as pm
-import pytensor
 import pytensor.tensor as pt
-import xarray as xr
 
 from bayes_keta.data.trial import Trial
 from bayes_keta.models import components as comp
@@ -65,13 +64,14 @@ __all__ = [
     "RandomEffectTerms",
     "build_marginal",
     "collapsed_subject_loglik",
-    "complete_random_effects",
 ]
 
 
 @dataclass(frozen=True)
 class RandomEffectTerms:
-    r"""What :func:`complete_random_effects` needs from a marginal model.
+    r"""What putting the integrated-out effects back needs from a marginal model.
+
+    Used by :func:`bayes_keta.fitting.completion.complete_random_effects`.
 
     Attributes
     ----------
@@ -162,7 +162,8 @@ def build_marginal(
     -------
     tuple
         ``(model, terms)``: the model NUTS samples (the likelihood is a ``pm.Potential``
-        named ``pain_marginal``) and the terms :func:`complete_random_effects` needs.
+        named ``pain_marginal``) and the terms that put the random effects back after
+        sampling (:class:`RandomEffectTerms`).
     """
     cells = cell_design(trial, baseline=spec.baseline)
     obs = obs_design(trial)
@@ -225,84 +226,3 @@ def build_marginal(
         cell_weighted_sum=weighted,
     )
     return model, terms
-
-
-def complete_random_effects(
-    posterior: xr.Dataset, model: pm.Model, terms: RandomEffectTerms, *, seed: int
-) -> xr.Dataset:
-    """Add exact posterior draws of the integrated-out effects to a marginal model's posterior.
-
-    Parameters
-    ----------
-    posterior : xarray.Dataset
-        Draws of the marginal model (dims ``chain``, ``draw``).
-    model : pymc.Model
-        The marginal model (from :func:`build_marginal`) that produced them.
-    terms : RandomEffectTerms
-        Its terms.
-    seed : int
-        Seed of the conditional draws.
-
-    Returns
-    -------
-    xarray.Dataset
-        ``posterior`` plus ``subject_mean``, ``subject_effect`` (dims ``subject``) and
-        ``cell_mean`` (dims ``cell``), as in the centred model.
-    """
-    from pytensor.graph.replace import vectorize_graph
-
-    free = list(model.free_RVs)
-    batched = {
-        v: pt.tensor(f"{v.name}__draws", shape=(None, *v.type.shape), dtype=v.dtype) for v in free
-    }
-    wanted = [terms.fixed, terms.estimate, terms.estimate_var]
-    cells = terms.cell_precision is not None
-    if cells:
-        wanted += [terms.cell_precision, terms.cell_weighted_sum]
-    outputs = vectorize_graph(wanted, replace=batched)
-    fn = pytensor.function(list(batched.values()), outputs, on_unused_input="ignore")
-    n_chain, n_draw = posterior.sizes["chain"], posterior.sizes["draw"]
-
-    def flat(name: str) -> np.ndarray:
-        arr = posterior[name].to_numpy()
-        return arr.reshape(n_chain * n_draw, *arr.shape[2:])
-
-    draws = [flat(v.name).astype(v.dtype) for v in free]
-    fixed, estimate, variance, *cell_terms = (
-        np.broadcast_to(np.asarray(a), (n_chain * n_draw, len(terms.subject_idx)))
-        for a in fn(*draws)
-    )
-    mu, sd_u = flat("mu")[:, None], flat("sigma_subject")[:, None]
-    observed = terms.observed[None, :]
-    n_subjects = int(model.dim_lengths["subject"].eval())
-    member = np.eye(n_subjects)[terms.subject_idx]  # (cell, subject) indicator
-    w = np.where(observed, 1.0 / variance, 0.0)
-    e = np.where(observed, estimate - mu - fixed, 0.0)
-    precision_u = 1.0 / sd_u**2 + w @ member
-    rng = np.random.default_rng(seed)
-    effect = (w * e) @ member / precision_u + rng.standard_normal(precision_u.shape) / np.sqrt(
-        precision_u
-    )
-    subject = mu + effect
-
-    def as_var(values: np.ndarray, dim: str) -> xr.DataArray:
-        return xr.DataArray(
-            values.reshape(n_chain, n_draw, -1),
-            dims=("chain", "draw", dim),
-            coords={dim: np.asarray(model.coords[dim])},
-        )
-
-    added = {
-        "subject_mean": as_var(subject, "subject"),
-        "subject_effect": as_var(effect, "subject"),
-    }
-    if cells:
-        precision, weighted = cell_terms
-        sd_v = flat("sigma_subject_period")[:, None]
-        level = subject[:, terms.subject_idx] + fixed
-        precision_c = 1.0 / sd_v**2 + precision
-        mean_c = (level / sd_v**2 + weighted) / precision_c
-        added["cell_mean"] = as_var(
-            mean_c + rng.standard_normal(mean_c.shape) / np.sqrt(precision_c), "cell"
-        )
-    return posterior.assign(added)

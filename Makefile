@@ -42,6 +42,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	  echo "error: no Python >= 3.12 found (PyMC 6 needs it). Install one (e.g. 'pyenv install 3.12') or pass PYTHON=/path/to/python3.12" >&2; exit 1; fi
 	@"$(PYTHON)" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
 	  echo "error: $(PYTHON) is older than 3.12; PyMC 6 needs Python >= 3.12. Pass PYTHON=/path/to/python3.12" >&2; exit 1; }
+	@"$(PYTHON)" scripts/check_lock.py $(LOCK)
 	@echo "Building $(VENV) with $(PYTHON)"
 	test -x $(BIN)/python || "$(PYTHON)" -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -50,8 +51,8 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP) ## Build the virtual environment .venv from the project's own files
 
-lock: ## Regenerate requirements/lock.txt from the current .venv (after changing dependencies)
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > $(LOCK)
+lock: ## Regenerate requirements/lock.txt from the current .venv (refuses any line that is not name==version)
+	$(BIN)/python -m pip list --format=freeze --exclude-editable | $(BIN)/python scripts/check_lock.py --write $(LOCK)
 
 test: $(STAMP) ## Run the test suite (real but small NUTS runs; notebooks with BAYES_KETA_FAST=1)
 	BAYES_KETA_FAST=1 MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --durations=15 tests

@@ -6,6 +6,13 @@ prior parameters). :func:`graph_key` hashes exactly that, so refitting other dat
 shape, or other prior *values*, reuses the compiled model: the new values are swapped in with
 nutpie's ``CompiledModel.with_data`` (no recompilation). A different prior family or a
 different number of observations is a new key (new compile).
+
+``with_data`` swaps the data the log density reads, but not nutpie's *initial point* function,
+which PyMC compiled against the first model's shared variables: its starting values (the
+support point of each prior, e.g. a prior mean, plus jitter) would still be those of the model
+compiled first, so a fit's draws would depend on what ran before it in the process. A cache hit
+therefore also gets an initial point function of its own model (:func:`_initial_point_func`,
+~40 ms), and a swapped model samples bit-for-bit like a fresh compile (tested).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,13 +74,44 @@ def with_values(compiled: Any, values: Mapping[str, Any]) -> Any:
     return compiled.with_data(**updates) if updates else compiled
 
 
+def _initial_point_func(model: pm.Model, n_dim: int):
+    """Nutpie's initial point function (support point + jitter, flat) for ``model``'s values.
+
+    The same strategy and layout as ``nutpie.compile_pymc_model``'s default (``"support_point"``
+    with every free variable jittered; the free variables' transformed values concatenated in
+    ``model.free_RVs`` order), built from ``model`` so that it reads *its* prior values.
+    """
+    from pymc.initial_point import make_initial_point_fn
+
+    point_fn = make_initial_point_fn(
+        model=model,
+        default_strategy="support_point",
+        jitter_rvs=set(model.free_RVs),
+        return_transformed=True,
+    )
+    names = [model.rvs_to_values[rv].name for rv in model.free_RVs]
+    lock = threading.Lock()  # nutpie calls it from several chains' threads
+
+    def initial_point(seed: Any = None) -> np.ndarray:
+        with lock:
+            point = point_fn(seed)
+        flat = np.concatenate([np.asarray(point[n], dtype="float64").ravel() for n in names])
+        if flat.size != n_dim:
+            raise ValueError(f"initial point has {flat.size} values, the model {n_dim}")
+        return np.ascontiguousarray(flat)
+
+    return initial_point
+
+
 def _relabel(compiled: Any, model: pm.Model) -> Any:
-    """Give a cached compiled model the coordinate labels of ``model`` (same lengths)."""
+    """Give a cached compiled model ``model``'s coordinate labels and initial point function."""
     coords = dict(compiled._coords or {})
     for name, vals in model.coords.items():
         if vals is not None:
             coords[name] = pd.Index(vals)
-    return dataclasses.replace(compiled, _coords=coords)
+    return dataclasses.replace(
+        compiled, _coords=coords, initial_point_func=_initial_point_func(model, compiled.n_dim)
+    )
 
 
 def compiled_for(model: pm.Model, key: str) -> tuple[Any, bool]:

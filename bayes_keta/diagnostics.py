@@ -35,7 +35,15 @@ from bayes_keta.constants import (
 )
 from bayes_keta.exceptions import ConvergenceError, DataError
 
-__all__ = ["Diagnostics", "MAX_GATE_SIZE", "diagnose", "gate_variables"]
+__all__ = [
+    "Diagnostics",
+    "MAX_GATE_SIZE",
+    "diagnose",
+    "format_ess",
+    "format_rhat",
+    "format_vs_threshold",
+    "gate_variables",
+]
 
 #: Variables with more elements per draw than this (pointwise quantities such as a linear
 #: predictor per observation) are left out of the default gate; they are listed in
@@ -124,6 +132,76 @@ class Diagnostics:
             "n_chains": int(self.n_chains),
             "n_draws": int(self.n_draws),
         }
+
+
+def format_vs_threshold(value: float | None, threshold: float, *, decimals: int = 3) -> str:
+    """Format a diagnostic so that the number shown compares with ``threshold`` as it does.
+
+    At least ``decimals`` decimals, and as many more as it takes for the shown number to be
+    above, equal to or below ``threshold`` exactly when ``value`` is, so the number always
+    agrees with the verdict: an R-hat of 1.0104 is shown as ``1.0104``, not ``1.010``, against
+    a threshold of 1.01 (and 1.0096 as ``1.0096``: never equal to the threshold unless it
+    is); an ESS of 399.6 as ``399.6``, not ``400``, against 400. The one formatter of R-hat
+    and ESS wherever they are printed (gate text, failure messages, report tables).
+
+    Parameters
+    ----------
+    value : float or None
+        The diagnostic (``None``/NaN print as ``n/a``, infinities as ``inf``/``-inf``).
+    threshold : float
+        The gate threshold it is compared with.
+    decimals : int
+        Fewest decimals shown (keyword-only).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_vs_threshold(1.0104, 1.01), format_vs_threshold(1.0096, 1.01)
+    ('1.0104', '1.0096')
+    >>> format_vs_threshold(1.0100000002, 1.01), format_vs_threshold(1.003, 1.01)
+    ('1.0100000002', '1.003')
+    >>> format_vs_threshold(399.6, 400, decimals=0), format_vs_threshold(1450.2, 400, decimals=0)
+    ('399.6', '1450')
+    """
+    if value is None:
+        return "n/a"
+    x = float(value)
+    if math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    side = (x > threshold) - (x < threshold)
+    for digits in range(decimals, 18):
+        text = f"{x:.{digits}f}"
+        shown = float(text)
+        if (shown > threshold) - (shown < threshold) == side:
+            return text
+    return repr(x)  # exact: compares as the value does
+
+
+def format_rhat(value: float | None, threshold: float = RHAT_MAX) -> str:
+    """Format an R-hat against its gate threshold (3 decimals or more, see above).
+
+    Examples
+    --------
+    >>> format_rhat(1.0104), format_rhat(1.003)
+    ('1.0104', '1.003')
+    """
+    return format_vs_threshold(value, threshold, decimals=3)
+
+
+def format_ess(value: float | None, threshold: float = ESS_MIN) -> str:
+    """Format an effective sample size against its gate threshold (whole numbers or more).
+
+    Examples
+    --------
+    >>> format_ess(399.7), format_ess(1450.2)
+    ('399.7', '1450')
+    """
+    return format_vs_threshold(value, threshold, decimals=0)
 
 
 def _finite_or_none(x: float | None) -> float | None:
@@ -258,7 +336,8 @@ def diagnose(
         bad = varying.loc[varying["r_hat"] > rhat_max, "r_hat"].sort_values(ascending=False)
         if len(bad):
             failures.append(
-                f"max R-hat {max_rhat:.3f} > {rhat_max:g} (chains disagree); {len(bad)}"
+                f"max R-hat {format_rhat(max_rhat, rhat_max)} > {rhat_max:g} (chains disagree);"
+                f" {len(bad)}"
                 f" quantities above, worst first: {_names(bad.index.tolist())}"
             )
         for kind, worst in (("bulk", min_ess_bulk), ("tail", min_ess_tail)):
@@ -266,7 +345,8 @@ def diagnose(
             low = varying.loc[~(varying[col] >= ess_min), col].sort_values(na_position="first")
             if len(low):
                 failures.append(
-                    f"min {kind} ESS {worst:.0f} < {ess_min:g}; {len(low)} quantities below,"
+                    f"min {kind} ESS {format_ess(worst, ess_min)} < {ess_min:g}; {len(low)}"
+                    " quantities below,"
                     f" worst first: {_names(low.index.tolist())}"
                     " (run more draws or reparameterise)"
                 )
@@ -299,7 +379,8 @@ def diagnose(
             low = [i for i, v in enumerate(values) if not v >= bfmi_min]
             if low:
                 failures.append(
-                    f"E-BFMI {min_bfmi:.2f} < {bfmi_min:g} in chain(s) {low}:"
+                    f"E-BFMI {format_vs_threshold(min_bfmi, bfmi_min, decimals=2)} <"
+                    f" {bfmi_min:g} in chain(s) {low}:"
                     " the sampler explores the energy distribution poorly"
                 )
         else:
@@ -332,6 +413,7 @@ def diagnose(
         n_chains=n_chains,
         n_draws=n_draws,
         excluded=excluded,
+        thresholds=thresholds,
     )
     return Diagnostics(
         passed=passed,
@@ -365,12 +447,6 @@ def _names(rows: list[str], limit: int = 5) -> str:
     return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
-def _fmt(x: float | None, spec: str) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a"
-    return format(x, spec)
-
-
 def _render(
     *,
     passed: bool,
@@ -384,13 +460,18 @@ def _render(
     n_chains: int,
     n_draws: int,
     excluded: list[str],
+    thresholds: dict[str, float],
 ) -> str:
     head = "DIAGNOSTICS PASSED" if passed else "DIAGNOSTICS FAILED"
+    ess_min = thresholds["ess_min"]
+    ess_bulk, ess_tail = format_ess(min_ess_bulk, ess_min), format_ess(min_ess_tail, ess_min)
+    bfmi = format_vs_threshold(min_bfmi, thresholds["bfmi_min"], decimals=2)
     lines = [
-        f"{head} ({n_chains} chains x {n_draws} draws): max R-hat {_fmt(max_rhat, '.3f')},"
-        f" min bulk ESS {_fmt(min_ess_bulk, '.0f')}, min tail ESS {_fmt(min_ess_tail, '.0f')},"
+        f"{head} ({n_chains} chains x {n_draws} draws): max R-hat"
+        f" {format_rhat(max_rhat, thresholds['rhat_max'])}, min bulk ESS {ess_bulk},"
+        f" min tail ESS {ess_tail},"
         f" divergences {divergences if divergences is not None else 'n/a'},"
-        f" min E-BFMI {_fmt(min_bfmi, '.2f')}"
+        f" min E-BFMI {bfmi}"
     ]
     lines += [f"  FAILED: {f}" for f in failures]
     lines += [f"  warning: {w}" for w in warnings]

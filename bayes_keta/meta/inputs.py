@@ -272,7 +272,7 @@ def _read_export(
 
 def _read_csv(path: Path) -> pd.DataFrame:
     """Read a CSV input, dropping whole lines that start with ``#`` (comments)."""
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not part of a name
     kept = [line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("#")]
     return pd.read_csv(io.StringIO("".join(kept)), skipinitialspace=True)
 
@@ -344,6 +344,8 @@ def read_meta_inputs(
             df = _read_csv(path)
         except FileNotFoundError:
             raise DataError(f"input file not found: {path}") from None
+        except OSError as err:
+            raise DataError(f"cannot read {path}: {err.strerror or err}") from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
             raise DataError(f"cannot parse {path}: {err}") from None
         df.columns = [str(c).strip().lower() for c in df.columns]

@@ -109,13 +109,21 @@ def data_columns(view: FitView) -> dict[str, Any]:
 
 
 def with_data_columns(table: pd.DataFrame, view: FitView) -> pd.DataFrame:
-    """Append the :data:`DATA_COLUMNS` of ``view`` to ``table`` (same value on every row)."""
+    """Append the :data:`DATA_COLUMNS` of ``view`` to ``table`` (same value on every row).
+
+    Examples
+    --------
+    >>> view = FitView(xr.DataTree(), None, {}, {}, {"data_synthetic": True}, None, "python")
+    >>> with_data_columns(pd.DataFrame({"value": [0.1, 0.2]}), view)["synthetic"].tolist()
+    [True, True]
+    """
     n = len(table)
     columns: dict[str, Any] = {}
     for name, value in data_columns(view).items():
-        if name == "synthetic":
-            known = value is not None
-            columns[name] = np.full(n, value, dtype=bool) if known else pd.array([None] * n)
+        if name == "synthetic" and value is None:
+            columns[name] = pd.array([pd.NA] * n, dtype="boolean")
+        elif name == "synthetic":
+            columns[name] = np.full(n, value, dtype=bool)
         else:
             columns[name] = np.full(n, None if value is None else str(value), dtype=object)
     out = table.assign(**columns)

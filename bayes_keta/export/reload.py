@@ -17,7 +17,7 @@ from bayes_keta.export.schemas import validate_manifest, validate_table
 from bayes_keta.export.source import decode_attrs
 from bayes_keta.summary import read_summary
 
-__all__ = ["ExportedFit", "read_export", "read_table_csv", "table_provenance"]
+__all__ = ["ExportedFit", "read_export", "table_provenance"]
 
 #: Text columns of the exported tables (read as text whatever they look like).
 _TEXT = (
@@ -138,7 +138,7 @@ def _same_table(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     return True
 
 
-def read_table_csv(path: str | Path) -> pd.DataFrame:
+def _read_table_csv(path: str | Path) -> pd.DataFrame:
     """Read an exported CSV (``draws.csv``, ``meta_summary.csv``) with the dtypes of its schema.
 
     Plain ``pandas.read_csv(path)`` reads these files too; this only pins the dtypes (text
@@ -204,14 +204,14 @@ def read_export(path: str | Path, *, check: bool = True) -> ExportedFit:
         with xr.open_datatree(out / "posterior.nc", engine="h5netcdf") as handle:
             tree = handle.load()
         draws = pq.read_table(out / "draws.parquet").to_pandas()
-        meta = read_table_csv(out / "meta_summary.csv")
+        meta = _read_table_csv(out / "meta_summary.csv")
     except (OSError, ValueError) as err:
         raise OutputError(f"cannot read the export in {out}: {err}") from err
     draws = validate_table(draws, "draws", where=str(out / "draws.parquet"))
     meta = validate_table(meta, "meta_summary", where=str(out / "meta_summary.csv"))
     summary = read_summary(out / "summary.json")
     if check:
-        if not _same_table(read_table_csv(out / "draws.csv"), draws):
+        if not _same_table(_read_table_csv(out / "draws.csv"), draws):
             raise OutputError(f"{out}: draws.csv and draws.parquet differ")
         hashes = {
             "export.json": manifest["data"]["sha256"],

@@ -274,7 +274,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
     """Read a CSV input, dropping whole lines that start with ``#`` (comments)."""
     text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not part of a name
     kept = [line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("#")]
-    return pd.read_csv(io.StringIO("".join(kept)), skipinitialspace=True)
+    labels = {c: str for c in ("trial", "data_name", "data_sha256", "model")}  # text as is
+    return pd.read_csv(io.StringIO("".join(kept)), skipinitialspace=True, dtype=labels)
 
 
 def _finish(table: pd.DataFrame, scale: str | None, notes: Iterable[str]) -> MetaInputs:

@@ -569,7 +569,7 @@ def reanalyse_published(
             d = SampledDist(theta.sel(contrast=lab).values.ravel(), float(ess.sel(contrast=lab)))
             posts[i, prior.name] = (d, "pymc", d.mcse_mean)
         from bayes_keta.constants import DIVERGENCES_MAX, ESS_MIN, RHAT_MAX
-        from bayes_keta.diagnostics import format_ess, format_rhat
+        from bayes_keta.formatting import format_ess, format_rhat
 
         if float(rhat.max()) > RHAT_MAX or float(ess.min()) < ESS_MIN or div > DIVERGENCES_MAX:
             notes.append(

@@ -209,7 +209,7 @@ def format_frame(
     """Format every cell as a string: numbers by ``formats[column]`` or ``default``.
 
     A format is a format spec or a function of the number (e.g.
-    :func:`bayes_keta.diagnostics.format_rhat`, which shows as many decimals as the
+    :func:`bayes_keta.formatting.format_rhat`, which shows as many decimals as the
     comparison with the gate threshold needs).
 
     Integers stay integers, NaN becomes ``n/a``, booleans ``yes``/``no``.

@@ -15,7 +15,6 @@ import pandas as pd
 
 from bayes_keta.constants import CI_PROB, NRS_THRESHOLDS, ROPE_NRS
 from bayes_keta.data.design import design_summary
-from bayes_keta.diagnostics import format_ess, format_rhat, format_vs_threshold
 from bayes_keta.estimands import (
     by_day,
     contrast_draws,
@@ -23,6 +22,7 @@ from bayes_keta.estimands import (
     format_probability,
     threshold_curve,
 )
+from bayes_keta.formatting import format_ess, format_rhat, format_vs_threshold
 from bayes_keta.report import plots
 from bayes_keta.report.blocks import Banner, Figure, Report, Section, Table, Text
 from bayes_keta.report.collect import ReportData, SpecResult

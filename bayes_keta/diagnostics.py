@@ -34,8 +34,17 @@ from bayes_keta.constants import (
     SAMPLE_DIMS,
 )
 from bayes_keta.exceptions import ConvergenceError, DataError
+from bayes_keta.formatting import format_ess, format_rhat, format_vs_threshold
 
-__all__ = ["Diagnostics", "MAX_GATE_SIZE", "diagnose", "gate_variables"]
+__all__ = [
+    "Diagnostics",
+    "MAX_GATE_SIZE",
+    "diagnose",
+    "format_ess",
+    "format_rhat",
+    "format_vs_threshold",
+    "gate_variables",
+]
 
 #: Variables with more elements per draw than this (pointwise quantities such as a linear
 #: predictor per observation) are left out of the default gate; they are listed in
@@ -258,7 +267,8 @@ def diagnose(
         bad = varying.loc[varying["r_hat"] > rhat_max, "r_hat"].sort_values(ascending=False)
         if len(bad):
             failures.append(
-                f"max R-hat {max_rhat:.3f} > {rhat_max:g} (chains disagree); {len(bad)}"
+                f"max R-hat {format_rhat(max_rhat, rhat_max)} > {rhat_max:g} (chains disagree);"
+                f" {len(bad)}"
                 f" quantities above, worst first: {_names(bad.index.tolist())}"
             )
         for kind, worst in (("bulk", min_ess_bulk), ("tail", min_ess_tail)):
@@ -266,7 +276,8 @@ def diagnose(
             low = varying.loc[~(varying[col] >= ess_min), col].sort_values(na_position="first")
             if len(low):
                 failures.append(
-                    f"min {kind} ESS {worst:.0f} < {ess_min:g}; {len(low)} quantities below,"
+                    f"min {kind} ESS {format_ess(worst, ess_min)} < {ess_min:g}; {len(low)}"
+                    " quantities below,"
                     f" worst first: {_names(low.index.tolist())}"
                     " (run more draws or reparameterise)"
                 )
@@ -299,7 +310,8 @@ def diagnose(
             low = [i for i, v in enumerate(values) if not v >= bfmi_min]
             if low:
                 failures.append(
-                    f"E-BFMI {min_bfmi:.2f} < {bfmi_min:g} in chain(s) {low}:"
+                    f"E-BFMI {format_vs_threshold(min_bfmi, bfmi_min, decimals=2)} <"
+                    f" {bfmi_min:g} in chain(s) {low}:"
                     " the sampler explores the energy distribution poorly"
                 )
         else:
@@ -332,6 +344,7 @@ def diagnose(
         n_chains=n_chains,
         n_draws=n_draws,
         excluded=excluded,
+        thresholds=thresholds,
     )
     return Diagnostics(
         passed=passed,
@@ -365,12 +378,6 @@ def _names(rows: list[str], limit: int = 5) -> str:
     return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
-def _fmt(x: float | None, spec: str) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a"
-    return format(x, spec)
-
-
 def _render(
     *,
     passed: bool,
@@ -384,13 +391,18 @@ def _render(
     n_chains: int,
     n_draws: int,
     excluded: list[str],
+    thresholds: dict[str, float],
 ) -> str:
     head = "DIAGNOSTICS PASSED" if passed else "DIAGNOSTICS FAILED"
+    ess_min = thresholds["ess_min"]
+    ess_bulk, ess_tail = format_ess(min_ess_bulk, ess_min), format_ess(min_ess_tail, ess_min)
+    bfmi = format_vs_threshold(min_bfmi, thresholds["bfmi_min"], decimals=2)
     lines = [
-        f"{head} ({n_chains} chains x {n_draws} draws): max R-hat {_fmt(max_rhat, '.3f')},"
-        f" min bulk ESS {_fmt(min_ess_bulk, '.0f')}, min tail ESS {_fmt(min_ess_tail, '.0f')},"
+        f"{head} ({n_chains} chains x {n_draws} draws): max R-hat"
+        f" {format_rhat(max_rhat, thresholds['rhat_max'])}, min bulk ESS {ess_bulk},"
+        f" min tail ESS {ess_tail},"
         f" divergences {divergences if divergences is not None else 'n/a'},"
-        f" min E-BFMI {_fmt(min_bfmi, '.2f')}"
+        f" min E-BFMI {bfmi}"
     ]
     lines += [f"  FAILED: {f}" for f in failures]
     lines += [f"  warning: {w}" for w in warnings]

@@ -55,7 +55,7 @@ print(f"fast mode: {FAST}; scratch directory: {WORKDIR}")
 # | `treatment` | yes | treatment label, one of the declared labels |
 # | `day` | yes | days since that period's infusion, 1..D |
 # | `pain` | yes | daily pain on the 0-10 NRS (decimals allowed); may be missing |
-# | `sequence` | no | treatment sequence of the subject, constant within a subject |
+# | `sequence` | no | the subject's sequence (`D1-D2-P`, `PKM`, a group name); matches its periods |
 # | `baseline_pain` | no | pre-infusion pain of the subject-period, 0..10 |
 #
 # Missing pain values, absent diary days and subjects who dropped out are **accepted** and

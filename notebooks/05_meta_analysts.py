@@ -53,7 +53,7 @@ SAMPLING = dict(chains=2, draws=150, tune=150) if FAST else dict(chains=4, draws
 META_SAMPLING = dict(chains=2, draws=500, tune=500) if FAST else {}
 META_SAMPLING["target_accept"] = 0.99
 # Exports go to a scratch directory; use your own path (e.g. "exports/ketapain") in practice.
-# The directory name becomes the trial's label in the meta-analysis.
+# In the meta-analysis the trial is labelled by its data set and model ("<data>/<model>").
 EXPORT = Path(tempfile.mkdtemp(prefix="bayes_keta_nb05_")) / "ketapain_synthetic"
 print(f"fast mode: {FAST}; export directory: {EXPORT}")
 
@@ -87,10 +87,14 @@ print(f"{'sampler':<15} {prov['sampler']['sampler']}, seed {prov['sampler']['see
 # ## What the export contains
 #
 # `draws.csv` / `draws.parquet`: one row per draw x contrast x estimand, ready for R, Stata or
-# pandas (with `#`-comment provenance lines at the top of the CSV).
+# pandas: plain tables, the header row first, so `pd.read_csv(path)` and R's `read.csv(path)`
+# read them as they are. Every row says which data set it comes from (`data_name`,
+# `data_sha256`), whether that data set is SYNTHETIC, and which model was fitted; the rest of
+# the provenance is in `export.json`.
 
 # %%
-reloaded.draws.head()
+draws_csv = pd.read_csv(EXPORT / "draws.csv")
+draws_csv.head()
 
 # %% [markdown]
 # `meta_summary.csv`: one row per contrast x estimand, the shape a meta-analysis needs.

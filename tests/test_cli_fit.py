@@ -154,3 +154,35 @@ def test_end_to_end_real_fit(tmp_path, monkeypatch, capsys):
     assert main(argv) == OutputError.exit_code
     assert "OutputError" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize("given", ["neutral", "neutral.toml", "models/priors/neutral.toml"])
+def test_priors_by_name_or_file_name_in_fit_report_and_sweep(
+    given, fake_sampling, tmp_path, monkeypatch, capsys
+):
+    import bayes_keta.fitting
+    import bayes_keta.sweep.run
+    from bayes_keta.spec import load_spec, resolve_priors
+
+    monkeypatch.chdir(tmp_path)  # relative paths into models/ do not exist here
+    assert main(["fit", "--priors", given, "--out", "fit"]) == 0
+    assert fake_sampling[-1]["priors"] == [given]
+    neutral = resolve_priors(load_spec("daily"), "neutral")
+    assert resolve_priors(load_spec("daily"), fake_sampling[-1]["priors"]) == neutral
+
+    seen = []
+
+    def stop(*args, **kwargs):  # priors validated: stop before sampling
+        seen.append(resolve_priors(load_spec("daily"), kwargs["priors"]))
+        raise OutputError("stub: no sampling in this test")
+
+    monkeypatch.setattr(bayes_keta.fitting, "fit", stop)
+    monkeypatch.setattr(bayes_keta.sweep.run, "prior_sweep", stop)
+    for argv in (
+        ["report", "--model", "daily", "--priors", given, "--out", "rep"],
+        ["sweep", "--model", "daily", "--priors", given, "--out", "sw"],
+    ):
+        assert main(argv) == OutputError.exit_code, capsys.readouterr().err
+    assert seen == [neutral, neutral]
+    assert main(["sweep", "--priors", "neutrl.toml", "--out", "sw"]) == SpecError.exit_code
+    assert "available: enthusiastic, neutral, skeptical" in capsys.readouterr().err

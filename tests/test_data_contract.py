@@ -81,6 +81,23 @@ def test_dropout_is_reported_not_refused(good, tmp_path):
     assert "Drop-outs: 1: S2 (periods 1, 2)" in summary.text
 
 
+def test_later_periods_without_pain_count_as_dropout(good, tmp_path):
+    s2_late = (good["subject"] == "S2") & (good["period"] >= 2)
+    good.loc[s2_late, "pain"] = np.nan  # rows present, every value missing
+    s3_middle = (good["subject"] == "S3") & (good["period"] == 2)
+    good.loc[s3_middle, "pain"] = np.nan  # a missed period, followed by data: no drop-out
+    trial = load_csv(good, tmp_path)
+    assert any(
+        "drop-out: subject S2 has rows but no pain value in periods 2, 3" in n for n in trial.notes
+    )
+    assert not any("subject S3" in n for n in trial.notes)
+    summary = bk.design_summary(trial)
+    assert summary.dropouts == trial.dropouts == ("S2",)
+    assert "Drop-outs: 1: S2 (periods 1)" in summary.text
+    good.loc[good["subject"] == "S2", "pain"] = np.nan
+    assert "S2 (no pain data)" in bk.design_summary(load_csv(good, tmp_path)).text
+
+
 def test_extra_columns_are_ignored_and_noted(good, tmp_path):
     good["site"] = "A"
     trial = load_csv(good, tmp_path)
@@ -232,6 +249,68 @@ def test_baseline_inconsistent_and_out_of_range(good, tmp_path):
     ) in message
 
 
+def _orders(frame: pd.DataFrame) -> dict[str, list[str]]:
+    cells = frame.drop_duplicates(["subject", "period"]).sort_values("period")
+    return cells.groupby("subject")["treatment"].agg(list).to_dict()
+
+
+def test_letter_code_sequence_that_contradicts_the_periods(good, tmp_path):
+    assert load_csv(good, tmp_path).data["sequence"].str.len().eq(3).all()  # e.g. 'PKM'
+    orders = _orders(good)
+    s1 = good["subject"] == "S1"
+    declared = good.loc[s1, "sequence"].iloc[0]
+    swapped = declared[1] + declared[0] + declared[2]
+    good.loc[s1, "sequence"] = swapped
+    message = refused(good, tmp_path)
+    first_rows = [good.index[s1 & (good["period"] == p)][0] + 1 for p in (1, 2, 3)]
+    assert (
+        "declared sequence does not match the order of treatments over the periods: subject S1"
+        f" declares {swapped!r} but has {', '.join(orders['S1'])} in periods 1, 2, 3"
+        f" (rows {', '.join(map(str, first_rows))})"
+    ) in message
+    assert f"elsewhere {swapped[0]!r} stands for {orders['S1'][1]}" in message
+    assert "subject S2" not in message
+
+
+@pytest.mark.parametrize("sep", ["-", ", ", "/", " -> ", ""])
+def test_label_sequences_with_any_separator(good, tmp_path, sep):
+    labels = {"placebo": "P", "ketamine": "D1", "ketamine_magnesium": "D2"}
+    good["treatment"] = good["treatment"].map(labels)
+    orders = _orders(good)
+    good["sequence"] = good["subject"].map({s: sep.join(o) for s, o in orders.items()})
+    # a drop-out is compared on the periods it has
+    good = good[~((good["subject"] == "S4") & (good["period"] == 3))]
+    options = {"treatments": "P,D1,D2", "reference": "P"}
+    assert load_csv(good, tmp_path, **options).n_subjects == 6
+    wrong = sep.join(reversed(orders["S4"]))
+    good.loc[good["subject"] == "S4", "sequence"] = wrong
+    message = refused(good, tmp_path, **options)
+    assert (
+        f"subject S4 declares {wrong!r} but has {', '.join(orders['S4'][:2])} in periods 1, 2"
+        in (message)
+    )
+    assert message.count("declares") == 1
+
+
+def test_group_name_sequences_must_share_one_order(tmp_path):
+    frame = bk.simulate_trial(n_subjects=12, n_days=2, seed=4, missing_rate=0.0)  # 2 per order
+    orders = _orders(frame)
+    names = {o: f"seq {i}" for i, o in enumerate(sorted({tuple(o) for o in orders.values()}))}
+    group = {s: names[tuple(o)] for s, o in orders.items()}  # 'seq 0': a name, not an order
+    frame["sequence"] = frame["subject"].map(group)
+    assert load_csv(frame, tmp_path).n_subjects == 12
+    odd = "S07"
+    other = next(s for s in orders if group[s] != group[odd])
+    frame.loc[frame["subject"] == odd, "sequence"] = group[other]  # joins a group of two
+    message = refused(frame, tmp_path)
+    assert f"subject {odd} declares {group[other]!r} but has {', '.join(orders[odd])}" in message
+    assert f"most subjects of sequence {group[other]!r} have" in message
+    assert message.count("declares") == 1  # the two who agree are not blamed
+    halves = {s: str(i % 2) for i, s in enumerate(sorted(orders))}  # 6 orders in 2 names
+    frame["sequence"] = frame["subject"].map(halves)
+    assert "differ in period" in refused(frame, tmp_path)
+
+
 def test_all_problems_collected_in_one_message(good, tmp_path):
     good.loc[0, "pain"] = 11
     good.loc[1, "treatment"] = "aspirin"
@@ -342,3 +421,10 @@ def test_migraine_senn_real_data():
     assert trial.data["pain"].isna().sum() == raw["vas"].isna().sum() >= 1
     summary = bk.design_summary(trial)
     assert len(summary.sequences) == 6 and "SYNTHETIC" not in summary.text
+    # its sequences are written 'D1-D2-P'; one subject's reversed is refused, by name
+    subject = frame["subject"].iloc[0]
+    declared = frame.loc[frame["subject"] == subject, "sequence"].iloc[0]
+    reversed_order = "-".join(reversed(declared.split("-")))
+    frame.loc[frame["subject"] == subject, "sequence"] = reversed_order
+    with pytest.raises(DataError, match=f"subject {subject} declares {reversed_order!r}"):
+        bk.load_trial(frame, treatments=["P", "D1", "D2"], reference="P")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pandas as pd
 import pytest
 from fake_fits import fake_tree
 
 from bayes_keta import constants
-from bayes_keta.diagnostics import Diagnostics, diagnose
+from bayes_keta.diagnostics import Diagnostics, diagnose, format_ess, format_rhat
 from bayes_keta.exceptions import ConvergenceError, DataError
 
 
@@ -139,3 +142,49 @@ def test_needs_posterior():
         diagnose(xr.DataTree())
     with pytest.raises(DataError):
         diagnose(np.zeros(3))
+
+
+# ------------------------------------------------------- numbers that agree with the verdict
+@pytest.mark.parametrize(
+    ("formatter", "threshold", "base"),
+    [(format_rhat, constants.RHAT_MAX, 3), (format_ess, constants.ESS_MIN, 0)],
+)
+@pytest.mark.parametrize("gap", [0.3, 1e-3, 4e-4, 5e-5, 1e-7, 1e-11, 0.0])
+@pytest.mark.parametrize("side", [-1, 1])
+def test_shown_diagnostic_compares_with_its_threshold_as_the_value_does(
+    formatter, threshold, base, gap, side
+):
+    value = threshold + side * gap * (1 if threshold < 10 else 100)
+    shown = formatter(value)
+    assert np.sign(float(shown) - threshold) == np.sign(value - threshold), (value, shown)
+    assert len(shown.partition(".")[2]) >= base
+
+
+def test_values_away_from_the_threshold_keep_the_usual_digits():
+    assert format_rhat(1.0031) == "1.003" and format_rhat(1.2345) == "1.234"
+    assert format_ess(1450.4) == "1450" and format_ess(399.6) == "399.6"
+    assert format_rhat(1.0104) == "1.0104" and format_rhat(float("nan")) == "n/a"
+
+
+def test_gate_text_and_failures_show_enough_digits():
+    diag = diagnose(_tree(seed=11))
+    worst = diag.max_rhat
+    for threshold in (worst - 2e-5, worst + 2e-5):  # just below / above the worst R-hat
+        gated = diagnose(_tree(seed=11), rhat_max=threshold)
+        shown = float(re.search(r"max R-hat ([0-9.]+)", gated.text).group(1))
+        assert (shown > threshold) == (worst > threshold) == (not gated.passed)
+        if not gated.passed:
+            failure = float(re.search(r"max R-hat ([0-9.]+) >", gated.failures[0]).group(1))
+            assert failure > threshold
+    ess = diag.min_ess_bulk
+    gated = diagnose(_tree(seed=11), ess_min=ess + 0.2)  # fails by a fraction of a draw
+    shown = float(re.search(r"min bulk ESS ([0-9.]+) <", " ".join(gated.failures)).group(1))
+    assert not gated.passed and shown < ess + 0.2
+
+
+def test_report_tables_use_the_same_formatter():
+    from bayes_keta.report.blocks import Table
+
+    frame = pd.DataFrame({"max R-hat": [1.0104, 1.003], "min bulk ESS": [399.7, 1450.2]})
+    table = Table.from_frame(frame, formats={"max R-hat": format_rhat, "min bulk ESS": format_ess})
+    assert table.rows == (("1.0104", "399.7"), ("1.003", "1450"))

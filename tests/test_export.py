@@ -6,6 +6,7 @@ Fast tests use fixed fake posteriors (no sampling); the ``slow`` ones use two sm
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sys
@@ -77,6 +78,15 @@ def test_tidy_draws_match_contrast_draws_and_smd_definition(synthetic_trial):
     fit = _fake_fit(synthetic_trial)
     table = tidy_draws(fit)
     assert list(table.columns) == list(bk.export.DRAWS_COLUMNS)
+    data = table[["data_name", "data_sha256", "synthetic", "model"]].drop_duplicates()
+    assert data.to_dict("records") == [
+        {
+            "data_name": synthetic_trial.name,
+            "data_sha256": synthetic_trial.sha256,
+            "synthetic": True,
+            "model": "daily",
+        }
+    ]
     ds = bk.contrast_draws(fit)
     n = 2 * 200
     assert len(table) == n * ds.sizes["contrast"] * (len(ds.data_vars) + 1)
@@ -132,6 +142,63 @@ def test_export_refuses_overwrite_and_never_half_writes(synthetic_trial, tmp_pat
     assert read_export(out).manifest["files"].keys() == before.keys() - {"export.json"}
 
 
+def test_exported_csvs_are_plain_tables(synthetic_trial, tmp_path):
+    # a non-synthetic copy whose name has the old comment character
+    real_trial = dataclasses.replace(synthetic_trial, name="trial#2", synthetic=False)
+    for trial, out in ((synthetic_trial, tmp_path / "syn"), (real_trial, tmp_path / "real")):
+        exported = export_fit(_fake_fit(trial), out)
+        for name, columns, table, number, schema in (
+            ("draws.csv", bk.export.DRAWS_COLUMNS, exported.draws, "value", "draws/2"),
+            (
+                "meta_summary.csv",
+                bk.export.META_COLUMNS,
+                exported.meta_summary,
+                "se",
+                "meta_summary/2",
+            ),
+        ):
+            first = (out / name).read_text(encoding="utf-8").splitlines()[0]
+            assert first == ",".join(columns)  # what R's read.csv(header = TRUE) takes
+            plain = pd.read_csv(out / name)  # pandas defaults
+            assert list(plain.columns) == list(columns) and len(plain) == len(table)
+            np.testing.assert_array_equal(plain[number], table[number])
+            assert set(plain["data_name"]) == {trial.name}
+            assert set(plain["data_sha256"]) == {trial.sha256}
+            assert plain["synthetic"].dtype == bool and set(plain["synthetic"]) == {trial.synthetic}
+            sidecar = table_provenance(out / name)  # from export.json
+            assert sidecar["schema"] == f"bayes_keta.{schema}"
+            assert sidecar["export"]["schema"] == "bayes_keta.export/1"
+            assert set(sidecar["columns"]) == set(columns)
+        assert read_export(out).draws["synthetic"].eq(trial.synthetic).all()
+    inputs = bk.read_meta_inputs(
+        [tmp_path / "syn" / "meta_summary.csv", tmp_path / "real" / "meta_summary.csv"],
+        estimand="mean_daily_difference",
+        active="ketamine",
+        reference="placebo",
+    )
+    assert inputs.table["trial"].tolist() == [
+        f"{synthetic_trial.name}/daily [SYNTHETIC]",
+        "trial#2/daily",
+    ]
+    assert sum("SYNTHETIC DATA" in note for note in inputs.notes) == 1
+
+
+def test_meta_reads_an_export_table_without_data_columns_from_its_sidecar(
+    synthetic_trial, tmp_path
+):
+    out = tmp_path / "exp"
+    export_fit(_fake_fit(synthetic_trial), out)
+    bare = pd.read_csv(out / "meta_summary.csv").drop(columns=["data_name", "synthetic", "model"])
+    bare.to_csv(out / "meta_summary.csv", index=False)  # an export.json still lists it
+    pick = {"estimand": "smd", "active": "ketamine", "reference": "placebo"}
+    inputs = bk.read_meta_inputs([out / "meta_summary.csv"], **pick)
+    # the fake fit has no spec_name in its provenance, so the label has no model part
+    assert inputs.table.loc[0, "trial"] == f"{synthetic_trial.name} [SYNTHETIC]"
+    assert any("SYNTHETIC DATA" in note for note in inputs.notes)
+    (out / "export.json").unlink()  # nothing says where it came from: the directory's name
+    assert bk.read_meta_inputs([out / "meta_summary.csv"], **pick).table.loc[0, "trial"] == "exp"
+
+
 def test_zarr_needs_zarr_and_modified_files_are_detected(synthetic_trial, tmp_path, monkeypatch):
     fit = _fake_fit(synthetic_trial)
     monkeypatch.setitem(sys.modules, "zarr", None)
@@ -175,10 +242,11 @@ def test_export_files_schemas_and_provenance(real):
     assert manifest["data"]["sha256"] == data_sha and manifest["data"]["synthetic"] is True
     assert manifest["command"].startswith("bayes-keta export")
     for name in ("draws.csv", "meta_summary.csv"):
-        header = table_provenance(out / name)
-        assert any(data_sha in line for line in header) and "SYNTHETIC" in header[1]
+        table = pd.read_csv(out / name)
+        assert set(table["data_sha256"]) == {data_sha} and table["synthetic"].all()
+        assert table_provenance(out / name)["provenance"]["data_sha256"] == data_sha
     meta = table_provenance(out / "draws.parquet")
-    assert meta["provenance"]["data_sha256"] == data_sha and meta["schema"] == "bayes_keta.draws/1"
+    assert meta["provenance"]["data_sha256"] == data_sha and meta["schema"] == "bayes_keta.draws/2"
     tree = xr.open_datatree(out / "posterior.nc", engine="h5netcdf")
     assert tree.attrs["data_sha256"] == data_sha and "export_provenance" in tree.attrs
     assert set(real["vague"].datatree.children) <= set(tree.children)
@@ -208,7 +276,7 @@ def test_meta_analysis_reads_the_export(real):
     inputs = bk.read_meta_inputs(
         [path], estimand="mean_daily_difference", active="ketamine", reference="placebo"
     )
-    row = pd.read_csv(path, comment="#").set_index(["active", "reference", "estimand"]).loc[KEY]
+    row = pd.read_csv(path).set_index(["active", "reference", "estimand"]).loc[KEY]
     assert inputs.k == 1 and inputs.scale == "nrs"
     assert inputs.table.loc[0, "basis"] == "likelihood-only"
     assert inputs.table.loc[0, "estimate"] == pytest.approx(row["lik_estimate"])

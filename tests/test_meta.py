@@ -124,6 +124,13 @@ def test_half_cauchy_and_scale_defaults_on_example():
 
 
 # ----------------------------------------------------------------------------- inputs
+def test_shipped_example_is_a_plain_table_marked_fabricated_on_every_row():
+    path = resources.files("bayes_keta.data") / "files/meta_example_illustrative.csv"
+    table = pd.read_csv(path)  # pandas defaults: the header row comes first
+    assert list(table.columns) == [
+        "trial", "active", "reference", "scale", "estimate", "lo95", "hi95", "note"
+    ]  # fmt: skip
+    assert len(table) == 5 and table["note"].str.contains("FABRICATED").all()
 
 
 def _export(path, rows):

@@ -13,7 +13,9 @@ from bayes_keta.spec import (
     Prior,
     available_models,
     available_prior_sets,
+    load_prior_set,
     load_spec,
+    models_dir,
     resolve_priors,
 )
 
@@ -79,6 +81,32 @@ def test_unknown_model_name():
 def test_unknown_prior_set_name():
     with pytest.raises(SpecError, match="unknown prior set 'skeptic'.*skeptical"):
         resolve_priors(load_spec("daily"), "skeptic")
+
+
+@pytest.mark.parametrize(
+    "given", ["neutral", "neutral.toml", "models/priors/neutral.toml", "./neutral.toml", "ABS"]
+)
+def test_prior_set_by_name_file_name_or_path_from_any_directory(given, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # not the repository: relative paths do not exist here
+    shipped = models_dir() / "priors" / "neutral.toml"
+    given = str(shipped) if given == "ABS" else given
+    spec = load_spec("daily")
+    assert load_prior_set(given) == load_prior_set(shipped)
+    assert resolve_priors(spec, given) == resolve_priors(spec, "neutral")
+    assert resolve_priors(spec, "neutral") != spec.priors  # the set changes something
+
+
+def test_an_existing_file_wins_and_unknown_names_list_the_sets(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "neutral.toml").write_text(
+        'name = "my_neutral"\n[priors]\ntreatment_effect = {dist = "normal", mu = 0, sigma = 9}\n'
+    )
+    assert load_prior_set("neutral.toml")[0] == "my_neutral"  # the file here, not the shipped
+    assert load_prior_set("neutral")[0] != "my_neutral"  # a bare name is a shipped set
+    for bad in ("neutrl.toml", "elsewhere/neutral.toml", str(tmp_path / "no" / "neutral.toml")):
+        with pytest.raises(SpecError, match="unknown prior set.*available: enthusiastic, neutral"):
+            load_prior_set(bad)
+    assert load_spec("daily.toml").sha256 == load_spec("models/daily.toml").sha256
 
 
 def test_unknown_dist():

@@ -14,7 +14,8 @@ Export a fit written by `bayes-keta fit` (FIT_DIR holds posterior.nc and summary
   posterior.nc         the whole DataTree (xarray.open_datatree / arviz reopen it as is)
   posterior.zarr       the same as zarr (--zarr; needs the zarr package)
   draws.csv/.parquet   tidy draws: chain, draw, contrast, active, reference, estimand, scale,
-                       value (every contrast x scalar estimand, incl. the SMD)
+                       value (every contrast x scalar estimand, incl. the SMD), and on every
+                       row data_name, data_sha256, synthetic, model
   meta_summary.csv     one row per contrast x estimand: active, reference, estimand, scale,
                        estimate, se, lo95, hi95 (posterior), lik_estimate, lik_se (normal
                        approximation of the likelihood alone: the trial's prior divided out,
@@ -24,8 +25,8 @@ Export a fit written by `bayes-keta fit` (FIT_DIR holds posterior.nc and summary
 
 Every table is validated against its schema before anything is written; files are written to
 a temporary directory and moved in at the end. Existing files are never overwritten without
---force (exit code 6). CSV files start with '#' provenance lines (read_csv(comment="#")).
-"""
+--force (exit code 6). CSV files are plain tables, header row first (pandas.read_csv(path),
+R read.csv(path)); their provenance is in export.json."""
 
 EPILOG = """\
 examples:

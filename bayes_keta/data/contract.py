@@ -26,7 +26,14 @@ Required columns
 Optional columns
 
 ``sequence``
-    Treatment sequence of the subject (e.g. ``PKM``); must be constant within a subject.
+    Treatment sequence of the subject; constant within a subject, and consistent with the
+    treatments its rows give in each period (checked by :mod:`bayes_keta.data.sequences`).
+    Accepted encodings: the treatment labels in period order joined by one separator
+    (``D1-D2-P``, ``P, D1, D2``, ``placebo/ketamine/ketamine_magnesium``) or run together
+    (``CBA`` for labels ``A``, ``B``, ``C``); one code per period (``PKM``, ``p-k-m``), a code
+    standing for the treatment most subjects get where they declare it; anything else is a
+    group name (``1``..``6``), whose subjects must share one order. Only what provably
+    contradicts the rows is refused.
 ``baseline_pain``
     Pre-infusion pain of that subject-period, 0..10; constant within a subject-period.
 
@@ -50,25 +57,31 @@ missing subject or treatment; period or day not a positive integer; pain or base
 numeric or outside 0..10; unknown treatment labels (the allowed ones are listed); duplicated
 (subject, period, day); more than one treatment within a subject-period; a subject given the
 same treatment in two periods; baseline_pain or sequence not constant where it must be; a
+declared sequence that contradicts the order of treatments over the subject's periods (the
+message names the subject, its declared and actual order and the first row of each period); a
 reference label that is not among the treatments, or that no row uses. Rows are named by their
 **1-based data row number, header excluded** (in a CSV with a header, file line = row + 1).
 
 Accepted (reported in notes, never repaired)
 --------------------------------------------
-Missing pain values, absent diary days, subjects who dropped out after some periods, declared
-active treatments no row uses, extra columns.
+Missing pain values, absent diary days, subjects who dropped out after some periods (absent
+periods, or later periods whose rows have no pain value), declared active treatments no row
+uses, extra columns.
 """
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from bayes_keta.constants import DEFAULT_REFERENCE, DEFAULT_TREATMENTS, PAIN_MAX, PAIN_MIN
+from bayes_keta.constants import PAIN_MAX, PAIN_MIN
+from bayes_keta.data.labels import read_design, resolve_labels
+from bayes_keta.data.messages import capped as _capped
+from bayes_keta.data.messages import rows_text as _rows
+from bayes_keta.data.messages import values_text as _values
+from bayes_keta.data.sequences import check_sequences
 from bayes_keta.exceptions import DataError
 
 __all__ = [
@@ -83,154 +96,6 @@ __all__ = [
 REQUIRED_COLUMNS: tuple[str, ...] = ("subject", "period", "treatment", "day", "pain")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("sequence", "baseline_pain")
 ROW_CONVENTION = "rows are 1-based data rows, header excluded: CSV file line = row + 1"
-
-_MAX_LISTED = 10
-
-
-# ------------------------------------------------------------------------- treatment labels
-def read_design(path: str | Path) -> dict:
-    r"""Read a TOML design file declaring ``treatments`` and ``reference``.
-
-    Parameters
-    ----------
-    path : str or Path
-        TOML file with ``treatments = [...]`` and optionally ``reference = "..."``.
-
-    Returns
-    -------
-    dict
-        Keys ``treatments`` (tuple of str) and ``reference`` (str or None).
-
-    Raises
-    ------
-    DataError
-        If the file is absent, not TOML, has unknown keys or values of the wrong type.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "design.toml"
-    >>> _ = p.write_text('treatments = ["P", "D1", "D2"]\nreference = "P"\n')
-    >>> read_design(p)
-    {'treatments': ('P', 'D1', 'D2'), 'reference': 'P'}
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"design file {str(path)!r} does not exist")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise DataError(f"design file {str(path)!r} is not valid TOML: {err}") from None
-    unknown = sorted(set(raw) - {"treatments", "reference"})
-    if unknown:
-        raise DataError(
-            f"design file {str(path)!r} has unknown keys {unknown}; allowed: treatments, reference"
-        )
-    treatments = raw.get("treatments")
-    reference = raw.get("reference")
-    if treatments is not None and (
-        not isinstance(treatments, list) or not all(isinstance(t, str) for t in treatments)
-    ):
-        raise DataError(f"design file {str(path)!r}: 'treatments' must be a list of strings")
-    if reference is not None and not isinstance(reference, str):
-        raise DataError(f"design file {str(path)!r}: 'reference' must be a string")
-    return {
-        "treatments": tuple(treatments) if treatments is not None else None,
-        "reference": reference,
-    }
-
-
-def resolve_labels(
-    treatments: Iterable[str] | str | None = None,
-    reference: str | None = None,
-    *,
-    design: str | Path | None = None,
-) -> tuple[tuple[str, ...], str]:
-    """Resolve the treatment labels and reference (arguments > design file > defaults).
-
-    Parameters
-    ----------
-    treatments : iterable of str, or str, optional
-        Treatment labels; a string is split on commas (``"P,D1,D2"``).
-    reference : str, optional
-        Reference label; defaults to the design file's, else ``placebo`` for the default
-        labels, else the first label.
-    design : str or Path, optional
-        TOML design file (see :func:`read_design`).
-
-    Returns
-    -------
-    tuple
-        ``(treatments, reference)`` with the reference first in ``treatments``.
-
-    Raises
-    ------
-    DataError
-        Empty or duplicated labels, or a reference that is not among the treatments.
-
-    Examples
-    --------
-    >>> resolve_labels()
-    (('placebo', 'ketamine', 'ketamine_magnesium'), 'placebo')
-    >>> resolve_labels("D1,D2,P", "P")
-    (('P', 'D1', 'D2'), 'P')
-    """
-    from_file = read_design(design) if design is not None else {}
-    if isinstance(treatments, str):
-        treatments = [t.strip() for t in treatments.split(",")]
-    if treatments is None:
-        treatments = from_file.get("treatments")
-    if reference is None:
-        reference = from_file.get("reference")
-    if treatments is None:
-        labels = DEFAULT_TREATMENTS
-        reference = DEFAULT_REFERENCE if reference is None else reference
-    else:
-        labels = tuple(str(t) for t in treatments)
-    if not labels or any(not t for t in labels):
-        raise DataError(f"treatment labels must be non-empty strings, got {list(labels)}")
-    duplicated = sorted({t for t in labels if labels.count(t) > 1})
-    if duplicated:
-        raise DataError(f"treatment labels are duplicated: {duplicated}")
-    if reference is None:
-        reference = labels[0]
-    if reference not in labels:
-        raise DataError(f"reference {reference!r} is not among the treatments {list(labels)}")
-    return (reference, *(t for t in labels if t != reference)), reference
-
-
-# ------------------------------------------------------------------------------ formatting
-def _rows(positions: Iterable[int]) -> str:
-    """Render 0-based positions as '5, 17, ... and N more' (1-based row numbers)."""
-    rows = sorted(int(p) + 1 for p in positions)
-    shown = ", ".join(str(r) for r in rows[:_MAX_LISTED])
-    more = f" and {len(rows) - _MAX_LISTED} more" if len(rows) > _MAX_LISTED else ""
-    return f"row{'s' if len(rows) > 1 else ''} {shown}{more}"
-
-
-def _values(values: Iterable) -> str:
-    """Render distinct offending values, capped."""
-    distinct = list(dict.fromkeys(_show(v) for v in values))
-    shown = ", ".join(distinct[:_MAX_LISTED])
-    more = f" and {len(distinct) - _MAX_LISTED} more" if len(distinct) > _MAX_LISTED else ""
-    return f"{shown}{more}"
-
-
-def _show(value: object) -> str:
-    """One value as the user would recognise it: numbers plainly, text quoted."""
-    if isinstance(value, str):
-        return repr(value)
-    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
-        return "missing"
-    if isinstance(value, int | float | np.integer | np.floating):
-        return f"{float(value):g}"
-    return repr(value)
-
-
-def _capped(items: Sequence[str]) -> str:
-    shown = "; ".join(items[:_MAX_LISTED])
-    more = f"; and {len(items) - _MAX_LISTED} more" if len(items) > _MAX_LISTED else ""
-    return shown + more
 
 
 # ---------------------------------------------------------------------------- cell parsing
@@ -387,6 +252,7 @@ def validate_frame(
         frame["sequence"] = _as_text(raw["sequence"])
 
     problems += _check_structure(frame, bad_rows)
+    problems += check_sequences(frame.loc[~bad_rows], labels=treatments)
 
     if problems:
         raise DataError(
@@ -484,12 +350,19 @@ def _completeness_notes(frame: pd.DataFrame) -> list[str]:
     periods = sorted(frame["period"].unique())
     n_days = int(frame["day"].max())
     by_subject = frame.groupby("subject", sort=False)["period"].unique()
+    with_pain = frame.loc[frame["pain"].notna()].groupby("subject", sort=False)["period"].max()
     for subject, have in by_subject.items():
         lacking = sorted(set(periods) - set(int(p) for p in have))
         if lacking:
             notes.append(
                 f"drop-out: subject {subject} has no data for period"
                 f"{'s' if len(lacking) > 1 else ''} {', '.join(str(p) for p in lacking)}"
+            )
+        empty = sorted(int(p) for p in have if p > with_pain.get(subject, 0))
+        if empty:
+            notes.append(
+                f"drop-out: subject {subject} has rows but no pain value in period"
+                f"{'s' if len(empty) > 1 else ''} {', '.join(str(p) for p in empty)}"
             )
     n_cells = frame.groupby(["subject", "period"]).ngroups
     absent = n_cells * n_days - len(frame)

@@ -58,7 +58,8 @@ class DesignSummary:
     sequences : dict of str to int
         Number of subjects on each treatment sequence.
     dropouts : tuple of str
-        Subjects missing at least one period.
+        Subjects missing at least one period, or whose later periods have rows but no pain
+        value (:attr:`bayes_keta.Trial.dropouts`); the text lists the periods with pain data.
     table : pandas.DataFrame
         One row per arm: ``treatment``, ``subjects``, ``expected_days``, ``observed_days``,
         ``missing_days``, ``missing_pct``, ``mean_pain``, ``auc_mean``, ``auc_sd``.
@@ -133,8 +134,7 @@ def design_summary(trial: Trial) -> DesignSummary:
         )
     table = pd.DataFrame(rows)
     sequences = {str(k): int(v) for k, v in _sequences(trial).items()}
-    periods_per_subject = cells.groupby("subject", sort=False)["period"].nunique()
-    dropouts = tuple(str(s) for s, n in periods_per_subject.items() if n < len(trial.periods))
+    dropouts = tuple(str(s) for s in trial.dropouts)
     text = _render(trial, table, sequences, dropouts)
     return DesignSummary(
         name=trial.name,
@@ -165,9 +165,11 @@ def _render(
     )
     lines.append("Sequences: " + ", ".join(f"{seq} x{n}" for seq, n in sequences.items()))
     if dropouts:
-        cells = trial.cells
+        cells = trial.cells.loc[trial.cells["n_obs"] > 0]  # periods with pain data
         described = [
             f"{s} (periods {', '.join(str(p) for p in cells.loc[cells['subject'] == s, 'period'])})"
+            if (cells["subject"] == s).any()
+            else f"{s} (no pain data)"
             for s in dropouts
         ]
         lines.append(f"Drop-outs: {len(dropouts)}: " + "; ".join(described))

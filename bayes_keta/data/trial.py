@@ -121,6 +121,25 @@ class Trial:
         return cells
 
     @cached_property
+    def dropouts(self) -> tuple[str, ...]:
+        """Subjects who dropped out: a period absent, or every later period without pain data.
+
+        A subject is a drop-out when it has no rows for some period of the trial, or when its
+        last period with an observed pain value comes before the trial's last period (rows
+        present but every pain value missing counts as absent). A period without data
+        followed by one with data is a missed period, not a drop-out.
+        """
+        cells = self.cells
+        last = max(self.periods)
+        n_periods = cells.groupby("subject", sort=False)["period"].nunique()
+        observed = cells.loc[cells["n_obs"] > 0].groupby("subject", sort=False)["period"].max()
+        return tuple(
+            s
+            for s in self.subjects
+            if n_periods[s] < len(self.periods) or observed.get(s, 0) < last
+        )
+
+    @cached_property
     def observations(self) -> pd.DataFrame:
         """Rows with observed pain, with integer index columns for model building.
 

@@ -14,6 +14,10 @@ estimand     ``mean_daily_difference``, ``auc_difference``, ``week_1``, ``day_7`
              :mod:`bayes_keta.export.standardizer`)
 scale        ``nrs`` (NRS points), ``auc`` (pain score-days), ``percent``, ``smd``
 value        the draw (active - reference: negative = less pain = benefit)
+data_name    name of the data set fitted (:data:`DATA_COLUMNS`: on every row, so that a
+data_sha256  row copied, filtered or concatenated with other trials' rows keeps where it
+synthetic    came from): its name, the sha256 of its validated table, whether it is
+model        SYNTHETIC (simulated subjects, not patients), and the model spec's name
 ===========  ==========================================================================
 
 Rows are sorted by contrast, estimand (reporting order), chain, draw. Scalar estimands only:
@@ -33,7 +37,19 @@ from bayes_keta.estimands import ESTIMAND_SCALES, contrast_draws
 from bayes_keta.export.source import FitView, fit_view
 from bayes_keta.export.standardizer import Standardizer, smd_standardizer
 
-__all__ = ["DRAWS_COLUMNS", "SMD_ESTIMAND", "estimand_draws", "tidy_draws", "view_standardizer"]
+__all__ = [
+    "DATA_COLUMNS",
+    "DRAWS_COLUMNS",
+    "SMD_ESTIMAND",
+    "data_columns",
+    "estimand_draws",
+    "tidy_draws",
+    "view_standardizer",
+    "with_data_columns",
+]
+
+#: Provenance columns on every row of every exported table (last, in this order).
+DATA_COLUMNS: tuple[str, ...] = ("data_name", "data_sha256", "synthetic", "model")
 
 #: Column order of the tidy draws table.
 DRAWS_COLUMNS: tuple[str, ...] = (
@@ -45,6 +61,7 @@ DRAWS_COLUMNS: tuple[str, ...] = (
     "estimand",
     "scale",
     "value",
+    *DATA_COLUMNS,
 )
 
 #: Name (and scale) of the standardized-mean-difference estimand.
@@ -60,6 +77,58 @@ def view_standardizer(view: FitView, n_days: int) -> Standardizer:
         spec=view.spec,
         observed=observed if isinstance(observed, str) else None,
     )
+
+
+def data_columns(view: FitView) -> dict[str, Any]:
+    """Values of :data:`DATA_COLUMNS` for a fit: from its ``summary.json``, else its attrs.
+
+    Unknown values (a bare DataTree without provenance attrs) are ``None``; an export refuses
+    them (its schema requires every data column).
+
+    Examples
+    --------
+    >>> am = xr.DataArray(np.zeros((1, 2, 2, 3)), dims=("chain", "draw", "treatment", "day"),
+    ...                   coords={"treatment": ["placebo", "drug"], "day": [1, 2, 3]})
+    >>> tree = xr.DataTree(xr.Dataset(attrs={"data_name": "mine", "data_synthetic": "false"}))
+    >>> tree["posterior"] = xr.Dataset({"arm_mean": am})
+    >>> data_columns(fit_view(tree))
+    {'data_name': 'mine', 'data_sha256': None, 'synthetic': False, 'model': None}
+    """
+    data = (view.record or {}).get("data") or {}
+    model = (view.record or {}).get("model") or {}
+    attrs = view.provenance
+    synthetic = data.get("synthetic", attrs.get("data_synthetic"))
+    if isinstance(synthetic, str):  # attrs written as text
+        synthetic = {"true": True, "false": False}.get(synthetic.strip().lower())
+    return {
+        "data_name": data.get("name", attrs.get("data_name")),
+        "data_sha256": data.get("sha256", attrs.get("data_sha256")),
+        "synthetic": None if synthetic is None else bool(synthetic),
+        "model": model.get("name", attrs.get("spec_name")),
+    }
+
+
+def with_data_columns(table: pd.DataFrame, view: FitView) -> pd.DataFrame:
+    """Append the :data:`DATA_COLUMNS` of ``view`` to ``table`` (same value on every row).
+
+    Examples
+    --------
+    >>> view = FitView(xr.DataTree(), None, {}, {}, {"data_synthetic": True}, None, "python")
+    >>> with_data_columns(pd.DataFrame({"value": [0.1, 0.2]}), view)["synthetic"].tolist()
+    [True, True]
+    """
+    n = len(table)
+    columns: dict[str, Any] = {}
+    for name, value in data_columns(view).items():
+        if name == "synthetic" and value is None:
+            columns[name] = pd.array([pd.NA] * n, dtype="boolean")
+        elif name == "synthetic":
+            columns[name] = np.full(n, value, dtype=bool)
+        else:
+            columns[name] = np.full(n, None if value is None else str(value), dtype=object)
+    out = table.assign(**columns)
+    out.attrs = dict(table.attrs)
+    return out
 
 
 def estimand_draws(source: Any, *, reference: str | None = None, smd: bool = True) -> xr.Dataset:
@@ -124,7 +193,7 @@ def _long(ds: xr.Dataset) -> pd.DataFrame:
     table = pd.concat(parts, ignore_index=True)
     for col in ("contrast", "active", "reference", "estimand", "scale"):
         table[col] = table[col].astype(str)
-    return table.loc[:, list(DRAWS_COLUMNS)]
+    return table
 
 
 def tidy_draws(source: Any, *, reference: str | None = None, smd: bool = True) -> pd.DataFrame:
@@ -142,7 +211,8 @@ def tidy_draws(source: Any, *, reference: str | None = None, smd: bool = True) -
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`DRAWS_COLUMNS` (see the module docstring); ``attrs["n_days"]``.
+        Columns :data:`DRAWS_COLUMNS` (see the module docstring; the :data:`DATA_COLUMNS`
+        are ``None`` when the fit carries no provenance); ``attrs["n_days"]``.
 
     Examples
     --------
@@ -151,10 +221,11 @@ def tidy_draws(source: Any, *, reference: str | None = None, smd: bool = True) -
     ...                   dims=("chain", "draw", "treatment", "day"),
     ...                   coords={"treatment": ["placebo", "drug"], "day": np.arange(1, 36)})
     >>> table = tidy_draws(xr.DataTree.from_dict({"posterior": xr.Dataset({"arm_mean": am})}))
-    >>> table.columns.tolist()[-3:], len(table) == 2 * 50 * 8
-    (['estimand', 'scale', 'value'], True)
+    >>> table.columns.tolist()[5:9], len(table) == 2 * 50 * 8
+    (['estimand', 'scale', 'value', 'data_name'], True)
     """
-    ds = estimand_draws(source, reference=reference, smd=smd)
+    view = fit_view(source, reference=reference)
+    ds = estimand_draws(view, smd=smd)
     table = _long(ds)
     table.attrs = {"n_days": int(ds.attrs["n_days"])}
-    return table
+    return with_data_columns(table, view).loc[:, list(DRAWS_COLUMNS)]

@@ -22,6 +22,8 @@ prior_estimate,         the normal prior this row's estimand receives from the r
 prior_se                ``treatment_effect`` prior (empty when not normal)
 standardizer            ``smd`` rows: definition of the SMD denominator
 standardizer_estimate   ``smd`` rows: posterior mean of the standardizer (NRS points)
+data_name, data_sha256  as in ``draws.csv``: the data set (name, sha256), whether it is
+synthetic, model        SYNTHETIC, and the model spec, on every row
 ======================  ===================================================================
 
 Likelihood-only rows: an estimand qualifies when its prior is the normal ``treatment_effect``
@@ -43,7 +45,13 @@ import pandas as pd
 
 from bayes_keta.constants import CI_PROB
 from bayes_keta.estimands import CI_LABEL, contrast_draws
-from bayes_keta.export.draws import SMD_ESTIMAND, tidy_draws, view_standardizer
+from bayes_keta.export.draws import (
+    DATA_COLUMNS,
+    SMD_ESTIMAND,
+    tidy_draws,
+    view_standardizer,
+    with_data_columns,
+)
 from bayes_keta.export.likelihood import (
     NormalEffects,
     contrast_vector,
@@ -79,6 +87,7 @@ META_COLUMNS: tuple[str, ...] = (
     "prior_se",
     "standardizer",
     "standardizer_estimate",
+    *DATA_COLUMNS,
 )
 
 _POSTERIOR = "posterior: normal moments (mean, sd) of the draws"
@@ -292,6 +301,6 @@ def meta_summary(
         }
         row |= _row_lik(ctx, key, factor, std)
         rows.append(row)
-    table = pd.DataFrame(rows).loc[:, list(META_COLUMNS)]
+    table = with_data_columns(pd.DataFrame(rows), view).loc[:, list(META_COLUMNS)]
     table.attrs = {"n_days": n_days, "ci_prob": ci_prob}
     return table

@@ -19,15 +19,19 @@ from bayes_keta.summary import read_summary
 
 __all__ = ["ExportedFit", "read_export", "table_provenance"]
 
-_META_TEXT = (
+#: Text columns of the exported tables (read as text whatever they look like).
+_TEXT = (
+    "contrast",
     "active",
     "reference",
     "estimand",
     "scale",
     "approx",
     "lik_reason",
-    "contrast",
     "standardizer",
+    "data_name",
+    "data_sha256",
+    "model",
 )
 
 
@@ -69,14 +73,24 @@ class ExportedFit:
         return decode_attrs(self.datatree.attrs)
 
 
-def table_provenance(path: str | Path) -> dict[str, Any] | list[str]:
-    """Provenance stored inside a table: Parquet schema metadata, or a CSV's ``#`` header.
+def table_provenance(path: str | Path) -> dict[str, Any]:
+    """Provenance of an exported table: its Parquet metadata, or a CSV's ``export.json``.
+
+    The CSV files hold only their header row and data (the data set's name, sha256 and
+    synthetic flag and the model are columns of every row); their provenance is in the
+    manifest ``export.json`` beside them, the JSON sidecar of the export.
 
     Returns
     -------
-    dict or list of str
-        Parquet: ``{"provenance": ..., "export": ..., "columns": ..., "schema": ...}``
-        (decoded JSON); CSV: the header lines without their ``# ``.
+    dict
+        ``{"provenance": ..., "export": ..., "columns": ..., "schema": ...}``: the fit's
+        provenance, the export's record (schema, created, command, source, bayes_keta),
+        the column definitions and the table's schema id.
+
+    Raises
+    ------
+    OutputError
+        A CSV without an ``export.json`` beside it that lists it.
     """
     path = Path(path)
     if path.suffix == ".parquet":
@@ -84,13 +98,20 @@ def table_provenance(path: str | Path) -> dict[str, Any] | list[str]:
         prefix = b"bayes_keta."
         found = {k: v for k, v in meta.items() if k.startswith(prefix)}
         return {k[len(prefix) :].decode(): json.loads(v) for k, v in found.items()}
-    lines = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.startswith("#"):
-                break
-            lines.append(line[1:].strip())
-    return lines
+    sidecar = path.parent / "export.json"
+    try:
+        manifest = json.loads(sidecar.read_text(encoding="utf-8"))
+        entry = manifest["files"][path.name]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError):
+        raise OutputError(f"{path}: no export.json beside it that lists {path.name}") from None
+    kind = path.stem if path.stem in manifest.get("columns", {}) else None
+    return {
+        "provenance": manifest.get("provenance", {}),
+        "export": {k: manifest.get(k) for k in ("schema", "created", "command", "source")}
+        | {"bayes_keta": manifest.get("versions", {}).get("bayes_keta")},
+        "columns": manifest["columns"][kind] if kind else {},
+        "schema": entry.get("schema"),
+    }
 
 
 def _check_files(out: Path, manifest: dict[str, Any]) -> None:
@@ -117,13 +138,29 @@ def _same_table(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     return True
 
 
-def _read_meta(path: Path) -> pd.DataFrame:
-    table = pd.read_csv(path, comment="#", dtype={c: "str" for c in _META_TEXT})
-    table["n_draws"] = table["n_draws"].astype("int64")
+def _read_table_csv(path: str | Path) -> pd.DataFrame:
+    """Read an exported CSV (``draws.csv``, ``meta_summary.csv``) with the dtypes of its schema.
+
+    Plain ``pandas.read_csv(path)`` reads these files too; this only pins the dtypes (text
+    columns stay text even when a value looks like a number, ``n_draws``/``chain``/``draw``
+    are int64, other numbers float64) so the table validates against its schema.
+    """
+    table = pd.read_csv(
+        path, dtype={c: "str" for c in _TEXT}, keep_default_na=False, na_values=[""]
+    )
     for col in table.columns:
-        if col not in _META_TEXT and col != "n_draws":
+        if col in ("chain", "draw", "n_draws"):
+            table[col] = table[col].astype("int64")
+        elif col == "synthetic":
+            table[col] = table[col].map(_parse_bool)
+        elif col not in _TEXT:
             table[col] = table[col].astype("float64")
     return table
+
+
+def _parse_bool(value: Any) -> Any:
+    text = str(value).strip().lower()
+    return {"true": True, "false": False}.get(text, value)
 
 
 def read_export(path: str | Path, *, check: bool = True) -> ExportedFit:
@@ -135,7 +172,8 @@ def read_export(path: str | Path, *, check: bool = True) -> ExportedFit:
         The export directory.
     check : bool
         Check every file's sha256 against ``export.json``, that ``draws.csv`` equals
-        ``draws.parquet``, and that the data hashes of all files agree.
+        ``draws.parquet``, and that the data hashes of all files (the ``data_sha256`` column
+        of the tables included) agree.
 
     Returns
     -------
@@ -166,19 +204,21 @@ def read_export(path: str | Path, *, check: bool = True) -> ExportedFit:
         with xr.open_datatree(out / "posterior.nc", engine="h5netcdf") as handle:
             tree = handle.load()
         draws = pq.read_table(out / "draws.parquet").to_pandas()
-        meta = _read_meta(out / "meta_summary.csv")
+        meta = _read_table_csv(out / "meta_summary.csv")
     except (OSError, ValueError) as err:
         raise OutputError(f"cannot read the export in {out}: {err}") from err
     draws = validate_table(draws, "draws", where=str(out / "draws.parquet"))
     meta = validate_table(meta, "meta_summary", where=str(out / "meta_summary.csv"))
     summary = read_summary(out / "summary.json")
     if check:
-        if not _same_table(pd.read_csv(out / "draws.csv", comment="#"), draws):
+        if not _same_table(_read_table_csv(out / "draws.csv"), draws):
             raise OutputError(f"{out}: draws.csv and draws.parquet differ")
         hashes = {
             "export.json": manifest["data"]["sha256"],
             "summary.json": summary["data"]["sha256"],
             "posterior.nc": str(tree.attrs.get("data_sha256", manifest["data"]["sha256"])),
+            "draws.parquet": str(draws["data_sha256"].iloc[0]),
+            "meta_summary.csv": str(meta["data_sha256"].iloc[0]),
         }
         if len(set(hashes.values())) > 1:
             raise OutputError(f"{out}: files describe different data sets: {hashes}")

@@ -3,6 +3,11 @@
 The pandera schemas (:func:`draws_schema`, :func:`meta_summary_schema`) are built on first use
 so that importing :mod:`bayes_keta` does not import pandera.
 
+Both tables end with the :data:`~bayes_keta.export.draws.DATA_COLUMNS` (``data_name``,
+``data_sha256``, ``synthetic``, ``model``), required on every row and the same on every row of
+one file. The CSV files are plain: the header row first, no comment lines (version 2 of the
+table schemas; version 1 started with ``#`` provenance lines).
+
 Every table is validated before it is written (and again when it is read back); a failure is
 an :class:`~bayes_keta.exceptions.OutputError` naming the file and the failed checks.
 """
@@ -19,7 +24,7 @@ import pandas as pd
 
 from bayes_keta.estimands import ESTIMAND_SCALES
 from bayes_keta.exceptions import OutputError
-from bayes_keta.export.draws import DRAWS_COLUMNS, SMD_ESTIMAND
+from bayes_keta.export.draws import DATA_COLUMNS, DRAWS_COLUMNS, SMD_ESTIMAND
 from bayes_keta.export.meta_summary import HI, LO, META_COLUMNS
 
 __all__ = [
@@ -34,8 +39,8 @@ __all__ = [
 
 #: Value of ``export.json``'s ``schema`` key.
 EXPORT_SCHEMA_ID = "bayes_keta.export/1"
-#: Schema identifiers of the tables (in their provenance headers and the manifest).
-TABLE_SCHEMA_IDS = {"draws": "bayes_keta.draws/1", "meta_summary": "bayes_keta.meta_summary/1"}
+#: Schema identifiers of the tables (in the manifest and the Parquet metadata).
+TABLE_SCHEMA_IDS = {"draws": "bayes_keta.draws/2", "meta_summary": "bayes_keta.meta_summary/2"}
 
 _SCALE_OF = {**ESTIMAND_SCALES, SMD_ESTIMAND: SMD_ESTIMAND}
 
@@ -53,15 +58,21 @@ def _label_checks(pa: Any) -> list[Any]:
     ]
 
 
-def _no_hash(pa: Any) -> Any:
-    return pa.Check(
-        lambda s: ~s.astype(str).str.contains("#", regex=False),
-        name="no '#' (the CSV comment character)",
-    )
-
-
 def _text(pa: Any, **kw: Any) -> Any:
-    return pa.Column(str, checks=[pa.Check.str_length(min_value=1), _no_hash(pa)], **kw)
+    return pa.Column(str, checks=pa.Check.str_length(min_value=1), **kw)
+
+
+def _data_columns(pa: Any) -> dict[str, Any]:
+    """Columns of :data:`DATA_COLUMNS`: required, and one value per file."""
+    one = pa.Check(lambda s: s.nunique(dropna=False) <= 1, name="same on every row")
+    columns = {
+        "data_name": pa.Column(str, [pa.Check.str_length(min_value=1), one]),
+        "data_sha256": pa.Column(str, [pa.Check.str_matches(r"^[0-9a-f]{64}$"), one]),
+        "synthetic": pa.Column(bool, one),
+        "model": pa.Column(str, [pa.Check.str_length(min_value=1), one]),
+    }
+    assert tuple(columns) == DATA_COLUMNS
+    return columns
 
 
 @cache
@@ -79,6 +90,7 @@ def draws_schema() -> Any:
             "estimand": pa.Column(str, pa.Check.isin(sorted(_SCALE_OF))),
             "scale": pa.Column(str, pa.Check.isin(sorted(set(_SCALE_OF.values())))),
             "value": pa.Column(np.float64, pa.Check(np.isfinite, name="finite")),
+            **_data_columns(pa),
         },
         checks=_label_checks(pa),
         strict=True,
@@ -111,15 +123,16 @@ def meta_summary_schema() -> Any:
             "lik_estimate": pa.Column(**nullable),
             "lik_se": pa.Column(checks=pa.Check.gt(0), **nullable),
             "approx": _text(pa),
-            "lik_reason": pa.Column(str, _no_hash(pa), nullable=True),
+            "lik_reason": pa.Column(str, nullable=True),
             "contrast": _text(pa),
             "median": pa.Column(np.float64, finite),
             "t_df": pa.Column(np.float64, pa.Check.gt(4)),
             "n_draws": pa.Column(np.int64, pa.Check.gt(0)),
             "prior_estimate": pa.Column(**nullable),
             "prior_se": pa.Column(checks=pa.Check.gt(0), **nullable),
-            "standardizer": pa.Column(str, _no_hash(pa), nullable=True),
+            "standardizer": pa.Column(str, nullable=True),
             "standardizer_estimate": pa.Column(checks=pa.Check.gt(0), **nullable),
+            **_data_columns(pa),
         },
         checks=[
             *_label_checks(pa),
@@ -166,7 +179,7 @@ def validate_table(table: pd.DataFrame, kind: str, *, where: str = "") -> pd.Dat
     >>> validate_table(pd.DataFrame({"x": [1]}), "draws")
     Traceback (most recent call last):
     ...
-    bayes_keta.exceptions.OutputError: draws table does not match schema bayes_keta.draws/1: ...
+    bayes_keta.exceptions.OutputError: draws table does not match schema bayes_keta.draws/2: ...
     """
     import pandera.errors
 

@@ -1,11 +1,13 @@
 """Write an export directory: validate everything, write to a temporary directory, move in.
 
-See :mod:`bayes_keta.export` for the files. Provenance travels in every file: the netCDF attrs
-(the fit's, plus ``export_provenance``), a ``#`` comment header in each CSV (pandas
-``read_csv(path, comment="#")``, R ``read.csv(path, comment.char = "#")``), the Parquet
-schema metadata (keys ``bayes_keta.provenance``, ``bayes_keta.export``,
-``bayes_keta.columns``), ``summary.json``'s own ``provenance`` block, and ``export.json``
-(sha256 of every file).
+See :mod:`bayes_keta.export` for the files. Every CSV starts with its header row (no comment
+lines: ``pandas.read_csv(path)`` and R's ``read.csv(path)`` read it with their defaults). What
+must travel with every row is in columns of every table (``data_name``, ``data_sha256``,
+``synthetic``, ``model``). The full provenance is in the netCDF attrs (the fit's, plus
+``export_provenance``), the Parquet schema metadata (keys ``bayes_keta.provenance``,
+``bayes_keta.export``, ``bayes_keta.columns``, ``bayes_keta.schema``), ``summary.json``'s own
+``provenance`` block, and ``export.json``, the JSON sidecar of the CSV files (sha256 of every
+file, provenance, column definitions).
 """
 
 from __future__ import annotations
@@ -76,6 +78,13 @@ _DESCRIPTIONS = {
     "summary.schema.json": "JSON Schema of summary.json (draft 2020-12)",
 }
 
+DATA_COLUMN_DOCS = {
+    "data_name": "name of the data set fitted (the same on every row)",
+    "data_sha256": "sha256 of the validated data table (the same on every row)",
+    "synthetic": "True: SYNTHETIC data (simulated subjects, not patients)",
+    "model": "name of the model spec",
+}
+
 DRAWS_COLUMN_DOCS = {
     "chain": "chain index",
     "draw": "draw index within the chain",
@@ -85,6 +94,7 @@ DRAWS_COLUMN_DOCS = {
     "estimand": "mean_daily_difference, auc_difference, week_1, day_<d>, relative_change_pct, smd",
     "scale": "nrs (NRS points), auc (pain score-days), percent, smd (SD units)",
     "value": "posterior draw of active - reference (negative = less pain = benefit)",
+    **DATA_COLUMN_DOCS,
 }
 
 META_COLUMN_DOCS = {
@@ -109,6 +119,7 @@ META_COLUMN_DOCS = {
     "prior_se": "SD of that prior",
     "standardizer": "smd rows: definition of the SMD denominator",
     "standardizer_estimate": "smd rows: posterior mean of the standardizer (NRS points)",
+    **DATA_COLUMN_DOCS,
 }
 
 LIK_METHOD = (
@@ -175,32 +186,9 @@ def _export_record(view: FitView, command: str | None) -> dict[str, Any]:
     }
 
 
-def _csv_header(name: str, kind: str, record: dict[str, Any], summary: dict[str, Any]) -> str:
-    data, model, sampler = summary["data"], summary["model"], summary["sampler"]
-    versions = package_versions()
-    lines = [
-        f"bayes_keta export: {name} (schema {TABLE_SCHEMA_IDS[kind]}); columns, sha256 and full"
-        " provenance in export.json",
-    ]
-    if data["synthetic"]:
-        lines.append("SYNTHETIC DATA: simulated subjects, not patients")
-    lines += [
-        f"data: {data['name']} sha256 {data['sha256']}",
-        f"model: {model['name']} spec_hash {model.get('spec_hash')}",
-        f"priors: {json.dumps(summary['priors'], sort_keys=True)}",
-        f"sampler: {sampler['name']}, {sampler['chains']} chains x {sampler['draws']} draws,"
-        f" tune {sampler['tune']}, seed {sampler['seed']}",
-        f"fit created: {summary['provenance']['created']} by {summary['provenance']['command']}",
-        f"export created: {record['created']} by {record['command']}",
-        "versions: " + ", ".join(f"{k} {versions[k]}" for k in ("bayes_keta", "pymc", "arviz")),
-        'read with pandas.read_csv(path, comment="#") or R read.csv(path, comment.char = "#")',
-    ]
-    return "".join(f"# {line.replace(chr(10), ' ')}\n" for line in lines)
-
-
-def _write_csv(table: pd.DataFrame, path: Path, header: str) -> None:
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    """Write a plain CSV: the header row first, no comment lines, LF line ends."""
     with path.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(header)
         table.to_csv(fh, index=False, lineterminator="\n")
 
 
@@ -399,7 +387,7 @@ def export_fit(
             write_netcdf(tree, tmp / "posterior.nc")
             if zarr:
                 _write_zarr(tree, tmp / ZARR_FILE)
-            _write_csv(draws, tmp / "draws.csv", _csv_header("draws.csv", "draws", record, summary))
+            _write_csv(draws, tmp / "draws.csv")
             _write_parquet(
                 draws,
                 tmp / "draws.parquet",
@@ -410,11 +398,7 @@ def export_fit(
                     "schema": TABLE_SCHEMA_IDS["draws"],
                 },
             )
-            _write_csv(
-                meta,
-                tmp / "meta_summary.csv",
-                _csv_header("meta_summary.csv", "meta_summary", record, summary),
-            )
+            _write_csv(meta, tmp / "meta_summary.csv")
             (tmp / "summary.json").write_text(
                 json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8"
             )
@@ -451,7 +435,7 @@ def _format(name: str) -> str:
     return {
         ".nc": "netCDF4 (HDF5) DataTree",
         ".zarr": "zarr DataTree",
-        ".csv": "CSV with '#' provenance header",
+        ".csv": "CSV, header row first (provenance in export.json)",
         ".parquet": "Parquet (provenance in schema metadata)",
         ".json": "JSON",
     }[Path(name).suffix]

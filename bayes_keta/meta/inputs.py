@@ -1,6 +1,7 @@
 """Trial-level inputs of the meta-analysis: one estimate and standard error per trial.
 
-Two file layouts are read (lines starting with ``#`` are comments):
+Two file layouts are read (lines starting with ``#`` are comments; other ``#`` characters are
+data):
 
 * **Trial table**: ``trial, estimate`` and either ``se`` or ``lo95, hi95``, plus ``scale``
   (or the ``scale`` option); optional ``active``, ``reference`` (used to filter when the
@@ -8,12 +9,14 @@ Two file layouts are read (lines starting with ``#`` are comments):
 * **bayes_keta export** (``meta_summary.csv`` written by ``bayes-keta export``): columns
   ``active, reference, estimand, scale, estimate, se, lo95, hi95`` and, when available,
   likelihood-only approximation columns ``lik_estimate, lik_se``. One file = one trial (or
-  one row per trial when it has a ``trial`` column); the row is chosen with
-  ``estimand``/``active``/``reference``. The likelihood-only columns are
+  one row per trial when it has a ``trial`` column, e.g. several exports concatenated); the
+  row is chosen with ``estimand``/``active``/``reference``. The likelihood-only columns are
   **preferred** when present: the posterior summary already contains the trial's own prior,
   and pooling it would count that prior once per trial. The trial's label is its ``trial``
-  column if any, else the parent directory's name (for files named ``meta_summary.csv``), else
-  the file stem.
+  column if any, else ``<data_name>/<model>`` from the row's ``data_name`` and ``model``
+  columns (from the ``export.json`` beside the file when the columns are absent), else the
+  parent directory's name (for files named ``meta_summary.csv``), else the file stem. A row
+  whose ``synthetic`` column (or sidecar) says True is labelled ``[SYNTHETIC]`` and noted.
 
 Effects are ``active - reference``; negative = the active arm did better. Rows on different
 scales are refused.
@@ -21,6 +24,8 @@ scales are refused.
 
 from __future__ import annotations
 
+import io
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -149,27 +154,44 @@ def meta_inputs_from_frame(
     return _finish(pd.DataFrame(rows), scale, ())
 
 
-def _export_header(path: Path) -> dict[str, str | bool]:
-    """Facts from the ``#`` header of a ``bayes-keta export`` table (data name, model, synthetic).
+def _truthy(value: object) -> bool:
+    """Return True for ``True`` and the texts ``true``/``1``/``yes`` (any case)."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    return str(value).strip().lower() in {"true", "1", "yes"}
 
-    Returns an empty dict for files without such a header.
+
+def _sidecar_facts(path: Path) -> dict[str, object]:
+    """Return the data facts in the ``export.json`` beside ``path`` (empty if none).
+
+    Used for exports whose table lacks the ``data_name``/``synthetic``/``model`` columns;
+    the manifest must list ``path``'s file name.
     """
-    facts: dict[str, str | bool] = {}
     try:
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                if not line.startswith("#"):
-                    break
-                text = line.lstrip("#").strip()
-                if text.startswith("SYNTHETIC DATA"):
-                    facts["synthetic"] = True
-                elif text.startswith("data: "):
-                    facts["data"] = text.split()[1]
-                elif text.startswith("model: "):
-                    facts["model"] = text.split()[1]
-    except (OSError, UnicodeDecodeError):
+        manifest = json.loads((path.parent / "export.json").read_text(encoding="utf-8"))
+        if path.name not in manifest["files"]:
+            return {}
+        data = manifest["data"]
+        model = manifest.get("provenance", {}).get("spec_name")
+        facts: dict[str, object] = {"data_name": data["name"], "synthetic": data["synthetic"]}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
         return {}
+    if model:
+        facts["model"] = model
     return facts
+
+
+def _row_facts(rec: dict, sidecar: dict[str, object]) -> tuple[str | None, bool]:
+    """``(label, synthetic)`` of an export row from its data columns, else the sidecar."""
+    name = rec.get("data_name", sidecar.get("data_name"))
+    model = rec.get("model", sidecar.get("model"))
+    synthetic = _truthy(rec.get("synthetic", sidecar.get("synthetic", False)))
+    if name is None or pd.isna(name) or not str(name).strip():
+        return None, synthetic
+    label = str(name).strip()
+    if model is not None and not pd.isna(model) and str(model).strip():
+        label = f"{label}/{str(model).strip()}"
+    return label, synthetic
 
 
 def _read_export(
@@ -200,19 +222,19 @@ def _read_export(
             + "\n  ".join(combos)
         )
     has_lik = {"lik_estimate", "lik_se"} <= set(df.columns)
-    header = _export_header(path)
+    sidecar = {} if {"data_name", "synthetic"} <= set(df.columns) else _sidecar_facts(path)
     rows, notes, problems = [], [], []
     for rec in sel.to_dict("records"):
+        label, synthetic = _row_facts(rec, sidecar)
         if has_trial:
             trial = str(rec["trial"]).strip()
-        elif "data" in header:
-            # a bayes_keta export: label it by its data set and model
-            trial = header["data"] + (f"/{header['model']}" if "model" in header else "")
+        elif label is not None:  # a bayes_keta export: its data set and model
+            trial = label
         elif path.name == "meta_summary.csv" and path.resolve().parent.name:
             trial = path.resolve().parent.name
         else:
             trial = path.stem
-        if header.get("synthetic"):
+        if synthetic:
             trial = f"{trial} [SYNTHETIC]"
             notes.append(f"{trial}: SYNTHETIC DATA (simulated subjects, not patients)")
         use_lik = (
@@ -246,6 +268,14 @@ def _read_export(
     if problems:
         raise DataError(f"{path}: bad row(s):\n  " + "\n  ".join(problems))
     return rows, notes
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV input, dropping whole lines that start with ``#`` (comments)."""
+    text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not part of a name
+    kept = [line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("#")]
+    labels = {c: str for c in ("trial", "data_name", "data_sha256", "model")}  # text as is
+    return pd.read_csv(io.StringIO("".join(kept)), skipinitialspace=True, dtype=labels)
 
 
 def _finish(table: pd.DataFrame, scale: str | None, notes: Iterable[str]) -> MetaInputs:
@@ -312,9 +342,11 @@ def read_meta_inputs(
     frames: list[pd.DataFrame] = []
     for path in paths:
         try:
-            df = pd.read_csv(path, comment="#", skipinitialspace=True)
+            df = _read_csv(path)
         except FileNotFoundError:
             raise DataError(f"input file not found: {path}") from None
+        except OSError as err:
+            raise DataError(f"cannot read {path}: {err.strerror or err}") from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
             raise DataError(f"cannot parse {path}: {err}") from None
         df.columns = [str(c).strip().lower() for c in df.columns]

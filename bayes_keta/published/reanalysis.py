@@ -569,11 +569,13 @@ def reanalyse_published(
             d = SampledDist(theta.sel(contrast=lab).values.ravel(), float(ess.sel(contrast=lab)))
             posts[i, prior.name] = (d, "pymc", d.mcse_mean)
         from bayes_keta.constants import DIVERGENCES_MAX, ESS_MIN, RHAT_MAX
+        from bayes_keta.formatting import format_ess, format_rhat
 
         if float(rhat.max()) > RHAT_MAX or float(ess.min()) < ESS_MIN or div > DIVERGENCES_MAX:
             notes.append(
                 f"WARNING: prior {prior.name!r}: sampling diagnostics failed (max R-hat"
-                f" {float(rhat.max()):.3f}, min ESS {float(ess.min()):.0f}, {div} divergences)."
+                f" {format_rhat(float(rhat.max()))}, min ESS {format_ess(float(ess.min()))},"
+                f" {div} divergences)."
             )
 
     records, entries = [], []

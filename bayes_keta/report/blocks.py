@@ -8,7 +8,7 @@ already-formatted strings so that both renderings show exactly the same numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,6 +26,8 @@ __all__ = [
 ]
 
 TextKind = Literal["p", "pre", "math", "note", "warning", "danger"]
+#: A number format: a format spec (``".3f"``) or a function of the number (``format_rhat``).
+Format = str | Callable[[float], str]
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Table:
         frame: pd.DataFrame,
         *,
         caption: str = "",
-        formats: Mapping[str, str] | None = None,
+        formats: Mapping[str, Format] | None = None,
         default: str = ".3g",
         index: bool = False,
     ) -> Table:
@@ -176,7 +178,7 @@ class Report:
     synthetic: bool
 
 
-def _fmt(value: object, spec: str) -> str:
+def _fmt(value: object, spec: Format) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -187,6 +189,8 @@ def _fmt(value: object, spec: str) -> str:
             return "n/a"
         if math.isinf(x):
             return "inf" if x > 0 else "-inf"
+        if callable(spec):
+            return spec(x)
         if isinstance(value, int) and spec == ".3g":
             return str(value)
         return format(x, spec)
@@ -198,11 +202,15 @@ def _fmt(value: object, spec: str) -> str:
 def format_frame(
     frame: pd.DataFrame,
     *,
-    formats: Mapping[str, str] | None = None,
+    formats: Mapping[str, Format] | None = None,
     default: str = ".3g",
     index: bool = False,
 ) -> pd.DataFrame:
     """Format every cell as a string: numbers by ``formats[column]`` or ``default``.
+
+    A format is a format spec or a function of the number (e.g.
+    :func:`bayes_keta.formatting.format_rhat`, which shows as many decimals as the
+    comparison with the gate threshold needs).
 
     Integers stay integers, NaN becomes ``n/a``, booleans ``yes``/``no``.
 

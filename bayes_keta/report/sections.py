@@ -22,6 +22,7 @@ from bayes_keta.estimands import (
     format_probability,
     threshold_curve,
 )
+from bayes_keta.formatting import format_ess, format_rhat, format_vs_threshold
 from bayes_keta.report import plots
 from bayes_keta.report.blocks import Banner, Figure, Report, Section, Table, Text
 from bayes_keta.report.collect import ReportData, SpecResult
@@ -717,6 +718,13 @@ def _per_variable(diag) -> pd.DataFrame:
 def diagnostics_section(data: ReportData) -> Section:
     """Gate verdict per model, per-variable R-hat/ESS/MCSE, rank and energy plots."""
     g = data.gate
+    # as many decimals as the comparison with the gate threshold needs (1.0104 > 1.01)
+    gate_formats: dict = {
+        "max R-hat": lambda x: format_rhat(x, g.rhat_max),
+        "min bulk ESS": lambda x: format_ess(x, g.ess_min),
+        "min tail ESS": lambda x: format_ess(x, g.ess_min),
+        "min E-BFMI": lambda x: format_vs_threshold(x, g.bfmi_min, decimals=2),
+    }
     blocks: list = [
         Text(
             f"Gate (Vehtari et al. 2021; Betancourt 2016): rank-normalised split R-hat <="
@@ -728,13 +736,7 @@ def diagnostics_section(data: ReportData) -> Section:
         Table.from_frame(
             _gate_table(data),
             caption="Diagnostics gate per model.",
-            formats={
-                "max R-hat": ".3f",
-                "min bulk ESS": ".0f",
-                "min tail ESS": ".0f",
-                "min E-BFMI": ".2f",
-                "fit time (s)": ".1f",
-            },
+            formats={**gate_formats, "fit time (s)": ".1f"},
         ),
     ]
     for name, r in data.results.items():
@@ -748,9 +750,7 @@ def diagnostics_section(data: ReportData) -> Section:
                     " (over its elements).",
                     index=True,
                     formats={
-                        "max R-hat": ".3f",
-                        "min bulk ESS": ".0f",
-                        "min tail ESS": ".0f",
+                        **gate_formats,
                         "max MCSE(mean)": ".3g",
                         "max MCSE(sd)": ".3g",
                     },

@@ -25,6 +25,11 @@ values it names (e.g. ``{"sigma_subject": {"sigma": 5}}``); with ``dist`` it rep
 A prior naming a parameter the spec does not have, an unknown set name or an unknown family is a
 :class:`~bayes_keta.exceptions.SpecError`.
 
+Names and files: a spec or prior set is given by name, with or without ``.toml`` (``daily``,
+``neutral.toml``), by its path in the repository (``models/priors/neutral.toml``, found from any
+working directory), or as any TOML file path (absolute or relative); an existing file wins
+over a shipped one of the same name (:func:`bayes_keta.spec.files.find_toml`).
+
 Priors are written in **daily NRS points** in every spec and prior set. Roles measured on the
 outcome scale (:data:`OUTCOME_SCALED`) are multiplied by the spec's outcome scale before they
 enter the graph: ``n_days`` for the AUC spec (pain score-days per daily point) and
@@ -35,14 +40,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bayes_keta.exceptions import SpecError
+from bayes_keta.spec.files import (
+    available_models,
+    available_prior_sets,
+    find_toml,
+    models_dir,
+    read_toml,
+)
 from bayes_keta.spec.priors import POSITIVE_FAMILIES, Prior
 
 __all__ = [
@@ -58,7 +68,6 @@ __all__ = [
 ]
 
 #: Environment variable naming another directory of model specs (``priors/`` inside it).
-MODELS_ENV = "BAYES_KETA_MODELS"
 
 #: Roles on the outcome scale: scaled by :meth:`ModelSpec.outcome_scale` before use.
 OUTCOME_SCALED: frozenset[str] = frozenset(
@@ -96,28 +105,6 @@ _NUMBERS = {"min_observed_fraction": 0.5, "latent_scale": 1.5}
 _KEYS = {"name", "description", "priors", *_CHOICES, *_FLAGS, *_NUMBERS}
 
 PriorsArg = str | Path | Mapping[str, Any] | Sequence[str | Path | Mapping[str, Any]] | None
-
-
-def models_dir() -> Path:
-    """Directory of the shipped specs: ``$BAYES_KETA_MODELS`` or the repository's ``models/``."""
-    env = os.environ.get(MODELS_ENV)
-    if env:
-        return Path(env)
-    repo = Path(__file__).resolve().parents[2] / "models"
-    if repo.is_dir():
-        return repo
-    # an installed wheel carries a copy of models/ (pyproject: force-include)
-    return Path(__file__).resolve().parents[1] / "_models"
-
-
-def available_models() -> tuple[str, ...]:
-    """Names of the specs in :func:`models_dir`."""
-    return tuple(sorted(p.stem for p in models_dir().glob("*.toml")))
-
-
-def available_prior_sets() -> tuple[str, ...]:
-    """Names of the prior sets in ``models_dir()/priors``."""
-    return tuple(sorted(p.stem for p in (models_dir() / "priors").glob("*.toml")))
 
 
 @dataclass(frozen=True)
@@ -351,17 +338,6 @@ def _check_family(role: str, prior: Prior, spec: ModelSpec, where: str) -> None:
             raise SpecError(f"{where}: prior {role!r} parameters must be scalars")
 
 
-def _read_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
-    try:
-        text = path.read_text()
-    except OSError as err:
-        raise SpecError(f"cannot read {what} {path}: {err.strerror}") from err
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"{what} {path} is not valid TOML: {err}") from err
-
-
 def load_spec(spec: str | Path | ModelSpec, **options: Any) -> ModelSpec:
     """Load and validate a model spec by name (``"daily"``), path, or pass one through.
 
@@ -389,15 +365,13 @@ def load_spec(spec: str | Path | ModelSpec, **options: Any) -> ModelSpec:
     """
     if isinstance(spec, ModelSpec):
         return spec.with_options(**options) if options else spec
-    path = Path(spec)
-    if path.suffix != ".toml" and not path.exists():
-        path = models_dir() / f"{spec}.toml"
-        if not path.exists():
-            raise SpecError(
-                f"unknown model {str(spec)!r}; available: {', '.join(available_models())}"
-                " (or give a path to a .toml spec)"
-            )
-    raw, text = _read_toml(path, "model spec")
+    path = find_toml(spec, models_dir(), ("models",))
+    if path is None:
+        raise SpecError(
+            f"unknown model {str(spec)!r} (no such file, nor a shipped spec); available:"
+            f" {', '.join(available_models())} (or give a path to a .toml spec)"
+        )
+    raw, text = read_toml(path, "model spec")
     priors = raw.get("priors", {})
     if not isinstance(priors, Mapping):
         raise SpecError(f"spec {path}: [priors] must be a table")
@@ -408,6 +382,14 @@ def load_spec(spec: str | Path | ModelSpec, **options: Any) -> ModelSpec:
 def load_prior_set(name: str | Path) -> tuple[str, dict[str, Any]]:
     """Read a prior set (``skeptical``, ``neutral``, ``enthusiastic`` or a TOML path).
 
+    Parameters
+    ----------
+    name : str or Path
+        A shipped set by name, with or without ``.toml`` (``neutral``, ``neutral.toml``), its
+        path in the repository (``models/priors/neutral.toml``), or any TOML file (absolute,
+        or relative to the working directory). An existing file wins over a shipped set of
+        the same name.
+
     Returns
     -------
     tuple
@@ -416,17 +398,20 @@ def load_prior_set(name: str | Path) -> tuple[str, dict[str, Any]]:
     Raises
     ------
     SpecError
-        Unknown name or malformed file.
+        Unknown name (the message lists the shipped sets) or malformed file.
+
+    Examples
+    --------
+    >>> load_prior_set("neutral")[0] == load_prior_set("neutral.toml")[0]
+    True
     """
-    path = Path(name)
-    if path.suffix != ".toml" and not path.exists():
-        path = models_dir() / "priors" / f"{name}.toml"
-        if not path.exists():
-            raise SpecError(
-                f"unknown prior set {str(name)!r}; available:"
-                f" {', '.join(available_prior_sets())} (or give a path to a .toml file)"
-            )
-    raw, _ = _read_toml(path, "prior set")
+    path = find_toml(name, models_dir() / "priors", ("models", "priors"))
+    if path is None:
+        raise SpecError(
+            f"unknown prior set {str(name)!r} (no such file, nor a shipped set); available:"
+            f" {', '.join(available_prior_sets())} (or give a path to a .toml file)"
+        )
+    raw, _ = read_toml(path, "prior set")
     unknown = sorted(set(raw) - {"name", "description", "priors"})
     entries = raw.get("priors")
     if unknown or not isinstance(entries, Mapping):

@@ -56,7 +56,9 @@ def main(argv: list[str]) -> int:
         bad = bad_lines(lines)
         if bad:
             for number, line in bad:
-                print(f"lock: refusing line {number}: {line!r} (not name==version)", file=sys.stderr)
+                print(
+                    f"lock: refusing line {number}: {line!r} (not name==version)", file=sys.stderr
+                )
             return 1
         lines.sort(key=str.lower)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")

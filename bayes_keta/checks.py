@@ -152,7 +152,7 @@ class Real:
         return value
 
 
-DRAWS = Integer(MIN_DRAWS)
+DRAWS = Integer(MIN_DRAWS, why="R-hat and ESS need two draws per chain")
 TUNE = Integer(MIN_TUNE, why="nutpie's warm-up needs at least one tuning step")
 CHAINS = Integer(MIN_CHAINS)
 SEED = Integer(0, SEED_MAX)

@@ -69,7 +69,9 @@ DEFAULT_SPECS: tuple[str, ...] = ("daily", "daily_decay", "daily_ar1", "daily_or
 #: schedule asserts ``early_end < num_tune``; measured: tune 0 panics, 1 and up sample), so
 #: every sampler needs at least one tuning step: one rule whatever sampler (or fallback) runs.
 MIN_TUNE: int = 1
-MIN_DRAWS: int = 1
+#: R-hat and ESS take differences and variances along the draws of a chain: with one draw they
+#: are undefined (NaN, and NumPy warns), so the diagnostics gate needs at least two.
+MIN_DRAWS: int = 2
 #: One chain is accepted for quick looks, but R-hat compares chains: with fewer than
 #: ``MIN_CHAINS_RHAT`` the diagnostics gate fails (the CLI says so before sampling).
 MIN_CHAINS: int = 1

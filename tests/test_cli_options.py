@@ -25,7 +25,7 @@ from bayes_keta.report.build import build_report
 
 COMMANDS = ("validate", "simulate", "fit", "report", "published", "sweep", "export", "meta")
 SAMPLING = [
-    ("--draws", "0"),
+    ("--draws", "1"),
     ("--draws", "nan"),
     ("--draws", "1.5"),
     ("--tune", "0"),
@@ -153,7 +153,7 @@ def test_defaults_pass_their_own_rules(command, option, tmp_path):
     parser = build_parser()
     args = parser.parse_args([command, *_base(command, tmp_path)])
     default = getattr(args, option.lstrip("-").replace("-", "_"))
-    if default is not None:  # e.g. --rhat-max 1.01, --missing-rate 0.03, --seed 20200701
+    if default not in (None, []):  # e.g. --rhat-max 1.01, --missing-rate 0.03, --seed 20200701
         parsed = parser.parse_args([command, *_base(command, tmp_path), f"{option}={default}"])
         assert getattr(parsed, option.lstrip("-").replace("-", "_")) == default
 

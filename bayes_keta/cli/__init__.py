@@ -55,9 +55,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
-    from bayes_keta.cli.chatter import configure_logging
-
-    configure_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -93,6 +93,7 @@ def run_sampler(
         cores=cores,
         random_seed=seed,
         progressbar=progressbar,
+        quiet=not progressbar,  # PyMC's log lines only with its bar (a person is watching)
         nuts_sampler="pymc",
         compute_convergence_checks=False,
         model=model,

@@ -325,6 +325,7 @@ def meta_analysis(
         nuts_sampler=nuts_sampler,
         target_accept=target_accept,
         progressbar=False,
+        quiet=True,  # no PyMC log lines; the diagnostics below judge the draws
         compute_convergence_checks=False,
         model=model,
     )

@@ -398,6 +398,7 @@ def _sample(model, *, seed: int, draws: int, chains: int, nuts_sampler: str):
         random_seed=seed,
         nuts_sampler=nuts_sampler,
         progressbar=False,
+        quiet=True,  # no "NUTS[nutpie]: [theta]" log lines: the table reports the result
         compute_convergence_checks=False,
         model=model,
     )

@@ -18,7 +18,7 @@ from fake_fits import FakeFit, fake_tree
 from bayes_keta.cli import fit as cli_fit
 from bayes_keta.cli import main
 from bayes_keta.cli import progress as cli_progress
-from bayes_keta.cli.progress import Progress, format_seconds
+from bayes_keta.cli.progress import Progress
 from bayes_keta.results import ResultsMixin
 
 
@@ -112,13 +112,6 @@ def test_progress_shows_stages_only_to_a_terminal_and_never_when_quiet():
     assert lines[0].startswith("bayes-keta fit [") and lines[0].endswith(" s] sampling")
     assert lines[1] == ""  # the sampler's bar may end without a newline
     assert lines[2].endswith(" s] writing") and lines[3] == "bayes-keta fit note: a remark"
-
-
-def test_format_seconds():
-    assert format_seconds(0.04) == "0.0 s"
-    assert format_seconds(59.94) == "59.9 s"
-    assert format_seconds(61) == "1 min 1 s"
-    assert format_seconds(7322) == "2 h 2 min"
 
 
 # ------------------------------------------------------------------------------------ fit

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-def number(rule: checks.Integer | checks.Real) -> Callable[[str], float]:
+def number(rule: checks.Integer | checks.Real) -> Callable[[str], int | float]:
     """Argparse type checking a value against a rule of :mod:`bayes_keta.checks`.
 
     Examples
@@ -39,7 +39,7 @@ def number(rule: checks.Integer | checks.Real) -> Callable[[str], float]:
     argparse.ArgumentTypeError: must be a number in (0, 1), got inf
     """
 
-    def parse(text: str):
+    def parse(text: str) -> int | float:
         try:
             return rule.parse(text)
         except ValueError as err:

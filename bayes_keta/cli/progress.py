@@ -24,7 +24,7 @@ import sys
 import time
 from typing import TextIO
 
-__all__ = ["Progress", "format_seconds", "stream_is_terminal"]
+__all__ = ["Progress", "stream_is_terminal"]
 
 
 def stream_is_terminal(stream: TextIO) -> bool:
@@ -33,23 +33,6 @@ def stream_is_terminal(stream: TextIO) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):  # no isatty, or a closed stream
         return False
-
-
-def format_seconds(seconds: float) -> str:
-    """Short human duration.
-
-    Examples
-    --------
-    >>> format_seconds(4.23), format_seconds(125), format_seconds(3725)
-    ('4.2 s', '2 min 5 s', '1 h 2 min')
-    """
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
 
 
 class Progress:

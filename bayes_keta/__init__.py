@@ -5,44 +5,94 @@ The notebook API is exactly what ``__all__`` lists.
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("bayes_keta")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-from bayes_keta.data.design import DesignSummary, design_summary
-from bayes_keta.data.embedded import ketapain_synthetic
-from bayes_keta.data.load import load_trial
-from bayes_keta.data.published import PublishedResults, ketapain_published
-from bayes_keta.data.simulate import simulate_trial
-from bayes_keta.data.trial import Trial
-from bayes_keta.diagnostics import Diagnostics, diagnose
-from bayes_keta.estimands import (
-    ContrastSummary,
-    by_day,
-    contrast_draws,
-    contrast_table,
-    summarize_contrasts,
-    threshold_curve,
-)
-from bayes_keta.exceptions import (
-    BayesKetaError,
-    ConvergenceError,
-    DataError,
-    OutputError,
-    SpecError,
-)
-from bayes_keta.export import export_fit, meta_summary, read_export, tidy_draws
-from bayes_keta.fitting import FitResult, fit
-from bayes_keta.meta import MetaAnalysisResult, meta_analysis, read_meta_inputs
-from bayes_keta.models import build_model
-from bayes_keta.published import PublishedReanalysis, reanalyse_published
-from bayes_keta.results import SavedFit, load_fit
-from bayes_keta.spec import load_spec
-from bayes_keta.summary import build_summary, validate_summary, write_summary
-from bayes_keta.sweep import SweepResult, load_grid, prior_sweep
+#: Where each public name lives; imported on first use (PEP 562), so ``import bayes_keta``
+#: and the command line's ``--help`` stay fast and load PyMC only when a name needs it.
+_LAZY: dict[str, str] = {
+    "DesignSummary": "bayes_keta.data.design",
+    "design_summary": "bayes_keta.data.design",
+    "ketapain_synthetic": "bayes_keta.data.embedded",
+    "load_trial": "bayes_keta.data.load",
+    "PublishedResults": "bayes_keta.data.published",
+    "ketapain_published": "bayes_keta.data.published",
+    "simulate_trial": "bayes_keta.data.simulate",
+    "Trial": "bayes_keta.data.trial",
+    "Diagnostics": "bayes_keta.diagnostics",
+    "diagnose": "bayes_keta.diagnostics",
+    "ContrastSummary": "bayes_keta.estimands",
+    "by_day": "bayes_keta.estimands",
+    "contrast_draws": "bayes_keta.estimands",
+    "contrast_table": "bayes_keta.estimands",
+    "summarize_contrasts": "bayes_keta.estimands",
+    "threshold_curve": "bayes_keta.estimands",
+    "BayesKetaError": "bayes_keta.exceptions",
+    "ConvergenceError": "bayes_keta.exceptions",
+    "DataError": "bayes_keta.exceptions",
+    "OutputError": "bayes_keta.exceptions",
+    "SpecError": "bayes_keta.exceptions",
+    "export_fit": "bayes_keta.export",
+    "meta_summary": "bayes_keta.export",
+    "read_export": "bayes_keta.export",
+    "tidy_draws": "bayes_keta.export",
+    "FitResult": "bayes_keta.fitting",
+    "fit": "bayes_keta.fitting",
+    "MetaAnalysisResult": "bayes_keta.meta",
+    "meta_analysis": "bayes_keta.meta",
+    "read_meta_inputs": "bayes_keta.meta",
+    "build_model": "bayes_keta.models",
+    "PublishedReanalysis": "bayes_keta.published",
+    "reanalyse_published": "bayes_keta.published",
+    "SavedFit": "bayes_keta.results",
+    "load_fit": "bayes_keta.results",
+    "load_spec": "bayes_keta.spec",
+    "build_summary": "bayes_keta.summary",
+    "validate_summary": "bayes_keta.summary",
+    "write_summary": "bayes_keta.summary",
+    "SweepResult": "bayes_keta.sweep",
+    "load_grid": "bayes_keta.sweep",
+    "prior_sweep": "bayes_keta.sweep",
+}
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from bayes_keta.data.design import DesignSummary, design_summary
+    from bayes_keta.data.embedded import ketapain_synthetic
+    from bayes_keta.data.load import load_trial
+    from bayes_keta.data.published import PublishedResults, ketapain_published
+    from bayes_keta.data.simulate import simulate_trial
+    from bayes_keta.data.trial import Trial
+    from bayes_keta.diagnostics import Diagnostics, diagnose
+    from bayes_keta.estimands import (
+        ContrastSummary,
+        by_day,
+        contrast_draws,
+        contrast_table,
+        summarize_contrasts,
+        threshold_curve,
+    )
+    from bayes_keta.exceptions import (
+        BayesKetaError,
+        ConvergenceError,
+        DataError,
+        OutputError,
+        SpecError,
+    )
+    from bayes_keta.export import export_fit, meta_summary, read_export, tidy_draws
+    from bayes_keta.fitting import FitResult, fit
+    from bayes_keta.meta import MetaAnalysisResult, meta_analysis, read_meta_inputs
+    from bayes_keta.models import build_model
+    from bayes_keta.published import PublishedReanalysis, reanalyse_published
+    from bayes_keta.results import SavedFit, load_fit
+    from bayes_keta.spec import load_spec
+    from bayes_keta.summary import build_summary, validate_summary, write_summary
+    from bayes_keta.sweep import SweepResult, load_grid, prior_sweep
 
 __all__ = [
     "__version__",
@@ -89,3 +139,18 @@ __all__ = [
     "validate_summary",
     "write_summary",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its submodule on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bayes_keta' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    """Public names and the module's own attributes (``dir(bayes_keta)``)."""
+    return sorted(set(globals()) | set(__all__))

@@ -51,6 +51,36 @@ ESS_MIN: float = 400.0
 DIVERGENCES_MAX: int = 0
 BFMI_MIN: float = 0.3
 
+#: Default seed of fits, simulations and published reanalyses (the trial's publication month).
+DEFAULT_SEED: int = 20200701
+
+#: Seed of the embedded synthetic KETAPAIN-like trial (``bayes-keta simulate``'s default).
+SYNTHETIC_SEED: int = 20200701
+
+#: Specs ``bayes-keta report`` fits by default (those missing from models/ are skipped): the
+#: four daily-level models compared by LOO (Gaussian, decaying effect, AR(1) residuals, ordinal
+#: 0-10 likelihood) and the AUC twin of the published analysis. The ordinal spec samples with
+#: nutpie's low-rank mass matrix (with a diagonal one its cutpoints mixed badly: R-hat 1.07,
+#: bulk ESS 43).
+DEFAULT_SPECS: tuple[str, ...] = ("daily", "daily_decay", "daily_ar1", "daily_ordinal", "auc")
+
+#: Smallest sampler settings accepted (checked before anything runs, by
+#: :mod:`bayes_keta.checks`). nutpie 0.16 panics with zero tuning steps (its adaptation
+#: schedule asserts ``early_end < num_tune``; measured: tune 0 panics, 1 and up sample), so
+#: every sampler needs at least one tuning step: one rule whatever sampler (or fallback) runs.
+MIN_TUNE: int = 1
+#: R-hat and ESS take differences and variances along the draws of a chain: with one draw they
+#: are undefined (NaN, and NumPy warns), so the diagnostics gate needs at least two.
+MIN_DRAWS: int = 2
+#: One chain is accepted for quick looks, but R-hat compares chains: with fewer than
+#: ``MIN_CHAINS_RHAT`` the diagnostics gate fails (the CLI says so before sampling).
+MIN_CHAINS: int = 1
+MIN_CHAINS_RHAT: int = 2
+#: Largest seed: 32-bit seeds are accepted by every generator the workbench seeds (nutpie
+#: takes 64-bit seeds, NumPy any non-negative integer, NumPy's legacy RandomState 32-bit ones),
+#: so a seed written in a report reproduces with any of them.
+SEED_MAX: int = 2**32 - 1
+
 #: Canonical dims, in order, for every labelled array crossing a module boundary.
 SAMPLE_DIMS: tuple[str, str] = ("chain", "draw")
 DOMAIN_DIMS: tuple[str, ...] = ("subject", "period", "treatment", "contrast", "day")

@@ -101,9 +101,8 @@ def test_simulate_effects_to_parquet_keeps_synthetic_marker(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("extra", "code", "needle"),
     [
-        (["--effect", "ketamine"], 4, "--effect expects LABEL=SHIFT"),
         (["--effect", "aspirin=-1"], 4, "unknown treatments ['aspirin']"),
-        (["--missing-rate", "2"], 4, "missing_rate"),
+        (["--effect", "placebo=-1"], 4, "reference 'placebo' cannot have an effect"),
     ],
 )
 def test_simulate_bad_options(tmp_path, capsys, extra, code, needle):

@@ -160,7 +160,12 @@ def test_period_effects_and_dropouts():
         ({"effects": {"ketamine": "big"}}, "must be a number or a mapping"),
         ({"missing_rate": 1.0}, "missing_rate"),
         ({"period_effects": [1.0]}, "period_effects needs 3 values"),
-        ({"n_subjects": 0}, "must be >= 1"),
+        ({"n_subjects": 0}, "n_subjects must be an integer >= 1, got 0"),
+        ({"n_days": 2.5}, "n_days must be an integer >= 1, got 2.5"),
+        ({"seed": -1}, "seed must be an integer in 0..4294967295, got -1"),
+        ({"missing_rate": float("nan")}, "missing_rate must be a number in [0, 1), got nan"),
+        ({"dropout_rate": 1.5}, "dropout_rate must be a number in [0, 1], got 1.5"),
+        ({"effects": {"ketamine": float("inf")}}, "effect of 'ketamine' must be a finite number"),
     ],
 )
 def test_bad_settings_refused(kwargs, needle):

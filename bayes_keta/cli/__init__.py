@@ -3,7 +3,9 @@
 Every subcommand module exposes ``register(subparsers)`` which adds its parser and sets
 ``func`` (a callable taking the parsed ``argparse.Namespace`` and returning an exit code).
 Domain errors (:class:`bayes_keta.exceptions.BayesKetaError`) become one clear message on
-stderr and a non-zero exit code, never a traceback.
+stderr and a non-zero exit code, never a traceback. Building the parser imports nothing heavy
+(no PyMC, ArviZ, xarray, pandas...): ``--help`` answers at once; each ``run`` imports what it
+needs. Every subcommand gets ``--quiet`` here (:func:`bayes_keta.cli.options.add_quiet_option`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ SUBCOMMANDS: tuple[str, ...] = (
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every registered subcommand."""
     from bayes_keta import __version__
+    from bayes_keta.cli.options import add_quiet_option
 
     parser = argparse.ArgumentParser(
         prog="bayes-keta",
@@ -45,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in SUBCOMMANDS:
         importlib.import_module(f"bayes_keta.cli.{name}").register(subparsers)
+    for subparser in subparsers.choices.values():
+        add_quiet_option(subparser)
     return parser
 
 

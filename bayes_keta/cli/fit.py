@@ -100,6 +100,7 @@ def command_line(args: argparse.Namespace) -> str:
 
 
 def _sampler_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Sampler settings the user gave (unset ones are left to the fit's defaults)."""
     options = {
         "draws": args.draws,
         "tune": args.tune,
@@ -143,11 +144,15 @@ def format_contrasts(table) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything, fit, gate, write; domain errors propagate to the CLI core."""
+    from bayes_keta.checks import sampling_notes
+    from bayes_keta.cli.progress import Progress
     from bayes_keta.data.load import load_trial
     from bayes_keta.exceptions import ConvergenceError
     from bayes_keta.results import check_outputs
 
+    progress = Progress.for_args(args)
     # 1. everything that can be checked before sampling
+    progress.stage("validating data, spec and outputs")
     paths = check_outputs(args.out, force=args.force)
     trial = load_trial(
         args.data,
@@ -158,16 +163,22 @@ def run(args: argparse.Namespace) -> int:
     )
     _check_sampler(args.sampler)
     fit_args = _prepare_fit(trial, args)
+    fit_args.update(progress=progress.stage, progressbar=progress.enabled)
     command = command_line(args)
     if trial.synthetic:
-        print("NOTE: fitting SYNTHETIC DATA (simulated, not patients).", file=sys.stderr)
+        progress.note("fitting SYNTHETIC DATA (simulated, not patients)")
+    for note in sampling_notes(chains=args.chains):
+        progress.note(note)
 
     # 2. sample
     result = _run_fit(fit_args)
 
     # 3. gate, record, write (failed diagnostics are written too, flagged, never hidden)
+    progress.stage("diagnostics")
     diagnostics = result.diagnostics()
+    progress.stage(f"writing {args.out}")
     result.save(args.out, force=args.force, command=command, diagnostics=diagnostics)
+    progress.stage("done")
 
     # 4. report
     summary = result.contrast_summary()

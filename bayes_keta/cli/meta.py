@@ -6,7 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from bayes_keta.exceptions import DataError, OutputError, SpecError
+from bayes_keta import checks
+from bayes_keta.cli.options import add_sampling_options, magnitudes, number
+from bayes_keta.exceptions import DataError, OutputError
 
 __all__ = ["register", "handler"]
 
@@ -63,15 +65,22 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         default="half_normal",
         help="prior on the between-trial SD; fixed0 = common-effect model (default half_normal)",
     )
-    parser.add_argument("--tau-scale", type=float, help="scale of the tau prior (default by scale)")
-    parser.add_argument("--mu-sd", type=float, help="SD of the Normal(0, SD) pooled-effect prior")
     parser.add_argument(
-        "--thresholds", help="comma-separated benefit thresholds (default by scale)"
+        "--tau-scale",
+        type=number(checks.POSITIVE),
+        help="scale of the tau prior, > 0 (default by scale)",
     )
-    parser.add_argument("--seed", type=int, default=None, help="random seed")
-    parser.add_argument("--draws", type=int, default=4000, help="draws per chain (default 4000)")
-    parser.add_argument("--tune", type=int, default=1000, help="tuning steps (default 1000)")
-    parser.add_argument("--chains", type=int, default=2, help="chains (default 2)")
+    parser.add_argument(
+        "--mu-sd",
+        type=number(checks.POSITIVE),
+        help="SD of the Normal(0, SD) pooled-effect prior, > 0 (default by scale)",
+    )
+    parser.add_argument(
+        "--thresholds",
+        type=magnitudes,
+        help="comma-separated benefit thresholds, > 0 (default by scale)",
+    )
+    add_sampling_options(parser, draws=4000, tune=1000, chains=2)
     parser.add_argument(
         "--sampler",
         choices=("nutpie", "pymc"),
@@ -101,14 +110,6 @@ def handler(args: argparse.Namespace) -> int:
         )
     if not paths:
         raise DataError("no INPUTS given (or use --example)")
-    thresholds = None
-    if args.thresholds is not None:
-        try:
-            thresholds = tuple(float(t) for t in args.thresholds.split(",") if t.strip())
-        except ValueError:
-            raise SpecError(
-                f"--thresholds must be comma-separated numbers: {args.thresholds!r}"
-            ) from None
     inputs = read_meta_inputs(
         paths,
         scale=args.scale,
@@ -124,7 +125,7 @@ def handler(args: argparse.Namespace) -> int:
         tau_prior=args.tau_prior,
         tau_scale=args.tau_scale,
         mu_sd=args.mu_sd,
-        thresholds=thresholds,
+        thresholds=args.thresholds,
         seed=seed,
         draws=args.draws,
         tune=args.tune,

@@ -1,17 +1,52 @@
-"""Command-line options shared by several subcommands (one definition, one help text)."""
+"""Command-line options shared by several subcommands (one definition, one help text).
+
+The argparse ``type=`` helpers are here too: each wraps a rule of :mod:`bayes_keta.checks`, so
+a bad value is a usage error (exit 2) worded as the Python API's :class:`SpecError`. This module
+imports nothing heavy: every parser is built from it.
+"""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
 
+from bayes_keta import checks
+from bayes_keta.constants import MIN_CHAINS_RHAT
+
 __all__ = [
     "add_data_argument",
     "add_label_options",
     "add_model_option",
+    "add_quiet_option",
     "add_sampling_options",
     "count",
+    "labelled_number",
+    "magnitudes",
+    "number",
 ]
+
+
+def number(rule: checks.Integer | checks.Real) -> Callable[[str], int | float]:
+    """Argparse type checking a value against a rule of :mod:`bayes_keta.checks`.
+
+    Examples
+    --------
+    >>> number(checks.BFMI_MIN)("0.3")
+    0.3
+    >>> number(checks.BFMI_MIN)("inf")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a number in (0, 1), got inf
+    """
+
+    def parse(text: str) -> int | float:
+        try:
+            return rule.parse(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    parse.__name__ = "number"
+    return parse
 
 
 def count(minimum: int) -> Callable[[str], int]:
@@ -22,17 +57,51 @@ def count(minimum: int) -> Callable[[str], int]:
     >>> count(1)("3")
     3
     """
+    return number(checks.Integer(minimum))  # type: ignore[return-value]
 
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
 
-    return parse
+def magnitudes(text: str) -> tuple[float, ...]:
+    """Argparse type: comma-separated positive finite numbers (benefit thresholds).
+
+    Examples
+    --------
+    >>> magnitudes("0.2, 0.5,0.8")
+    (0.2, 0.5, 0.8)
+    """
+    parts = [t for t in text.split(",") if t.strip()]
+    if not parts:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers > 0, got {text!r}")
+    try:
+        return tuple(checks.POSITIVE.parse(t) for t in parts)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"each threshold {err}") from None
+
+
+def labelled_number(text: str) -> tuple[str, float]:
+    """Argparse type: ``LABEL=NUMBER`` with a finite number (e.g. ``ketamine=-1.0``).
+
+    Examples
+    --------
+    >>> labelled_number("ketamine=-1.5")
+    ('ketamine', -1.5)
+    """
+    label, sep, value = text.partition("=")
+    if not sep or not label.strip():
+        raise argparse.ArgumentTypeError(f"expected LABEL=SHIFT (e.g. ketamine=-1.0), got {text!r}")
+    try:
+        return label.strip(), checks.FINITE.parse(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"the shift of {label.strip()!r} {err}") from None
+
+
+def add_quiet_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--quiet``: only errors and the final result (no progress, notes or bars)."""
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print only errors and the final result (no progress lines, notes or bars)",
+    )
 
 
 def add_data_argument(parser: argparse.ArgumentParser) -> None:
@@ -89,12 +158,26 @@ def add_sampling_options(
         return "the fit's default" if value is None else str(value)
 
     parser.add_argument(
-        "--draws", type=count(1), default=draws, help=f"draws per chain ({shown(draws)})"
+        "--draws",
+        type=number(checks.DRAWS),
+        default=draws,
+        help=f"draws per chain, >= {checks.DRAWS.low} ({shown(draws)})",
     )
     parser.add_argument(
-        "--tune", type=count(0), default=tune, help=f"warm-up iterations per chain ({shown(tune)})"
+        "--tune",
+        type=number(checks.TUNE),
+        default=tune,
+        help=f"warm-up iterations per chain, >= {checks.TUNE.low} ({shown(tune)})",
     )
     parser.add_argument(
-        "--chains", type=count(1), default=chains, help=f"number of chains ({shown(chains)})"
+        "--chains",
+        type=number(checks.CHAINS),
+        default=chains,
+        help=f"number of chains; R-hat needs >= {MIN_CHAINS_RHAT} ({shown(chains)})",
     )
-    parser.add_argument("--seed", type=count(0), default=seed, help=f"random seed ({shown(seed)})")
+    parser.add_argument(
+        "--seed",
+        type=number(checks.SEED),
+        default=seed,
+        help=f"random seed, 0..{checks.SEED.high} ({shown(seed)})",
+    )

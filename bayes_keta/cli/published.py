@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bayes_keta.exceptions import DataError, SpecError
+from bayes_keta import checks
+from bayes_keta.cli.options import magnitudes, number
+from bayes_keta.exceptions import DataError
 
 __all__ = ["register", "handler"]
 
@@ -46,12 +48,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--design-effect",
-        type=float,
-        help="design hypothesis, negative = benefit (default on smd: -0.5, an assumption)",
+        type=number(checks.NEGATIVE),
+        help="design hypothesis, < 0 (negative = benefit; default on smd: -0.5, an assumption)",
     )
     parser.add_argument(
         "--thresholds",
-        help="comma-separated benefit thresholds (default by scale; smd: 0.2,0.5,0.8)",
+        type=magnitudes,
+        help="comma-separated benefit thresholds, > 0 (default by scale; smd: 0.2,0.5,0.8)",
     )
     parser.add_argument(
         "--centre",
@@ -65,20 +68,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         action="store_true",
         help="only the user priors (no vague/skeptical/enthusiastic)",
     )
-    parser.add_argument("--seed", type=int, default=None, help="seed of the PyMC path")
+    parser.add_argument(
+        "--seed", type=number(checks.SEED), default=None, help="seed of the PyMC path"
+    )
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--force", action="store_true", help="overwrite existing outputs")
     parser.set_defaults(func=handler)
     return parser
-
-
-def _thresholds(text: str | None) -> tuple[float, ...] | None:
-    if text is None:
-        return None
-    try:
-        return tuple(float(t) for t in text.split(",") if t.strip())
-    except ValueError:
-        raise SpecError(f"--thresholds must be comma-separated numbers, got {text!r}") from None
 
 
 def handler(args: argparse.Namespace) -> int:
@@ -109,7 +105,7 @@ def handler(args: argparse.Namespace) -> int:
         priors=user or None,
         include_defaults=not args.no_default_priors,
         design_effect=args.design_effect,
-        thresholds=_thresholds(args.thresholds),
+        thresholds=args.thresholds,
         centre=args.centre,
         seed=seed,
     )

@@ -35,13 +35,14 @@ examples:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``report`` subcommand."""
+    from bayes_keta import checks
     from bayes_keta.cli.options import (
         add_data_argument,
         add_label_options,
         add_sampling_options,
+        number,
     )
-    from bayes_keta.constants import BFMI_MIN, ESS_MIN, RHAT_MAX
-    from bayes_keta.report.build import DEFAULT_SPECS
+    from bayes_keta.constants import BFMI_MIN, DEFAULT_SPECS, ESS_MIN, RHAT_MAX
 
     parser = subparsers.add_parser(
         "report",
@@ -73,13 +74,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_sampling_options(parser, draws=1000, tune=1000, chains=4)
     parser.add_argument("--sampler", choices=("nutpie", "pymc"), default=None, help="NUTS sampler")
     parser.add_argument(
-        "--rhat-max", type=float, default=RHAT_MAX, help=f"gate (default {RHAT_MAX})"
+        "--rhat-max",
+        type=number(checks.RHAT_MAX),
+        default=RHAT_MAX,
+        help=f"gate: largest R-hat allowed, > 1 (default {RHAT_MAX})",
     )
     parser.add_argument(
-        "--ess-min", type=float, default=ESS_MIN, help=f"gate (default {ESS_MIN:g})"
+        "--ess-min",
+        type=number(checks.ESS_MIN),
+        default=ESS_MIN,
+        help=f"gate: smallest bulk/tail ESS allowed, > 0 (default {ESS_MIN:g})",
     )
     parser.add_argument(
-        "--bfmi-min", type=float, default=BFMI_MIN, help=f"gate (default {BFMI_MIN})"
+        "--bfmi-min",
+        type=number(checks.BFMI_MIN),
+        default=BFMI_MIN,
+        help=f"gate: smallest E-BFMI allowed, in (0, 1) (default {BFMI_MIN})",
     )
     parser.add_argument("--strict", action="store_true", help="exit 5 when any spec fails the gate")
     parser.add_argument(
@@ -103,11 +113,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the report; domain errors propagate to the CLI core (exit codes)."""
+    from bayes_keta.checks import sampling_notes
+    from bayes_keta.cli.progress import Progress
     from bayes_keta.data.load import load_trial
     from bayes_keta.report.build import build_report, default_specs
     from bayes_keta.report.collect import GateThresholds
 
     t0 = time.perf_counter()
+    progress = Progress.for_args(args)
+    progress.stage("validating data")
     trial = load_trial(
         args.data,
         treatments=args.treatments,
@@ -121,14 +135,14 @@ def run(args: argparse.Namespace) -> int:
         present, missing = default_specs()
         specs = list(present)
         if missing:
-            print(f"note: default spec(s) not in models/, skipped: {', '.join(missing)}")
+            progress.note(f"default spec(s) not in models/, skipped: {', '.join(missing)}")
     command = "bayes-keta " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else ""
 
     def log(msg: str) -> None:
         print(msg, flush=True)
 
-    if trial.synthetic:
-        log(f"SYNTHETIC DATA: {trial.name} (simulated, not patients)")
+    for note in sampling_notes(chains=args.chains):
+        progress.note(note)
     outcome = build_report(
         trial,
         specs,
@@ -146,13 +160,17 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
         strict=False,
         command=command,
-        log=log,
+        log=progress.stage,
     )
     log(f"wrote {outcome.html}")
     log(f"wrote {outcome.markdown}")
     log(f"wrote {outcome.summary} (main spec '{outcome.data.main}')")
     for name, path in outcome.fits.items():
         log(f"wrote {path}/posterior.nc, summary.json ({name})")
+    for message in outcome.messages:
+        log(message)
+    if trial.synthetic:
+        log(f"SYNTHETIC DATA: {trial.name} (simulated, not patients)")
     if outcome.passed:
         log("DIAGNOSTICS PASSED for every spec.")
     else:

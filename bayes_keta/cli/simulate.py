@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from bayes_keta.constants import N_DAYS
-from bayes_keta.data.simulate import DEFAULT_SEED
-from bayes_keta.exceptions import SpecError
+from bayes_keta import checks
+from bayes_keta.cli.options import labelled_number, number
+from bayes_keta.constants import N_DAYS, SYNTHETIC_SEED
 
-__all__ = ["register", "run", "parse_effect"]
+__all__ = ["register", "run"]
 
 DESCRIPTION = """\
 Simulate a 3-period crossover trial of daily 0-10 pain (Williams design: placebo, ketamine,
@@ -28,25 +28,6 @@ Parquet keeps the synthetic marker for `bayes-keta validate`; CSV cannot carry i
 """
 
 
-def parse_effect(text: str) -> tuple[str, float]:
-    """Parse ``LABEL=SHIFT`` (e.g. ``ketamine=-1.0``).
-
-    Examples
-    --------
-    >>> parse_effect("ketamine=-1.5")
-    ('ketamine', -1.5)
-    """
-    label, sep, value = text.partition("=")
-    try:
-        if not sep or not label.strip():
-            raise ValueError
-        return label.strip(), float(value)
-    except ValueError:
-        raise SpecError(
-            f"--effect expects LABEL=SHIFT (e.g. ketamine=-1.0), got {text!r}"
-        ) from None
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``simulate`` subcommand."""
     parser = subparsers.add_parser(
@@ -59,33 +40,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", required=True, metavar="FILE", help="output file (.csv, .parquet or .pq)"
     )
-    parser.add_argument("--n-subjects", type=int, default=20, metavar="N", help="default 20")
     parser.add_argument(
-        "--days", type=int, default=N_DAYS, metavar="D", help=f"days per period ({N_DAYS})"
+        "--n-subjects", type=number(checks.SUBJECTS), default=20, metavar="N", help="default 20"
     )
     parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, metavar="S", help=f"default {DEFAULT_SEED}"
+        "--days",
+        type=number(checks.DAYS),
+        default=N_DAYS,
+        metavar="D",
+        help=f"days per period ({N_DAYS})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=number(checks.SEED),
+        default=SYNTHETIC_SEED,
+        metavar="S",
+        help=f"0..{checks.SEED.high} (default {SYNTHETIC_SEED})",
     )
     parser.add_argument(
         "--effect",
         action="append",
+        type=labelled_number,
         default=[],
         metavar="LABEL=SHIFT",
         help="constant daily NRS shift of an active arm; repeat for several arms",
     )
     parser.add_argument(
         "--missing-rate",
-        type=float,
+        type=number(checks.MISSING_RATE),
         default=0.03,
         metavar="R",
-        help="probability a diary day is missing (default 0.03)",
+        help="probability a diary day is missing, in [0, 1) (default 0.03)",
     )
     parser.add_argument(
         "--dropout-rate",
-        type=float,
+        type=number(checks.DROPOUT_RATE),
         default=0.0,
         metavar="R",
-        help="probability a subject drops out after period 1 or 2 (default 0)",
+        help="probability a subject drops out after period 1 or 2, in [0, 1] (default 0)",
     )
     parser.add_argument("--force", action="store_true", help="overwrite an existing file")
     parser.set_defaults(func=run)
@@ -96,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     from bayes_keta.data.io import write_table
     from bayes_keta.data.simulate import simulate_trial
 
-    effects = dict(parse_effect(e) for e in args.effect)
+    effects = dict(args.effect)
     frame = simulate_trial(
         n_subjects=args.n_subjects,
         n_days=args.days,

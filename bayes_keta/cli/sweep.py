@@ -41,13 +41,15 @@ examples:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``sweep`` subcommand."""
+    from bayes_keta import checks
     from bayes_keta.cli.options import (
         add_data_argument,
         add_label_options,
         add_model_option,
         add_sampling_options,
-        count,
+        number,
     )
+    from bayes_keta.constants import DEFAULT_SEED
 
     parser = subparsers.add_parser(
         "sweep",
@@ -70,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="base prior set or TOML file every setting starts from; repeatable, later wins",
     )
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    add_sampling_options(parser, draws=1000, tune=1000, chains=4, seed=20200701)
+    add_sampling_options(parser, draws=1000, tune=1000, chains=4, seed=DEFAULT_SEED)
     parser.add_argument(
         "--scheduler",
         default="local",
@@ -78,7 +80,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Dask scheduler address, 'local' (LocalCluster of threads, default) or 'serial'",
     )
     parser.add_argument(
-        "--workers", type=count(1), help="local Dask workers (default: min(settings, cores))"
+        "--workers",
+        type=number(checks.WORKERS),
+        help="local Dask workers, >= 1 (default: min(settings, cores))",
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing outputs")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -127,12 +131,16 @@ def command_line(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything, sweep, write; domain errors propagate to the CLI core."""
+    from bayes_keta.checks import sampling_notes
+    from bayes_keta.cli.progress import Progress
     from bayes_keta.data.load import load_trial
     from bayes_keta.spec import load_spec
     from bayes_keta.sweep.grid import load_grid
     from bayes_keta.sweep.output import check_sweep_outputs
     from bayes_keta.sweep.run import prior_sweep
 
+    progress = Progress.for_args(args)
+    progress.stage("validating data, spec, grid and outputs")
     check_sweep_outputs(args.out, force=args.force)
     trial = load_trial(
         args.data,
@@ -146,10 +154,10 @@ def run(args: argparse.Namespace) -> int:
     priors = list(args.priors) if args.priors else None
     n = len(grid.settings(spec, base=priors))
     if trial.synthetic:
-        print("NOTE: sweeping on SYNTHETIC DATA (simulated, not patients).", file=sys.stderr)
-    print(
-        f"prior sweep: {n} settings of grid {grid.name!r} on model {spec.name!r}", file=sys.stderr
-    )
+        progress.note("sweeping on SYNTHETIC DATA (simulated, not patients)")
+    for note in sampling_notes(chains=args.chains):
+        progress.note(note)
+    progress.stage(f"prior sweep: {n} settings of grid {grid.name!r} on model {spec.name!r}")
     result = prior_sweep(
         trial,
         spec,
@@ -161,9 +169,10 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         scheduler=args.scheduler,
         workers=args.workers,
-        progress=not args.no_progress,
+        progress=progress.enabled and not args.no_progress,
         command=command_line(args),
     )
+    progress.stage(f"writing {args.out}")
     paths = result.save(args.out, force=args.force)
     print(result.text)
     if not result.table["passed"].all():

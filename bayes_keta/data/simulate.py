@@ -58,13 +58,20 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from bayes_keta.constants import DEFAULT_TREATMENTS, N_DAYS, PAIN_MAX, PAIN_MIN
+from bayes_keta import checks
+from bayes_keta.constants import (
+    DEFAULT_TREATMENTS,
+    N_DAYS,
+    PAIN_MAX,
+    PAIN_MIN,
+    SYNTHETIC_SEED,
+)
 from bayes_keta.exceptions import SpecError
 
 __all__ = ["DEFAULT_SEED", "CALIBRATION", "SEQUENCE_LETTERS", "simulate_trial", "effect_curve"]
 
 #: Seed of the embedded synthetic KETAPAIN draw (the trial's publication month).
-DEFAULT_SEED: int = 20200701
+DEFAULT_SEED: int = SYNTHETIC_SEED
 
 #: Calibrated parameters of the default generator (see the module docstring).
 CALIBRATION: dict[str, float] = {
@@ -226,6 +233,7 @@ def simulate_trial(
     _check_settings(
         n_subjects, n_days, effects, treatments, missing_rate, dropout_rate, period_effects, phi
     )
+    checks.SEED.check(seed, "seed")
     period_shift = np.zeros(n_periods) if period_effects is None else np.asarray(period_effects)
     rng = np.random.default_rng(seed)
 
@@ -289,8 +297,8 @@ def _check_settings(
     period_effects: Sequence[float] | None,
     phi: float,
 ) -> None:
-    if n_subjects < 1 or n_days < 1:
-        raise SpecError(f"n_subjects and n_days must be >= 1, got {n_subjects}, {n_days}")
+    checks.SUBJECTS.check(n_subjects, "n_subjects")
+    checks.DAYS.check(n_days, "n_days")
     if not 2 <= len(treatments) <= 4 or len(set(treatments)) != len(treatments):
         raise SpecError(f"need 2 to 4 distinct treatments, got {list(treatments)}")
     unknown = sorted(set(effects) - set(treatments))
@@ -301,9 +309,11 @@ def _check_settings(
     for label, value in effects.items():
         if isinstance(value, bool) or not isinstance(value, Mapping | int | float):
             raise SpecError(f"effect of {label!r} must be a number or a mapping, got {value!r}")
+        if not isinstance(value, Mapping):
+            checks.FINITE.check(value, f"effect of {label!r}")
         effect_curve(value, np.array([1.0]))  # validates the mapping form
-    if not 0 <= missing_rate < 1 or not 0 <= dropout_rate <= 1:
-        raise SpecError("missing_rate must be in [0, 1) and dropout_rate in [0, 1]")
+    checks.MISSING_RATE.check(missing_rate, "missing_rate")
+    checks.DROPOUT_RATE.check(dropout_rate, "dropout_rate")
     if period_effects is not None and len(period_effects) != len(treatments):
         raise SpecError(f"period_effects needs {len(treatments)} values, got {len(period_effects)}")
     if not -1 < phi < 1:

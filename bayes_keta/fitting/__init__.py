@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,8 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from bayes_keta import checks
+from bayes_keta.constants import DEFAULT_SEED
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import SpecError
 from bayes_keta.fitting.cache import cache_info, clear_cache, graph_key, with_values
@@ -32,8 +34,6 @@ from bayes_keta.spec import ModelSpec, PriorsArg, load_spec, resolve_priors
 
 __all__ = ["DEFAULT_SEED", "FitResult", "cache_info", "clear_cache", "fit", "set_prior_values"]
 
-#: Default seed of every fit (the trial's publication month).
-DEFAULT_SEED = 20200701
 _SAMPLERS = ("nutpie", "pymc")
 
 
@@ -51,6 +51,7 @@ def fit(
     progressbar: bool = False,
     prior_draws: int = 500,
     posterior_predictive: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> FitResult:
     """Fit a model spec to a trial with NUTS.
 
@@ -80,6 +81,9 @@ def fit(
         forward sampling cannot honour its ordered cutpoints (recorded in the model notes).
     posterior_predictive : bool
         Draw the posterior predictive of the observed variable.
+    progress : callable, optional
+        Called with the name of each stage as it starts ("building the model", "compiling",
+        "sampling", ...); the CLI shows them. Nothing is printed by ``fit`` itself.
 
     Returns
     -------
@@ -88,7 +92,8 @@ def fit(
     Raises
     ------
     SpecError
-        Invalid spec, priors or sampler settings (raised before any sampling).
+        Invalid spec, priors or sampler settings (raised before any sampling; the rules are
+        in :mod:`bayes_keta.checks`, e.g. ``tune >= 1``, ``seed`` in ``0..2**32-1``).
 
     Examples
     --------
@@ -98,8 +103,10 @@ def fit(
     >>> result.datatree.posterior["arm_mean"].dims  # doctest: +SKIP
     ('chain', 'draw', 'treatment', 'day')
     """
-    _check_settings(sampler, draws, tune, chains, prior_draws)
+    _check_settings(sampler, draws, tune, chains, prior_draws, seed)
+    stage = progress or _silent
     cores = cores or min(chains, os.cpu_count() or 1)
+    stage("building the model")
     built = build(trial, spec, priors)
     model = built.model
     key = graph_key(model, built.spec, built.scaled)
@@ -115,7 +122,9 @@ def fit(
         seed=seed,
         progressbar=progressbar,
         mass_matrix=built.spec.mass_matrix,
+        progress=stage,
     )
+    stage("posterior predictive / log-likelihood")
     tree = run.datatree
     if built.random_effects is not None:
         posterior = complete_random_effects(
@@ -139,6 +148,7 @@ def fit(
         )
         prior_draws = 0
     if prior_draws:
+        stage("prior draws")
         with _quiet_pymc():  # PyMC logs "Sampling: [...]" for every call
             prior = pm.sample_prior_predictive(
                 draws=prior_draws, model=model, random_seed=int(seeds[1])
@@ -238,17 +248,17 @@ def _unused(name: str) -> bool:
     return name == "prior__period_effect__mu"
 
 
-def _check_settings(sampler: str, draws: int, tune: int, chains: int, prior_draws: int) -> None:
+def _check_settings(
+    sampler: str, draws: int, tune: int, chains: int, prior_draws: int, seed: int
+) -> None:
     if sampler not in _SAMPLERS:
         raise SpecError(f"unknown sampler {sampler!r}; choose one of {list(_SAMPLERS)}")
-    for name, value, low in (
-        ("draws", draws, 1),
-        ("tune", tune, 0),
-        ("chains", chains, 1),
-        ("prior_draws", prior_draws, 0),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise SpecError(f"{name} must be an integer >= {low}, got {value!r}")
+    checks.check_sampling(draws=draws, tune=tune, chains=chains, seed=seed)
+    checks.PRIOR_DRAWS.check(prior_draws, "prior_draws")
+
+
+def _silent(_stage: str) -> None:
+    """Default ``progress`` of :func:`fit`: say nothing."""
 
 
 def _attach_data_groups(tree: xr.DataTree, model: pm.Model) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,7 @@ def run_sampler(
     seed: int,
     progressbar: bool,
     mass_matrix: str = "diag",
+    progress: Callable[[str], None] | None = None,
 ) -> SamplerRun:
     """Sample the posterior with ``sampler`` ("nutpie" or "pymc").
 
@@ -48,10 +50,13 @@ def run_sampler(
     ``mass_matrix="low_rank"`` asks nutpie for its low-rank modified mass matrix adaptation,
     which captures the correlated directions a diagonal one cannot (e.g. cutpoints moving with
     the random effects in the ordinal model); PyMC's NUTS always uses a diagonal one.
+    ``progress`` is called with the name of each stage as it starts.
     """
+    stage = progress or (lambda _stage: None)
     reason = None
     if sampler == "nutpie":
         try:
+            stage("compiling (or reusing a cached compile)")
             start = time.perf_counter()
             compiled, hit, note = compiled_for(model, key)
             compile_s = time.perf_counter() - start
@@ -62,6 +67,7 @@ def run_sampler(
             import nutpie
             from pymc.backends.arviz import patch_nutpie_idata
 
+            stage("sampling (nutpie)")
             start = time.perf_counter()
             tree = nutpie.sample(
                 compiled,
@@ -78,6 +84,7 @@ def run_sampler(
             patch_nutpie_idata(tree, model, sampling_time=sample_s)
             _clean_sample_stats(tree)
             return SamplerRun(tree, "nutpie", hit, compile_s, sample_s, compile_note=note)
+    stage("sampling (PyMC NUTS)")
     start = time.perf_counter()
     tree = pm.sample(
         draws=draws,
@@ -86,6 +93,7 @@ def run_sampler(
         cores=cores,
         random_seed=seed,
         progressbar=progressbar,
+        quiet=not progressbar,  # PyMC's log lines only with its bar (a person is watching)
         nuts_sampler="pymc",
         compute_convergence_checks=False,
         model=model,

@@ -33,6 +33,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from bayes_keta import checks
 from bayes_keta.constants import (
     BFMI_MIN,
     CI_PROB,
@@ -281,6 +282,7 @@ def meta_analysis(
     """
     import pymc as pm
 
+    checks.check_sampling(draws=draws, tune=tune, chains=chains, seed=seed)
     if isinstance(data, MetaInputs):
         inputs = data
     elif isinstance(data, pd.DataFrame):
@@ -323,6 +325,7 @@ def meta_analysis(
         nuts_sampler=nuts_sampler,
         target_accept=target_accept,
         progressbar=False,
+        quiet=True,  # no PyMC log lines; the diagnostics below judge the draws
         compute_convergence_checks=False,
         model=model,
     )

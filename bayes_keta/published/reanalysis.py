@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bayes_keta.constants import CI_PROB, DEFAULT_REFERENCE
+from bayes_keta import checks
+from bayes_keta.constants import CI_PROB, DEFAULT_REFERENCE, DEFAULT_SEED
 from bayes_keta.exceptions import DataError, SpecError
 from bayes_keta.published.dists import (
     NormalMixtureDist,
@@ -69,9 +70,6 @@ __all__ = [
 
 #: Normal quantile of the *input* 95% CI columns (``lo95``/``hi95`` are 95% by definition).
 Z95: float = float(stats.norm.ppf(0.975))
-
-#: Seed of the PyMC path when the caller gives none.
-DEFAULT_SEED: int = 20200701
 
 _PCT = round(100 * CI_PROB)
 _LO, _HI = f"post_lo{_PCT}", f"post_hi{_PCT}"
@@ -400,6 +398,7 @@ def _sample(model, *, seed: int, draws: int, chains: int, nuts_sampler: str):
         random_seed=seed,
         nuts_sampler=nuts_sampler,
         progressbar=False,
+        quiet=True,  # no "NUTS[nutpie]: [theta]" log lines: the table reports the result
         compute_convergence_checks=False,
         model=model,
     )
@@ -474,6 +473,9 @@ def reanalyse_published(
     >>> res.table.query("prior == 'vague'")["post_lo95"].round(1).tolist()
     [-0.6, -0.3, -0.8]
     """
+    checks.check_sampling(draws=draws, tune=1000, chains=chains, seed=seed)
+    if design_effect is not None:
+        design_effect = checks.NEGATIVE.check(design_effect, "design_effect")
     inputs = read_estimates(
         published_estimates() if estimates is None else estimates,
         reference_label=reference_label,

@@ -23,6 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bayes_keta import checks
+from bayes_keta.constants import DEFAULT_SPECS
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import ConvergenceError, OutputError, SpecError
 from bayes_keta.report.collect import GateThresholds, ReportData, collect
@@ -40,12 +42,6 @@ __all__ = [
     "update_latest",
     "write_report",
 ]
-
-#: Specs fitted by default: the four daily-level models compared by LOO (Gaussian, decaying
-#: effect, AR(1) residuals, ordinal 0-10 likelihood) and the AUC twin of the published
-#: analysis. The ordinal spec samples with nutpie's low-rank mass matrix (with a diagonal one
-#: its cutpoints mixed badly: R-hat 1.07, bulk ESS 43).
-DEFAULT_SPECS: tuple[str, ...] = ("daily", "daily_decay", "daily_ar1", "daily_ordinal", "auc")
 
 #: Default parent of report directories (git-ignored).
 REPORTS_ROOT = Path("reports")
@@ -204,12 +200,14 @@ def fit_specs(
         options["sampler"] = sampler
     fits: dict[str, Any] = {}
     seconds: dict[str, float] = {}
-    for spec in loaded:
+    for k, spec in enumerate(loaded, start=1):
         t0 = time.perf_counter()
-        say(f"fitting '{spec.name}' ({chains} chains x {draws} draws, {tune} tuning)...")
+        say(f"fitting '{spec.name}', spec {k} of {len(loaded)} ({chains} chains x {draws} draws)")
         fits[spec.name] = fit(trial, spec, **options)
         seconds[spec.name] = time.perf_counter() - t0
-        say(f"  '{spec.name}' fitted in {seconds[spec.name]:.1f} s")
+        left = len(loaded) - k  # ETA: the mean time per spec so far, times the specs left
+        eta = f"; about {sum(seconds.values()) / k * left:.0f} s left" if left else ""
+        say(f"'{spec.name}' fitted in {seconds[spec.name]:.1f} s{eta}")
     return fits, seconds
 
 
@@ -387,6 +385,7 @@ def build_report(
         ``strict`` and a spec failed the gate (the report is written first).
     """
     say = log or (lambda _msg: None)
+    checks.check_sampling(draws=draws, tune=tune, chains=chains, seed=seed)
     out, messages, is_default = prepare_out_dir(
         out_dir, data_name=trial.name, force=force, root=root
     )

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bayes_keta import checks
 from bayes_keta.constants import BFMI_MIN, ESS_MIN, RHAT_MAX
 from bayes_keta.data.trial import Trial
 from bayes_keta.diagnostics import Diagnostics, diagnose
@@ -25,11 +26,18 @@ __all__ = ["GateThresholds", "ReportData", "SpecResult", "collect"]
 
 @dataclass(frozen=True)
 class GateThresholds:
-    """Thresholds of the diagnostics gate (defaults from :mod:`bayes_keta.constants`)."""
+    """Thresholds of the diagnostics gate (defaults from :mod:`bayes_keta.constants`).
+
+    Checked on creation (:func:`bayes_keta.checks.check_gate`): ``rhat_max > 1``,
+    ``ess_min > 0``, ``0 < bfmi_min < 1``, all finite.
+    """
 
     rhat_max: float = RHAT_MAX
     ess_min: float = ESS_MIN
     bfmi_min: float = BFMI_MIN
+
+    def __post_init__(self) -> None:
+        checks.check_gate(rhat_max=self.rhat_max, ess_min=self.ess_min, bfmi_min=self.bfmi_min)
 
 
 @dataclass(frozen=True)

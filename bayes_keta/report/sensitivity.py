@@ -16,7 +16,10 @@ summarised quantities), as in Kallioinen et al.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,13 +119,37 @@ def power_scaling(
     ]
     names = list(var_names) if var_names is not None else key_variables(work["posterior"])
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _psense_quiet():
             table = azs.psense_summary(work, var_names=names, prior_var_names=priors)
     except Exception as err:  # noqa: BLE001
         return PowerScaling(None, tuple(priors), error=f"psense_summary failed: {err}")
     table = pd.DataFrame(table)
     table.index.name = "quantity"
     return PowerScaling(table, tuple(priors))
+
+
+@contextmanager
+def _psense_quiet() -> Iterator[None]:
+    """Keep ArviZ's own remarks on power-scaling off stderr: the report shows the verdicts.
+
+    ``psense_summary`` logs "We detected potential issues..." whenever a row is flagged (the
+    report's table and its summary say so), and with under 25 draws in all its Pareto smoothing
+    warns that it uses 5 tail draws (the gate already fails so few draws).
+    """
+    logger = logging.getLogger("arviz_stats.psense")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore",
+                message="Number of tail draws cannot be less than",
+                category=UserWarning,
+                module="arviz_stats",
+            )
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def read_sweep(sweep_dir: str | Path) -> tuple[pd.DataFrame, tuple[Path, ...]]:

@@ -39,6 +39,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from bayes_keta import checks
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import SpecError
 from bayes_keta.provenance import provenance_record
@@ -347,15 +348,6 @@ def _short(prior: Any) -> str:
 
 
 def _check(draws: int, tune: int, chains: int, seed: int, workers: int | None) -> None:
-    for name, value, low in (
-        ("draws", draws, 1),
-        ("tune", tune, 0),
-        ("chains", chains, 1),
-        ("seed", seed, 0),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise SpecError(f"{name} must be an integer >= {low}, got {value!r}")
-    if workers is not None and (
-        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
-    ):
-        raise SpecError(f"workers must be an integer >= 1, got {workers!r}")
+    checks.check_sampling(draws=draws, tune=tune, chains=chains, seed=seed)
+    if workers is not None:
+        checks.WORKERS.check(workers, "workers")

@@ -150,6 +150,9 @@ def test_hash_covers_spec_and_model_sources() -> None:
 # ------------------------------------------------------------------------ a small real run
 @pytest.mark.slow
 def test_small_sbc_run_machinery(fixed_trial: bk.Trial, tmp_path: Path) -> None:
+    from bayes_keta.fitting import clear_cache
+
+    clear_cache()  # another test in this worker may have compiled the same structure
     settings = SBCSettings(n_sims=8, draws=100, tune=100, chains=2, n_rank_draws=50, seed=3)
     result = run_sbc("daily", settings=settings, trial=fixed_trial)
     assert result.ranks.shape[0] == 8

@@ -11,6 +11,7 @@ import pymc as pm
 import xarray as xr
 
 from bayes_keta.fitting.cache import compiled_for
+from bayes_keta.stages import stage
 
 __all__ = ["SamplerRun", "run_sampler"]
 
@@ -52,6 +53,7 @@ def run_sampler(
     reason = None
     if sampler == "nutpie":
         try:
+            stage("compiling")
             start = time.perf_counter()
             compiled, hit, note = compiled_for(model, key)
             compile_s = time.perf_counter() - start
@@ -62,6 +64,7 @@ def run_sampler(
             import nutpie
             from pymc.backends.arviz import patch_nutpie_idata
 
+            stage("sampling")
             start = time.perf_counter()
             tree = nutpie.sample(
                 compiled,
@@ -77,7 +80,9 @@ def run_sampler(
             sample_s = time.perf_counter() - start
             patch_nutpie_idata(tree, model, sampling_time=sample_s)
             _clean_sample_stats(tree)
+            stage("predicting")  # next: random effects, log-likelihood, predictive draws
             return SamplerRun(tree, "nutpie", hit, compile_s, sample_s, compile_note=note)
+    stage("sampling")
     start = time.perf_counter()
     tree = pm.sample(
         draws=draws,
@@ -90,7 +95,9 @@ def run_sampler(
         compute_convergence_checks=False,
         model=model,
     )
-    return SamplerRun(tree, "pymc", False, 0.0, time.perf_counter() - start, reason)
+    seconds = time.perf_counter() - start
+    stage("predicting")
+    return SamplerRun(tree, "pymc", False, 0.0, seconds, reason)
 
 
 def _clean_sample_stats(tree: xr.DataTree) -> None:

@@ -14,9 +14,10 @@ Every writer of the package goes through this module, so the same promises hold 
   when every file is complete; a file the user had is only ever replaced by a complete new
   one, and a failure restores what was there.
 
-Temporary files and staging folders are kept in a process-wide registry, so that the
-interrupt handler (:mod:`bayes_keta.cli.interrupt`), which ends the process without running
-``finally`` blocks, can remove them (:func:`abandon`).
+Temporary files and staging folders are kept in a process-wide registry
+(:mod:`bayes_keta._outputs_registry`), so that the interrupt handler
+(:mod:`bayes_keta.cli.interrupt`), which ends the process without running ``finally`` blocks,
+can remove them (:func:`abandon`).
 """
 
 from __future__ import annotations
@@ -25,11 +26,22 @@ import errno
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bayes_keta._outputs_registry import (
+    ACTIVE,
+    DONE,
+    abandon,
+    committing,
+    items,
+    keep,
+    make_dirs,
+    publishing,
+    remove,
+    remove_empty,
+)
 from bayes_keta.constants import MIN_FREE_BYTES
 from bayes_keta.exceptions import OutputError
 
@@ -38,6 +50,8 @@ __all__ = [
     "abandon",
     "atomic_write",
     "check_writable",
+    "committing",
+    "describe_error",
     "refuse_existing",
     "staged_folder",
 ]
@@ -50,15 +64,6 @@ This folder holds the outputs of a bayes-keta run that has not finished (process
 They are moved into {final} only when all of them are complete. If no bayes-keta process
 {pid} is running any more, the run was killed: this folder can be deleted.
 """
-
-# Registry of what this process is writing: path -> (kind, final target). Kinds: "tree" (a
-# staging folder), "file" (a temporary file), "probe" (check_writable's), "dir" (a folder
-# created for the outputs, removed again when empty). Read by the interrupt handler from
-# another thread: only atomic dict operations here, no locks (a thread stopped while holding
-# one would block the handler).
-_ACTIVE: dict[Path, tuple[str, Path]] = {}
-_DONE: list[Path] = []  # outputs published completely by this process
-_STATE = {"committing": 0, "closing": False}
 
 
 # ----------------------------------------------------------------------------------- checks
@@ -157,10 +162,10 @@ def check_writable(folder: str | Path, *, min_free: int = MIN_FREE_BYTES) -> Pat
     created: list[Path] = []
     probe: Path | None = None
     try:
-        created = _make_dirs(folder)
+        created = make_dirs(folder)
         fd, name = tempfile.mkstemp(dir=folder, prefix=".bayes-keta-probe-")
         probe = Path(name)
-        _ACTIVE[probe] = ("probe", folder)
+        ACTIVE[probe] = ("probe", folder)
         try:
             os.write(fd, b"\0" * 4096)
             os.fsync(fd)
@@ -173,9 +178,9 @@ def check_writable(folder: str | Path, *, min_free: int = MIN_FREE_BYTES) -> Pat
         ) from None
     finally:
         if probe is not None:
-            _remove(probe)
-            _ACTIVE.pop(probe, None)
-        _remove_empty(created)
+            remove(probe)
+            ACTIVE.pop(probe, None)
+        remove_empty(created)
     if free < min_free:
         raise OutputError(
             f"cannot write to the output folder {folder}: only {free / 2**20:.0f} MiB free on"
@@ -248,29 +253,33 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     created: list[Path] = []
     tmp: Path | None = None
     try:
-        created = _make_dirs(path.parent)
+        created = make_dirs(path.parent)
         fd, name = tempfile.mkstemp(
             dir=path.parent, prefix=f".{path.stem}.", suffix=f".partial{path.suffix}"
         )
         os.close(fd)
         tmp = Path(name)
-        _ACTIVE[tmp] = ("file", path)
+        ACTIVE[tmp] = ("file", path)
         write(tmp)
         if not tmp.is_symlink():
             os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-        _keep(created)
+        with publishing():
+            os.replace(tmp, path)
+            ACTIVE.pop(tmp, None)
+            if not any(kind == "tree" and d in path.parents for d, (kind, _) in items()):
+                DONE.append(path)
+        keep(created)
     except BaseException as err:
         if tmp is not None:
-            _remove(tmp)
-        _remove_empty(created)
+            remove(tmp)
+        remove_empty(created)
         if isinstance(err, OSError) and not isinstance(err, OutputError):
             raise OutputError(f"cannot write {path}: {describe_error(err)}") from err
         raise
     finally:
         if tmp is not None:
-            _remove(tmp)
-            _ACTIVE.pop(tmp, None)
+            remove(tmp)
+            ACTIVE.pop(tmp, None)
     return path
 
 
@@ -333,18 +342,18 @@ def staged_folder(
     staging = final.parent / f".{final.name}.partial-{os.getpid()}"
     created: list[Path] = []
     try:
-        created = _make_dirs(final.parent)
+        created = make_dirs(final.parent)
         if staging.exists():  # left by an earlier process of the same id
             shutil.rmtree(staging)
-        _ACTIVE[staging] = ("tree", final)
+        ACTIVE[staging] = ("tree", final)
         staging.mkdir()
         (staging / INCOMPLETE_FILE).write_text(
             _NOTE.format(pid=os.getpid(), final=final), encoding="utf-8"
         )
     except OSError as err:
-        _remove(staging)
-        _ACTIVE.pop(staging, None)
-        _remove_empty(created)
+        remove(staging)
+        ACTIVE.pop(staging, None)
+        remove_empty(created)
         raise OutputError(
             f"cannot write to the output folder {final}: {describe_error(err)}"
         ) from None
@@ -354,11 +363,10 @@ def staged_folder(
         stage("writing")
         yield staging
         _publish(staging, final, force=force, replace_dirs=tuple(replace_dirs))
-        _DONE.append(final)
-        _keep(created)
+        keep(created)
     except BaseException as err:
-        _remove(staging)
-        _remove_empty(created)
+        remove(staging)
+        remove_empty(created)
         if isinstance(err, OutputError):
             message = str(err).replace(str(staging), str(final))
             if "nothing was written" not in message:
@@ -371,8 +379,8 @@ def staged_folder(
             ) from err
         raise
     finally:
-        _remove(staging)
-        _ACTIVE.pop(staging, None)
+        remove(staging)
+        ACTIVE.pop(staging, None)
 
 
 def _publish(staging: Path, final: Path, *, force: bool, replace_dirs: tuple[str, ...]) -> None:
@@ -380,14 +388,13 @@ def _publish(staging: Path, final: Path, *, force: bool, replace_dirs: tuple[str
     (staging / INCOMPLETE_FILE).unlink()
     entries = _entries(staging, replace_dirs)
     refuse_existing([final / rel for rel in entries], force=force)
-    _begin_commit()
-    try:
-        if not final.exists():
+    with publishing():
+        if final.exists():
+            _move_entries(staging, final, entries)
+        else:
             os.replace(staging, final)  # one rename publishes the whole folder
-            return
-        _move_entries(staging, final, entries)
-    finally:
-        _STATE["committing"] -= 1
+        ACTIVE[staging] = ("leftover", final)  # at most backups of replaced files now
+        DONE.append(final)
 
 
 def _move_entries(staging: Path, final: Path, entries: list[Path]) -> None:
@@ -397,7 +404,7 @@ def _move_entries(staging: Path, final: Path, entries: list[Path]) -> None:
     try:
         for rel in entries:
             src, dst = staging / rel, final / rel
-            made += _make_dirs(dst.parent)
+            made += make_dirs(dst.parent)
             if dst.exists() or dst.is_symlink():
                 (backup / rel).parent.mkdir(parents=True, exist_ok=True)
                 try:  # a hard link keeps the old file in place until the new one replaces it
@@ -408,10 +415,10 @@ def _move_entries(staging: Path, final: Path, entries: list[Path]) -> None:
                     os.replace(dst, backup / rel)
             moved.append(rel)
             os.replace(src, dst)
-        _keep(made)
+        keep(made)
     except OSError as err:
         failed = _restore(final, backup, moved)
-        _remove_empty(made)
+        remove_empty(made)
         kept = "; could not restore " + ", ".join(failed) if failed else ""
         raise OutputError(
             f"cannot move the outputs into {final}: {describe_error(err)}; nothing was"
@@ -428,7 +435,7 @@ def _restore(final: Path, backup: Path, moved: list[Path]) -> list[str]:
                     shutil.rmtree(final / rel)
                 os.replace(backup / rel, final / rel)
             else:  # a new file: take it back out
-                _remove(final / rel)
+                remove(final / rel)
         except OSError:
             failed.append(str(final / rel))
     return failed
@@ -446,93 +453,6 @@ def _entries(staging: Path, replace_dirs: tuple[str, ...]) -> list[Path]:
                 dirs.remove(d)
         out += [here / f for f in files]
     return sorted(out)
-
-
-# --------------------------------------------------------------------- registry, interrupts
-def abandon() -> tuple[list[Path], list[Path]]:
-    """Remove every temporary file and staging folder of this process (for the interrupt).
-
-    Waits (up to 30 s) for a publication in progress to finish, then stops new ones.
-
-    Returns
-    -------
-    (list of Path, list of Path)
-        The outputs whose incomplete files were removed, and the outputs this process
-        published completely.
-    """
-    deadline = time.monotonic() + 30
-    while _STATE["committing"] > 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    _STATE["closing"] = True
-    entries = list(_ACTIVE.items())
-    trees = [path for path, (kind, _) in entries if kind == "tree"]
-    removed = []
-    for path, (kind, target) in entries:
-        if kind != "dir":
-            _remove(path)
-        inside = any(tree in path.parents for tree in trees)  # reported as its folder
-        if kind in ("tree", "file") and not inside and target not in removed:
-            removed.append(target)
-    _remove_empty([p for p, (kind, _) in entries if kind == "dir"])
-    return removed, list(_DONE)
-
-
-def committing() -> bool:
-    """Whether outputs are being moved into place right now (an interrupt waits for it)."""
-    return _STATE["committing"] > 0
-
-
-def _begin_commit() -> None:
-    while _STATE["closing"]:  # the process is being ended: publish nothing more
-        time.sleep(3600)
-    _STATE["committing"] += 1
-
-
-def _make_dirs(folder: Path) -> list[Path]:
-    """Create ``folder`` and its missing parents; return those created (outermost first)."""
-    missing = []
-    while not (folder.exists() or folder.is_symlink()) and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    created = []
-    try:
-        for d in reversed(missing):
-            _ACTIVE[d] = ("dir", d)
-            d.mkdir()
-            created.append(d)
-    except BaseException:
-        _remove_empty(created)
-        raise
-    finally:
-        for d in missing:
-            if d not in created:
-                _ACTIVE.pop(d, None)
-    return created
-
-
-def _keep(folders: list[Path]) -> None:
-    """Forget the created ``folders``: they hold finished outputs now."""
-    for d in folders:
-        _ACTIVE.pop(d, None)
-
-
-def _remove_empty(folders: list[Path]) -> None:
-    for d in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-        try:
-            d.rmdir()
-        except OSError:
-            pass
-        _ACTIVE.pop(d, None)
-
-
-def _remove(path: Path) -> None:
-    try:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-    except OSError:
-        pass
 
 
 def _umask() -> int:

@@ -253,6 +253,6 @@ def test_staged_folder_refuses_a_file_as_the_folder(tmp_path):
 
 def test_registry_forgets_finished_outputs(tmp_path):
     with staged_folder(tmp_path / "a" / "out") as tmp:
-        assert outputs._ACTIVE[tmp] == ("tree", tmp_path / "a" / "out")
+        assert outputs.ACTIVE[tmp] == ("tree", tmp_path / "a" / "out")
     atomic_write(tmp_path / "b" / "x.txt", lambda t: t.write_text("x"))
-    assert not [p for p in outputs._ACTIVE if tmp_path in p.parents]
+    assert not [p for p in outputs.ACTIVE if tmp_path in p.parents]

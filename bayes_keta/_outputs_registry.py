@@ -3,12 +3,15 @@
 Temporary files, staging folders and the folders made for them are registered while they
 exist, so that the interrupt handler (:mod:`bayes_keta.cli.interrupt`), which ends the process
 without running ``finally`` blocks, can remove them (:func:`abandon`); a publication in
-progress (a few renames) is waited for (:func:`committing`). Private: use
+progress (a few renames) is waited for (:func:`committing`). Also the life of staging folders:
+creating one with its ``INCOMPLETE`` note, removing those of killed processes. Private: use
 :mod:`bayes_keta.outputs`.
 """
 
 from __future__ import annotations
 
+import glob
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -18,15 +21,27 @@ from pathlib import Path
 __all__ = [
     "ACTIVE",
     "DONE",
+    "INCOMPLETE_FILE",
     "abandon",
     "committing",
     "items",
     "keep",
     "make_dirs",
+    "new_staging",
     "publishing",
     "remove",
     "remove_empty",
+    "remove_stale",
 ]
+
+#: The note inside a staging folder.
+INCOMPLETE_FILE = "INCOMPLETE"
+
+_NOTE = """\
+This folder holds the outputs of a bayes-keta run that has not finished (process {pid}).
+They are moved into {final} only when all of them are complete. If no bayes-keta process
+{pid} is running any more, the run was killed: this folder can be deleted.
+"""
 
 # Registry of what this process is writing: path -> (kind, final target). Kinds: "tree" (a
 # staging folder), "file" (a temporary file), "probe" (check_writable's), "leftover" (a
@@ -135,3 +150,42 @@ def remove(path: Path) -> None:
             path.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def remove_stale(final: Path) -> None:
+    """Remove staging folders of ``final`` left by killed processes (``kill -9``)."""
+    candidates = [
+        *final.parent.glob(f".{glob.escape(final.name)}.partial-*"),
+        *final.glob(".bayes-keta.partial-*"),
+    ]
+    for folder in candidates:
+        pid = folder.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and (folder / INCOMPLETE_FILE).is_file() and not alive(int(pid)):
+            remove(folder)
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, someone else's
+        return True
+    return True
+
+
+def new_staging(staging: Path, final: Path) -> None:
+    """Create the staging folder with its note (registered first, removed on failure)."""
+    ACTIVE[staging] = ("tree", final)
+    try:
+        if staging.exists():  # left by an earlier process of the same id
+            shutil.rmtree(staging)
+        staging.mkdir()
+        (staging / INCOMPLETE_FILE).write_text(
+            _NOTE.format(pid=os.getpid(), final=final), encoding="utf-8"
+        )
+    except OSError:
+        remove(staging)
+        ACTIVE.pop(staging, None)
+        raise

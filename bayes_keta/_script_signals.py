@@ -15,7 +15,7 @@ import sys
 
 
 def _interrupted_while_starting(signum: int, frame: object) -> None:
-    os.write(2, b"bayes-keta: interrupted while starting\n")
+    os.write(2, b"bayes-keta: interrupted\n")
     os._exit(128 + signum)
 
 

@@ -33,17 +33,21 @@ from pathlib import Path
 from bayes_keta._outputs_registry import (
     ACTIVE,
     DONE,
+    INCOMPLETE_FILE,
     abandon,
     committing,
     items,
     keep,
     make_dirs,
+    new_staging,
     publishing,
     remove,
     remove_empty,
+    remove_stale,
 )
 from bayes_keta.constants import MIN_FREE_BYTES
 from bayes_keta.exceptions import OutputError
+from bayes_keta.stages import stage
 
 __all__ = [
     "INCOMPLETE_FILE",
@@ -55,15 +59,6 @@ __all__ = [
     "refuse_existing",
     "staged_folder",
 ]
-
-#: The note inside a staging folder.
-INCOMPLETE_FILE = "INCOMPLETE"
-
-_NOTE = """\
-This folder holds the outputs of a bayes-keta run that has not finished (process {pid}).
-They are moved into {final} only when all of them are complete. If no bayes-keta process
-{pid} is running any more, the run was killed: this folder can be deleted.
-"""
 
 
 # ----------------------------------------------------------------------------------- checks
@@ -290,9 +285,11 @@ def staged_folder(
     """Write an output folder's files into a hidden staging folder, then publish them at once.
 
     Inside the ``with`` block everything is written into ``.<name>.partial-<pid>`` beside
-    ``final`` (it holds an ``INCOMPLETE`` note saying what it is). When the block ends
+    ``final`` (it holds an ``INCOMPLETE`` note saying what it is; inside ``final`` as
+    ``.bayes-keta.partial-<pid>`` when only ``final`` itself is writable). When the block ends
     normally each file is moved into ``final`` with :func:`os.replace`, in sub-folders as
-    staged; ``final`` is created if needed and other files in it are left alone. If any move
+    staged; ``final`` is created if needed and other files in it are left alone. Staging
+    folders of ``final`` left by killed processes are removed. If any move
     fails, the files already moved are taken back and the user's previous files restored.
     On an exception or interrupt in the block the staging folder is removed and ``final`` is
     untouched.
@@ -339,27 +336,26 @@ def staged_folder(
     final = Path(final)
     if final.exists() and not final.is_dir():
         raise OutputError(f"cannot write to the output folder {final}: it is a file, not a folder")
-    staging = final.parent / f".{final.name}.partial-{os.getpid()}"
+    absolute = final.absolute()
+    staging = absolute.parent / f".{absolute.name}.partial-{os.getpid()}"
     created: list[Path] = []
     try:
         created = make_dirs(final.parent)
-        if staging.exists():  # left by an earlier process of the same id
-            shutil.rmtree(staging)
-        ACTIVE[staging] = ("tree", final)
-        staging.mkdir()
-        (staging / INCOMPLETE_FILE).write_text(
-            _NOTE.format(pid=os.getpid(), final=final), encoding="utf-8"
-        )
+        remove_stale(absolute)
+        try:
+            new_staging(staging, final)
+        except OSError:
+            if not final.is_dir():
+                raise
+            # the folder is writable but not its parent: stage inside it
+            staging = absolute / f".bayes-keta.partial-{os.getpid()}"
+            new_staging(staging, final)
     except OSError as err:
-        remove(staging)
-        ACTIVE.pop(staging, None)
         remove_empty(created)
         raise OutputError(
             f"cannot write to the output folder {final}: {describe_error(err)}"
         ) from None
     try:
-        from bayes_keta.stages import stage
-
         stage("writing")
         yield staging
         _publish(staging, final, force=force, replace_dirs=tuple(replace_dirs))

@@ -256,3 +256,46 @@ def test_registry_forgets_finished_outputs(tmp_path):
         assert outputs.ACTIVE[tmp] == ("tree", tmp_path / "a" / "out")
     atomic_write(tmp_path / "b" / "x.txt", lambda t: t.write_text("x"))
     assert not [p for p in outputs.ACTIVE if tmp_path in p.parents]
+
+
+def test_staged_folder_stages_inside_when_only_the_folder_is_writable(tmp_path, monkeypatch):
+    final = tmp_path / "out"
+    final.mkdir()
+    (final / "notes.txt").write_text("mine")
+    sibling = tmp_path / f".out.partial-{os.getpid()}"
+    real_mkdir = Path.mkdir
+
+    def parent_read_only(self, *args, **kwargs):
+        if self == sibling:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", parent_read_only)
+    with staged_folder(final) as tmp:
+        assert tmp.parent == final and (tmp / INCOMPLETE_FILE).exists()
+        (tmp / "summary.json").write_text("new")
+    assert _tree(tmp_path) == {"out/notes.txt": "mine", "out/summary.json": "new"}
+
+
+def test_staged_folder_for_the_current_folder(tmp_path, monkeypatch):
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    with staged_folder(".") as tmp:
+        assert tmp.parent == tmp_path  # a sibling of the current folder, named after it
+        (tmp / "a.txt").write_text("a")
+    assert _tree(tmp_path) == {"cwd/a.txt": "a"}
+
+
+def test_staged_folder_removes_stale_staging_of_killed_runs_only(tmp_path):
+    dead = tmp_path / ".out.partial-999999999"  # no such process
+    dead.mkdir()
+    (dead / INCOMPLETE_FILE).write_text("note")
+    (dead / "posterior.nc").write_text("half")
+    not_ours = tmp_path / ".out.partial-999999998"  # no note: not a staging folder of ours
+    not_ours.mkdir()
+    alive = tmp_path / f".out.partial-{os.getppid()}"  # a running process
+    alive.mkdir()
+    (alive / INCOMPLETE_FILE).write_text("note")
+    with staged_folder(tmp_path / "out") as tmp:
+        (tmp / "a.txt").write_text("a")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([not_ours.name, alive.name, "out"])

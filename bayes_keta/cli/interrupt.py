@@ -42,7 +42,7 @@ __all__ = ["RunInfo", "guard", "interrupt_message"]
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _STOP = b"\0"
 _ONCE = threading.Lock()
-_ACTIVE = {"pid": 0, "at_fork": False}
+_GUARD = {"pid": 0, "at_fork": False}
 
 
 @dataclass
@@ -113,9 +113,9 @@ def guard(info: RunInfo | None = None) -> Iterator[RunInfo]:
         return
     import psutil  # noqa: F401  (imported now: nothing is imported while ending the process)
 
-    if not _ACTIVE["at_fork"]:
+    if not _GUARD["at_fork"]:
         os.register_at_fork(after_in_child=_in_forked_child)
-        _ACTIVE["at_fork"] = True
+        _GUARD["at_fork"] = True
     reader, writer = socket.socketpair()
     writer.setblocking(False)
     previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
@@ -128,10 +128,10 @@ def guard(info: RunInfo | None = None) -> Iterator[RunInfo]:
         for s in _SIGNALS:
             if previous[s] is not signal.SIG_IGN:  # e.g. a background job of a script: keep
                 signal.signal(s, lambda signum, frame: _on_signal(signum, info))
-        _ACTIVE["pid"] = os.getpid()
+        _GUARD["pid"] = os.getpid()
         yield info
     finally:
-        _ACTIVE["pid"] = 0
+        _GUARD["pid"] = 0
         for s, handler in previous.items():
             signal.signal(s, handler)
         signal.set_wakeup_fd(previous_fd)
@@ -146,9 +146,9 @@ def guard(info: RunInfo | None = None) -> Iterator[RunInfo]:
 
 def _in_forked_child() -> None:
     """Let a forked worker (PyMC's chains) die quietly on the signal: its parent reports it."""
-    if not _ACTIVE["pid"]:
+    if not _GUARD["pid"]:
         return
-    _ACTIVE["pid"] = 0
+    _GUARD["pid"] = 0
     try:
         signal.set_wakeup_fd(-1)  # the socket is the parent's
         for s in _SIGNALS:

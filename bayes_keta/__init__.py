@@ -5,6 +5,8 @@ The notebook API is exactly what ``__all__`` lists.
 
 from __future__ import annotations
 
+# First, before anything else: a quiet Ctrl-C when run as the bayes-keta script.
+import bayes_keta._script_signals  # noqa: F401  (isort: skip)
 import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any

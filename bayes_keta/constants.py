@@ -88,6 +88,10 @@ DOMAIN_DIMS: tuple[str, ...] = ("subject", "period", "treatment", "contrast", "d
 #: Environment variable notebooks and tests read to use small draws.
 FAST_ENV: str = "BAYES_KETA_FAST"
 
+#: Least free space (bytes) an output folder's disk must have before a long run starts: a
+#: default fit writes about 90 MB (posterior.nc), a five-model report several times that.
+MIN_FREE_BYTES: int = 100 * 2**20
+
 
 def auc_thresholds(n_days: int = N_DAYS) -> tuple[float, ...]:
     """Thresholds on the AUC scale (pain score-days) matching :data:`NRS_THRESHOLDS`.

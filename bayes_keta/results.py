@@ -12,8 +12,6 @@ the same contrasts.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,8 @@ from bayes_keta.estimands import ContrastSummary, contrast_draws, contrast_table
 from bayes_keta.estimands import summarize_contrasts as _summarize_contrasts
 from bayes_keta.exceptions import OutputError
 from bayes_keta.netcdf import write_netcdf
-from bayes_keta.summary import _default_mode, build_summary, read_summary, write_summary
+from bayes_keta.outputs import atomic_write, check_writable, refuse_existing, staged_folder
+from bayes_keta.summary import build_summary, read_summary, write_summary
 
 __all__ = [
     "OUTPUT_FILES",
@@ -45,29 +44,27 @@ OUTPUT_FILES: tuple[str, str] = (POSTERIOR_FILE, SUMMARY_FILE)
 
 
 def check_outputs(out_dir: str | Path, *, force: bool = False) -> dict[str, Path]:
-    """Paths of a fit's outputs in ``out_dir``; refuse existing ones unless ``force``.
+    """Paths of a fit's outputs in ``out_dir``; refuse existing ones and unwritable folders.
 
-    Call it before sampling so that a refusal costs nothing.
+    Call it before sampling so that a refusal costs nothing
+    (:func:`bayes_keta.outputs.refuse_existing`, :func:`bayes_keta.outputs.check_writable`).
 
     Raises
     ------
     OutputError
-        An output exists and ``force`` is False, or ``out_dir`` is a file.
+        An output exists and ``force`` is False, or ``out_dir`` cannot be written (a file in
+        the way, permissions, a full disk).
 
     Examples
     --------
-    >>> sorted(check_outputs("/nonexistent/dir"))
+    >>> import tempfile
+    >>> sorted(check_outputs(tempfile.mkdtemp() + "/new"))
     ['posterior', 'summary']
     """
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"output path {out} exists and is not a directory")
     paths = {"posterior": out / POSTERIOR_FILE, "summary": out / SUMMARY_FILE}
-    existing = [str(p) for p in paths.values() if p.exists()]
-    if existing and not force:
-        raise OutputError(
-            f"refusing to overwrite existing {', '.join(existing)} (use --force to replace)"
-        )
+    refuse_existing(paths.values(), force=force)
+    check_writable(out)
     return paths
 
 
@@ -80,22 +77,11 @@ def write_posterior(tree: xr.DataTree, path: str | Path, *, overwrite: bool = Fa
         The file exists and ``overwrite`` is False, or writing fails.
     """
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise OutputError(f"refusing to overwrite existing {path} (use --force to replace)")
+    refuse_existing([path], force=overwrite)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            write_netcdf(tree, tmp)
-            _default_mode(tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except (OSError, ValueError, TypeError) as err:
+        return atomic_write(path, lambda tmp: write_netcdf(tree, tmp))
+    except (ValueError, TypeError) as err:
         raise OutputError(f"cannot write {path}: {err}") from err
-    return path
 
 
 class ResultsMixin:
@@ -161,9 +147,17 @@ class ResultsMixin:
         """
         paths = check_outputs(out_dir, force=force)
         record = self.summary(command=command, diagnostics=diagnostics)
-        write_posterior(self.datatree, paths["posterior"], overwrite=force)
-        write_summary(record, paths["summary"], overwrite=force)
+        _write_fit(self.datatree, record, out_dir, force=force)
         return paths
+
+
+def _write_fit(
+    tree: xr.DataTree, record: dict[str, Any], out_dir: str | Path, *, force: bool
+) -> None:
+    """Write both files into a staging folder, then publish them together."""
+    with staged_folder(out_dir, force=force) as tmp:
+        write_summary(record, tmp / SUMMARY_FILE)  # validated first: fails fast
+        write_posterior(tree, tmp / POSTERIOR_FILE)
 
 
 @dataclass(frozen=True)
@@ -213,8 +207,7 @@ class SavedFit(ResultsMixin):
     ) -> dict[str, Path]:
         """Copy the saved fit to another directory (same DataTree, same stored summary)."""
         paths = check_outputs(out_dir, force=force)
-        write_posterior(self.datatree, paths["posterior"], overwrite=force)
-        write_summary(self.record, paths["summary"], overwrite=force)
+        _write_fit(self.datatree, self.record, out_dir, force=force)
         return paths
 
     def __repr__(self) -> str:

@@ -25,9 +25,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import platform
-import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
@@ -49,6 +47,7 @@ from bayes_keta.estimands import (
     format_threshold,
 )
 from bayes_keta.exceptions import OutputError
+from bayes_keta.outputs import atomic_write, refuse_existing
 
 __all__ = [
     "SCHEMA_ID",
@@ -299,13 +298,6 @@ def build_summary(
 
 
 # ------------------------------------------------------------------------------ reading/writing
-def _default_mode(path: str | Path) -> None:
-    """Give a temporary file the permissions a plain ``open`` would (mkstemp makes it 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
-
 def write_summary(summary: Mapping[str, Any], path: str | Path, *, overwrite: bool = False) -> Path:
     """Validate and write summary.json (atomically: a temporary file, then a rename).
 
@@ -315,24 +307,10 @@ def write_summary(summary: Mapping[str, Any], path: str | Path, *, overwrite: bo
         The file exists and ``overwrite`` is False, the summary is invalid, or writing fails.
     """
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise OutputError(f"refusing to overwrite existing {path} (use --force / overwrite=True)")
+    refuse_existing([path], force=overwrite, advice="use --force / overwrite=True")
     validate_summary(summary)
     text = json.dumps(summary, indent=2, allow_nan=False) + "\n"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            _default_mode(tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError as err:
-        raise OutputError(f"cannot write {path}: {err}") from err
-    return path
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def read_summary(path: str | Path) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def test_simulate_writes_refuses_overwrite_and_forces(tmp_path, capsys):
     trial = bk.load_trial(out)
     assert trial.n_subjects == 6 and trial.n_days == 5
     assert main(["simulate", "--out", str(out)]) == bk.OutputError.exit_code
-    assert "exists; refusing to overwrite it (use --force)" in capsys.readouterr().err
+    assert "refusing to overwrite existing" in capsys.readouterr().err
     assert main(["simulate", "--out", str(out), "--force"]) == 0
     assert bk.load_trial(out).n_subjects == 20
 

@@ -54,18 +54,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except BayesKetaError as err:
-        kind = type(err).__name__
-        print(f"bayes-keta {args.command}: {kind}: {err}", file=sys.stderr)
-        return err.exit_code
-    except KeyboardInterrupt:
-        print("bayes-keta: interrupted", file=sys.stderr)
-        return 130
+    """Run the command line; return the process exit code.
+
+    Ctrl-C / SIGTERM at any moment end the process with exit code 130 / 143 and one line on
+    stderr, removing incomplete outputs (:mod:`bayes_keta.cli.interrupt`).
+    """
+    from bayes_keta.cli.interrupt import guard
+    from bayes_keta.stages import stage
+
+    words = sys.argv[1:] if argv is None else list(argv)
+    with guard() as run:
+        run.command = next((w for w in words if w in SUBCOMMANDS), None)
+        stage("starting")
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        run.command, run.out = args.command, getattr(args, "out", None)
+        stage("validating")
+        try:
+            return int(args.func(args) or 0)
+        except BayesKetaError as err:
+            kind = type(err).__name__
+            print(f"bayes-keta {args.command}: {kind}: {err}", file=sys.stderr)
+            return err.exit_code
+        except KeyboardInterrupt:  # only without the guard (not in the main thread)
+            print(f"bayes-keta {args.command}: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     from bayes_keta.checks import sampling_notes
     from bayes_keta.cli.progress import Progress
     from bayes_keta.data.load import load_trial
-    from bayes_keta.exceptions import ConvergenceError
+    from bayes_keta.exceptions import ConvergenceError, OutputError
     from bayes_keta.results import check_outputs
 
     progress = Progress.for_args(args)
@@ -177,10 +177,23 @@ def run(args: argparse.Namespace) -> int:
     progress.stage("diagnostics")
     diagnostics = result.diagnostics()
     progress.stage(f"writing {args.out}")
-    result.save(args.out, force=args.force, command=command, diagnostics=diagnostics)
+    try:
+        result.save(args.out, force=args.force, command=command, diagnostics=diagnostics)
+    except OutputError as err:  # disk full, permissions changed: the numbers are not lost
+        _print_results(result, diagnostics, synthetic=trial.synthetic)
+        raise OutputError(f"{err}; the results printed above were computed but not saved") from err
     progress.stage("done")
 
     # 4. report
+    _print_results(result, diagnostics, synthetic=trial.synthetic)
+    print(f"\nwrote {paths['posterior']} and {paths['summary']}")
+    if args.strict and not diagnostics.passed:
+        raise ConvergenceError("diagnostics failed (--strict): " + "; ".join(diagnostics.failures))
+    return 0
+
+
+def _print_results(result, diagnostics, *, synthetic: bool) -> None:
+    """Print the contrasts and the diagnostics verdict."""
     summary = result.contrast_summary()
     print(format_contrasts(summary.table))
     if summary.constant_over_day:
@@ -195,13 +208,9 @@ def run(args: argparse.Namespace) -> int:
             "DIAGNOSTICS FAILED: " + "; ".join(diagnostics.failures),
             file=sys.stderr,
         )
-    if trial.synthetic:
+    if synthetic:
         print("\nSYNTHETIC DATA: simulated subjects, not patients; the numbers say nothing about")
         print("the treatments' real effects.")
-    print(f"\nwrote {paths['posterior']} and {paths['summary']}")
-    if args.strict and not diagnostics.passed:
-        raise ConvergenceError("diagnostics failed (--strict): " + "; ".join(diagnostics.failures))
-    return 0
 
 
 def _prepare_fit(trial, args: argparse.Namespace) -> dict[str, Any]:

@@ -100,9 +100,10 @@ def handler(args: argparse.Namespace) -> int:
 
     from bayes_keta.meta.inputs import read_meta_inputs
     from bayes_keta.meta.model import DEFAULT_SEED, meta_analysis
+    from bayes_keta.outputs import staged_folder
     from bayes_keta.published.output import prepare_outputs, provenance_record, write_json
 
-    prepare_outputs(args.out, _OUTPUTS, force=args.force, create=False)
+    csv_path, nc_path, png_path, json_path = prepare_outputs(args.out, _OUTPUTS, force=args.force)
     paths = list(args.inputs)
     if args.example:
         paths.append(
@@ -138,16 +139,16 @@ def handler(args: argparse.Namespace) -> int:
         inputs={str(p): p.read_bytes() for p in paths},
         settings={**result.settings, "notes": list(inputs.notes), "passed": result.passed},
     )
-    csv_path, nc_path, png_path, json_path = prepare_outputs(args.out, _OUTPUTS, force=args.force)
-    result.table.to_csv(csv_path, index=False, float_format="%.6g")
     dt = result.datatree.copy()
     dt.attrs["bayes_keta_provenance"] = json.dumps(record, default=str)
-    try:
-        dt.to_netcdf(nc_path, engine="h5netcdf")
-    except ImportError as err:  # h5netcdf needs h5py to write
-        raise OutputError(f"cannot write {nc_path}: {err}") from None
-    result.plot_forest().savefig(png_path, dpi=120)
-    write_json(json_path, record)
+    with staged_folder(args.out, force=args.force) as tmp:  # published together when complete
+        result.table.to_csv(tmp / csv_path.name, index=False, float_format="%.6g")
+        try:
+            dt.to_netcdf(tmp / nc_path.name, engine="h5netcdf")
+        except ImportError as err:  # h5netcdf needs h5py to write
+            raise OutputError(f"cannot write {nc_path}: {err}") from None
+        result.plot_forest().savefig(tmp / png_path.name, dpi=120)
+        write_json(tmp / json_path.name, record)
     print(result.text)
     print(f"wrote {csv_path}, {nc_path}, {png_path}, {json_path}")
     return 0 if result.passed or not args.strict else 5

@@ -79,13 +79,14 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handler(args: argparse.Namespace) -> int:
     """Run the reanalysis and write the CSV, the PNG and the provenance JSON."""
+    from bayes_keta.outputs import staged_folder
     from bayes_keta.published.output import prepare_outputs, provenance_record, write_json
     from bayes_keta.published.priors import parse_prior_spec, read_priors_toml
     from bayes_keta.published.reanalysis import DEFAULT_SEED, reanalyse_published
 
     names = ("published_reanalysis.csv", "published_reanalysis.png", "published_reanalysis.json")
     # Check overwrite and parse everything before any computation.
-    prepare_outputs(args.out, names, force=args.force, create=False)
+    csv_path, png_path, json_path = prepare_outputs(args.out, names, force=args.force)
     user = list(read_priors_toml(args.priors)) if args.priors else []
     user += [parse_prior_spec(s) for s in args.prior]
     inputs: dict[str, bytes | str] = {}
@@ -109,9 +110,6 @@ def handler(args: argparse.Namespace) -> int:
         centre=args.centre,
         seed=seed,
     )
-    csv_path, png_path, json_path = prepare_outputs(args.out, names, force=args.force)
-    result.table.to_csv(csv_path, index=False, float_format="%.6g")
-    result.plot().savefig(png_path, dpi=120)
     record = provenance_record(
         kind="published_reanalysis",
         inputs=inputs,
@@ -126,7 +124,10 @@ def handler(args: argparse.Namespace) -> int:
             "outputs": [str(p.name) for p in (csv_path, png_path)],
         },
     )
-    write_json(json_path, record)
+    with staged_folder(args.out, force=args.force) as tmp:  # published together when complete
+        result.table.to_csv(tmp / csv_path.name, index=False, float_format="%.6g")
+        result.plot().savefig(tmp / png_path.name, dpi=120)
+        write_json(tmp / json_path.name, record)
     print(result.text)
     print(f"wrote {csv_path}, {png_path}, {json_path}")
     return 0

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from bayes_keta.exceptions import DataError, OutputError
+from bayes_keta.outputs import atomic_write, refuse_existing
 
 __all__ = ["READERS", "WRITERS", "read_table", "write_table"]
 
@@ -121,6 +122,8 @@ def _read_text(path: Path, *, sep: str) -> pd.DataFrame:
 def write_table(frame: pd.DataFrame, path: str | Path, *, force: bool = False) -> Path:
     r"""Write a table as CSV or Parquet (by extension), refusing to overwrite unless forced.
 
+    The file appears only when complete (:func:`bayes_keta.outputs.atomic_write`).
+
     CSV numbers are written with ``%.10g`` (integers without a trailing ``.0``; missing as an
     empty cell). Parquet keeps ``frame.attrs`` (e.g. the synthetic marker).
 
@@ -157,14 +160,12 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, force: bool = False) -
             f"{str(path)!r}: cannot write {path.suffix or '(no extension)'!r} files;"
             f" use one of {', '.join(WRITERS)}"
         )
-    if path.exists() and not force:
-        raise OutputError(f"{str(path)!r} exists; refusing to overwrite it (use --force)")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    refuse_existing([path], force=force)
+
+    def write(tmp: Path) -> None:
         if kind == "csv":
-            frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+            frame.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
         else:
-            frame.to_parquet(path, index=False)
-    except OSError as err:
-        raise OutputError(f"cannot write {str(path)!r}: {err.strerror or err}") from None
-    return path
+            frame.to_parquet(tmp, index=False)
+
+    return atomic_write(path, write)

@@ -1,4 +1,4 @@
-"""Write an export directory: validate everything, write to a temporary directory, move in.
+"""Write an export directory: validate everything, write to a staging folder, publish at once.
 
 See :mod:`bayes_keta.export` for the files. Every CSV starts with its header row (no comment
 lines: ``pandas.read_csv(path)`` and R's ``read.csv(path)`` read it with their defaults). What
@@ -15,13 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import shutil
 import sys
-import tempfile
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -44,6 +39,7 @@ from bayes_keta.export.schemas import (
 )
 from bayes_keta.export.source import FitView, fit_view
 from bayes_keta.netcdf import write_netcdf
+from bayes_keta.outputs import check_writable, refuse_existing, staged_folder
 from bayes_keta.provenance import package_versions
 from bayes_keta.summary import validate_summary
 
@@ -157,15 +153,10 @@ def _targets(out: Path, *, zarr: bool) -> list[str]:
 
 
 def _check_out(out: Path, origin: str, *, force: bool, zarr: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"output path {out} exists and is not a directory")
     if origin != "python" and Path(origin).resolve() == out.resolve():
         raise OutputError(f"export into a directory other than the fit itself ({out})")
-    existing = [str(out / n) for n in _targets(out, zarr=zarr) if (out / n).exists()]
-    if existing and not force:
-        raise OutputError(
-            f"refusing to overwrite existing {', '.join(existing)} (use --force to replace)"
-        )
+    refuse_existing([out / n for n in _targets(out, zarr=zarr)], force=force)
+    check_writable(out)
     if zarr:
         try:
             import zarr as _zarr  # noqa: F401
@@ -226,48 +217,6 @@ def _check_summary_matches(summary: dict[str, Any], meta: pd.DataFrame) -> None:
                 f"summary.json and the posterior do not belong together ({key}: {mine:.6g} vs"
                 f" {item['mean']:.6g})"
             )
-
-
-@contextmanager
-def _staging(out: Path) -> Iterator[Path]:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.export-"))
-    try:
-        yield tmp
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _move_in(tmp: Path, out: Path, names: list[str]) -> None:
-    """Move staged files into ``out``; restore what was there if any move fails."""
-    umask = os.umask(0)
-    os.umask(umask)
-    if not out.exists():
-        os.chmod(tmp, 0o777 & ~umask)
-        os.replace(tmp, out)
-        return
-    backup = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.replaced-"))
-    moved: list[str] = []
-    try:
-        for name in names:
-            if (out / name).exists():
-                os.replace(out / name, backup / name)
-            moved.append(name)
-            os.replace(tmp / name, out / name)
-    except OSError as err:
-        for name in moved:
-            if (out / name).exists() and not (backup / name).exists():
-                _remove(out / name)
-            if (backup / name).exists():
-                os.replace(backup / name, out / name)
-        raise OutputError(f"cannot move the export into {out}: {err}") from err
-    finally:
-        shutil.rmtree(backup, ignore_errors=True)
-
-
-def _remove(path: Path) -> None:
-    shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 def _manifest(
@@ -383,7 +332,7 @@ def export_fit(
         "summary.json": summary["schema"],
     }
     try:
-        with _staging(out) as tmp:
+        with staged_folder(out, force=force, replace_dirs=(ZARR_FILE,)) as tmp:
             write_netcdf(tree, tmp / "posterior.nc")
             if zarr:
                 _write_zarr(tree, tmp / ZARR_FILE)
@@ -421,7 +370,6 @@ def export_fit(
             (tmp / "export.json").write_text(
                 json.dumps(manifest, indent=2, allow_nan=False) + "\n", encoding="utf-8"
             )
-            _move_in(tmp, out, names)
     except OutputError:
         raise
     except OSError as err:

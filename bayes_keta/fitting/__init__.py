@@ -31,6 +31,7 @@ from bayes_keta.models import build
 from bayes_keta.models.priors import prior_data_values, scaled_priors
 from bayes_keta.provenance import as_attrs, provenance_record
 from bayes_keta.spec import ModelSpec, PriorsArg, load_spec, resolve_priors
+from bayes_keta.stages import reporter
 
 __all__ = ["DEFAULT_SEED", "FitResult", "cache_info", "clear_cache", "fit", "set_prior_values"]
 
@@ -104,9 +105,9 @@ def fit(
     ('chain', 'draw', 'treatment', 'day')
     """
     _check_settings(sampler, draws, tune, chains, prior_draws, seed)
-    stage = progress or _silent
+    enter = reporter(progress)
     cores = cores or min(chains, os.cpu_count() or 1)
-    stage("building the model")
+    enter("building", "building the model")
     built = build(trial, spec, priors)
     model = built.model
     key = graph_key(model, built.spec, built.scaled)
@@ -122,9 +123,9 @@ def fit(
         seed=seed,
         progressbar=progressbar,
         mass_matrix=built.spec.mass_matrix,
-        progress=stage,
+        progress=progress,
     )
-    stage("posterior predictive / log-likelihood")
+    enter("predicting", "posterior predictive / log-likelihood")
     tree = run.datatree
     if built.random_effects is not None:
         posterior = complete_random_effects(
@@ -148,7 +149,7 @@ def fit(
         )
         prior_draws = 0
     if prior_draws:
-        stage("prior draws")
+        enter("prior draws")
         with _quiet_pymc():  # PyMC logs "Sampling: [...]" for every call
             prior = pm.sample_prior_predictive(
                 draws=prior_draws, model=model, random_seed=int(seeds[1])
@@ -255,10 +256,6 @@ def _check_settings(
         raise SpecError(f"unknown sampler {sampler!r}; choose one of {list(_SAMPLERS)}")
     checks.check_sampling(draws=draws, tune=tune, chains=chains, seed=seed)
     checks.PRIOR_DRAWS.check(prior_draws, "prior_draws")
-
-
-def _silent(_stage: str) -> None:
-    """Default ``progress`` of :func:`fit`: say nothing."""
 
 
 def _attach_data_groups(tree: xr.DataTree, model: pm.Model) -> None:

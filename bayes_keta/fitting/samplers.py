@@ -12,6 +12,7 @@ import pymc as pm
 import xarray as xr
 
 from bayes_keta.fitting.cache import compiled_for
+from bayes_keta.stages import reporter, stage
 
 __all__ = ["SamplerRun", "run_sampler"]
 
@@ -52,11 +53,11 @@ def run_sampler(
     the random effects in the ordinal model); PyMC's NUTS always uses a diagonal one.
     ``progress`` is called with the name of each stage as it starts.
     """
-    stage = progress or (lambda _stage: None)
+    enter = reporter(progress)
     reason = None
     if sampler == "nutpie":
         try:
-            stage("compiling (or reusing a cached compile)")
+            enter("compiling", "compiling (or reusing a cached compile)")
             start = time.perf_counter()
             compiled, hit, note = compiled_for(model, key)
             compile_s = time.perf_counter() - start
@@ -67,7 +68,7 @@ def run_sampler(
             import nutpie
             from pymc.backends.arviz import patch_nutpie_idata
 
-            stage("sampling (nutpie)")
+            enter("sampling", "sampling (nutpie)")
             start = time.perf_counter()
             tree = nutpie.sample(
                 compiled,
@@ -83,8 +84,9 @@ def run_sampler(
             sample_s = time.perf_counter() - start
             patch_nutpie_idata(tree, model, sampling_time=sample_s)
             _clean_sample_stats(tree)
+            stage("predicting")  # next: random effects, log-likelihood, predictive draws
             return SamplerRun(tree, "nutpie", hit, compile_s, sample_s, compile_note=note)
-    stage("sampling (PyMC NUTS)")
+    enter("sampling", "sampling (PyMC NUTS)")
     start = time.perf_counter()
     tree = pm.sample(
         draws=draws,
@@ -98,7 +100,9 @@ def run_sampler(
         compute_convergence_checks=False,
         model=model,
     )
-    return SamplerRun(tree, "pymc", False, 0.0, time.perf_counter() - start, reason)
+    seconds = time.perf_counter() - start
+    stage("predicting")
+    return SamplerRun(tree, "pymc", False, 0.0, seconds, reason)
 
 
 def _clean_sample_stats(tree: xr.DataTree) -> None:

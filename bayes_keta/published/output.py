@@ -1,7 +1,8 @@
-"""Writing side-piece outputs safely: overwrite policy and a provenance sidecar.
+"""Side-piece outputs: checks before computing and a provenance sidecar.
 
-Used by the ``published`` and ``meta`` subcommands. (Kept small; when
-``bayes_keta.provenance`` exists its record can replace :func:`provenance_record`.)
+Used by the ``published`` and ``meta`` subcommands, which write their files inside
+:func:`bayes_keta.outputs.staged_folder`. (Kept small; when ``bayes_keta.provenance`` exists
+its record can replace :func:`provenance_record`.)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bayes_keta.exceptions import OutputError
+from bayes_keta.outputs import atomic_write, check_writable, refuse_existing
 from bayes_keta.provenance import package_versions
 
 __all__ = ["prepare_outputs", "provenance_record", "sha256_bytes", "write_json"]
@@ -33,34 +34,27 @@ def sha256_bytes(data: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def prepare_outputs(
-    out_dir: str | Path, names: Iterable[str], *, force: bool, create: bool = True
-) -> list[Path]:
-    """Return the output paths, refusing to overwrite without ``force``; create ``out_dir``.
+def prepare_outputs(out_dir: str | Path, names: Iterable[str], *, force: bool) -> list[Path]:
+    """Return the output paths; refuse existing ones (without ``force``) and unwritable folders.
 
-    Call once with ``create=False`` before any computation (fail early, leave no empty
-    directory behind), then with ``create=True`` just before writing.
+    Call it before any computation (nothing is created); write the files later inside
+    :func:`bayes_keta.outputs.staged_folder`.
 
     Raises
     ------
     OutputError
-        If any output exists and ``force`` is False, or the directory cannot be created.
+        If any output exists and ``force`` is False, or the folder cannot be written
+        (:func:`bayes_keta.outputs.check_writable`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> [p.name for p in prepare_outputs(tempfile.mkdtemp(), ["a.csv"], force=False)]
+    ['a.csv']
     """
     out = Path(out_dir)
-    paths = [out / n for n in names]
-    existing = [str(p) for p in paths if p.exists()]
-    if existing and not force:
-        raise OutputError(
-            f"refusing to overwrite existing file(s): {', '.join(existing)} (use --force)"
-        )
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"output path {out} exists and is not a directory")
-    if not create:
-        return paths
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OutputError(f"cannot create output directory {out}: {err}") from None
+    paths = refuse_existing([out / n for n in names], force=force)
+    check_writable(out)
     return paths
 
 
@@ -98,8 +92,6 @@ def provenance_record(
 
 
 def write_json(path: str | Path, record: Mapping[str, Any]) -> None:
-    """Write a JSON document (sorted keys, 2-space indent)."""
-    try:
-        Path(path).write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
-    except OSError as err:
-        raise OutputError(f"cannot write {path}: {err}") from None
+    """Write a JSON document (sorted keys, 2-space indent), atomically."""
+    text = json.dumps(record, indent=2, sort_keys=True, default=str) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -8,13 +8,17 @@ Output layout (``DIR``)::
     DIR/fits/<spec>/         posterior.nc + summary.json per fitted spec
 
 A non-empty ``DIR`` is never overwritten silently: :func:`prepare_out_dir` refuses
-(:class:`~bayes_keta.exceptions.OutputError`) unless ``force``, and says so when it does.
-Without ``DIR`` the report goes to ``reports/<data-name>-<timestamp>/`` and the symlink
-``reports/latest`` is pointed at it.
+(:class:`~bayes_keta.exceptions.OutputError`) unless ``force``, and says so when it does; it
+also refuses, before any sampling, a ``DIR`` that cannot be written. Everything is written
+into a hidden staging folder and published at once when complete
+(:func:`bayes_keta.outputs.staged_folder`): an interrupted or failed report leaves nothing
+behind. Without ``DIR`` the report goes to ``reports/<data-name>-<timestamp>/`` and the
+symlink ``reports/latest`` is pointed at it once the report is complete.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -26,10 +30,12 @@ from typing import Any
 from bayes_keta import checks
 from bayes_keta.constants import DEFAULT_SPECS
 from bayes_keta.data.trial import Trial
-from bayes_keta.exceptions import ConvergenceError, OutputError, SpecError
+from bayes_keta.exceptions import ConvergenceError, SpecError
+from bayes_keta.outputs import atomic_write, check_writable, refuse_existing, staged_folder
 from bayes_keta.report.collect import GateThresholds, ReportData, collect
 from bayes_keta.report.render import render_html, render_markdown
 from bayes_keta.report.sections import assemble
+from bayes_keta.stages import stage
 
 __all__ = [
     "DEFAULT_SPECS",
@@ -139,29 +145,28 @@ def prepare_out_dir(
         out = Path(root) / f"{data_name}-{stamp}"
     else:
         out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"output path {out} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise OutputError(
-                f"refusing to overwrite the non-empty directory {out} (a previous report?);"
-                " choose another --out or pass --force to replace its report files"
-            )
+        refuse_existing(
+            sorted(out.iterdir()),
+            force=force,
+            advice="a previous report? choose another --out or pass --force to replace its"
+            " report files",
+        )
         messages.append(f"--force: overwriting report files in the existing directory {out}")
+    check_writable(out)
     return out, tuple(messages), is_default
 
 
 def update_latest(out_dir: Path, *, root: str | Path = REPORTS_ROOT) -> Path:
     """Point ``<root>/latest`` at ``out_dir`` (a relative symlink, replaced atomically)."""
     root = Path(root)
-    link = root / "latest"
     target = os.path.relpath(out_dir.resolve(), root.resolve())
-    tmp = root / f".latest.{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
+
+    def link(tmp: Path) -> None:
         tmp.unlink()
-    os.symlink(target, tmp)
-    os.replace(tmp, link)
-    return link
+        os.symlink(target, tmp)
+
+    return atomic_write(root / "latest", link)
 
 
 def fit_specs(
@@ -211,67 +216,72 @@ def fit_specs(
     return fits, seconds
 
 
-def _save_fit(fit: Any, out: Path, *, diagnostics: Any, command: str, force: bool) -> Path:
-    """Write posterior.nc + summary.json of one fit (its ``.save`` when it has one)."""
-    if hasattr(fit, "save"):
-        fit.save(out, force=force, command=command, diagnostics=diagnostics)
-        return out
-    from bayes_keta.results import check_outputs, write_posterior
+def _save_fit(fit: Any, out: Path, *, diagnostics: Any, command: str) -> Path:
+    """Write posterior.nc + summary.json of one fit into ``out`` (inside the staging folder)."""
+    from bayes_keta.results import POSTERIOR_FILE, write_posterior
+    from bayes_keta.results import SUMMARY_FILE as FIT_SUMMARY
     from bayes_keta.summary import build_summary, write_summary
 
-    paths = check_outputs(out, force=force)
-    record = build_summary(fit, command=command, diagnostics=diagnostics)
-    write_posterior(fit.datatree, paths["posterior"], overwrite=force)
-    write_summary(record, paths["summary"], overwrite=force)
+    if hasattr(fit, "save"):  # a FitResult or SavedFit: its own record
+        record = fit.summary(command=command, diagnostics=diagnostics)
+    else:
+        record = build_summary(fit, command=command, diagnostics=diagnostics)
+    write_summary(record, out / FIT_SUMMARY)
+    write_posterior(fit.datatree, out / POSTERIOR_FILE)
     return out
 
 
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as err:
-        raise OutputError(f"cannot write {path}: {err}") from err
+def _write_files(data: ReportData, folder: Path) -> dict[str, Any]:
+    """Write the per-spec fits, the main summary.json and the report into ``folder``."""
+    import shutil
+
+    fits = {
+        name: _save_fit(
+            r.fit, folder / FITS_DIR / name, diagnostics=r.diagnostics, command=data.command
+        )
+        for name, r in data.results.items()
+    }
+    main_summary = folder / SUMMARY_FILE
+    shutil.copyfile(fits[data.main] / SUMMARY_FILE, main_summary)
+    report = assemble(data)
+    html, md = folder / HTML_FILE, folder / MD_FILE
+    atomic_write(html, lambda tmp: tmp.write_text(render_html(report), encoding="utf-8"))
+    atomic_write(md, lambda tmp: tmp.write_text(render_markdown(report), encoding="utf-8"))
+    return {"html": html, "markdown": md, "summary": main_summary, "fits": fits}
+
+
+def _moved(paths: dict[str, Any], staging: Path, out: Path) -> dict[str, Any]:
+    """Rebase the staged ``paths`` onto ``out``, where they are once published."""
+
+    def move(p: Path) -> Path:
+        return out / p.relative_to(staging)
+
+    return {
+        k: {n: move(p) for n, p in v.items()} if isinstance(v, dict) else move(v)
+        for k, v in paths.items()
+    }
 
 
 def write_report(data: ReportData, out_dir: Path, *, force: bool = False) -> dict[str, Any]:
     """Render and write the report, the per-spec fits and the main ``summary.json``.
 
+    Written into a staging folder and published at once when complete
+    (:func:`bayes_keta.outputs.staged_folder`).
+
     Returns
     -------
     dict
         ``html``, ``markdown``, ``summary`` paths and ``fits`` (spec -> directory).
+
+    Raises
+    ------
+    OutputError
+        A report file exists without ``force``, or writing fails (then nothing is written).
     """
-    import shutil
-
-    from bayes_keta.summary import write_summary
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fits: dict[str, Path] = {}
-    for name, r in data.results.items():
-        fits[name] = _save_fit(
-            r.fit,
-            out_dir / FITS_DIR / name,
-            diagnostics=r.diagnostics,
-            command=data.command,
-            force=force,
-        )
-    main_summary = out_dir / SUMMARY_FILE
-    main_fit_summary = fits[data.main] / SUMMARY_FILE
-    if main_summary.exists() and not force:
-        raise OutputError(f"refusing to overwrite existing {main_summary} (use --force)")
-    if main_fit_summary.exists():
-        shutil.copyfile(main_fit_summary, main_summary)
-    else:  # pragma: no cover - _save_fit always writes it
-        write_summary(
-            data.main_result.fit.summary(command=data.command), main_summary, overwrite=force
-        )
-    report = assemble(data)
-    html, md = out_dir / HTML_FILE, out_dir / MD_FILE
-    _write_text(html, render_html(report))
-    _write_text(md, render_markdown(report))
-    return {"html": html, "markdown": md, "summary": main_summary, "fits": fits}
+    out_dir = Path(out_dir)
+    with staged_folder(out_dir, force=force) as tmp:
+        paths = _write_files(data, tmp)
+    return _moved(paths, tmp, out_dir)
 
 
 def _run_sweep(
@@ -284,17 +294,15 @@ def _run_sweep(
     tune: int,
     chains: int,
     seed: int | None,
-    out: Path,
-    force: bool,
     command: str,
     log: Callable[[str], None],
-) -> Path:
+) -> Any:
     """Sweep the main spec's priors over ``grid`` (serial: the compiled model is reused)."""
     from bayes_keta.sweep import load_grid, prior_sweep
 
     log(f"prior-sensitivity sweep of '{main_fit.spec.name}' over grid {grid}...")
     kwargs = {} if seed is None else {"seed": seed}
-    result = prior_sweep(
+    return prior_sweep(
         trial,
         main_fit.spec,
         grid=load_grid(grid),
@@ -307,8 +315,6 @@ def _run_sweep(
         command=command,
         **kwargs,
     )
-    result.save(out, force=force)
-    return out
 
 
 def build_report(
@@ -417,8 +423,9 @@ def build_report(
         main = "daily" if "daily" in fits else next(iter(fits))
     if main not in fits:
         raise SpecError(f"--main {main!r} is not among the fitted specs {list(fits)}")
+    sweep = None
     if sweep_dir is None and sweep_grid is not None:
-        sweep_dir = _run_sweep(
+        sweep = _run_sweep(
             trial,
             fits[main],
             grid=sweep_grid,
@@ -427,27 +434,34 @@ def build_report(
             tune=tune,
             chains=chains,
             seed=seed,
-            out=out / "sweep",
-            force=force,
             command=command,
             log=say,
         )
-    say("checking: diagnostics gate, PSIS-LOO, posterior predictive, power-scaling...")
-    data = collect(
-        trial,
-        fits,
-        main=main,
-        gate=gate,
-        seconds=seconds,
-        command=command,
-        sweep_dir=sweep_dir,
-        out_dir=out,
-        log=say,
-    )
-    say("rendering the report...")
-    paths = write_report(data, out, force=force)
+    with staged_folder(out, force=force) as tmp:
+        if sweep is not None:  # written with the report, so that it is part of it
+            sweep.save(tmp / "sweep", force=True)
+            sweep_dir = tmp / "sweep"
+        stage("checking")
+        say("checking: diagnostics gate, PSIS-LOO, posterior predictive, power-scaling...")
+        data = collect(
+            trial,
+            fits,
+            main=main,
+            gate=gate,
+            seconds=seconds,
+            command=command,
+            sweep_dir=sweep_dir,
+            out_dir=out,
+            log=say,
+        )
+        if sweep is not None:
+            data = dataclasses.replace(data, sweep_shown=out / "sweep")
+        stage("writing")
+        say("rendering the report...")
+        paths = _write_files(data, tmp)
+    paths = _moved(paths, tmp, out)
     notes = list(messages)
-    if is_default:
+    if is_default:  # only now: the report is complete
         link = update_latest(out, root=root)
         notes.append(f"updated {link} -> {out.name}")
         say(notes[-1])

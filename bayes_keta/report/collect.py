@@ -101,6 +101,9 @@ class ReportData:
         Sweep output directory to include.
     out_dir : Path or None
         Where the report is written.
+    sweep_shown : Path or None
+        Where the report says the sweep is, when that differs from ``sweep_dir`` (a sweep
+        written with the report is read from its staging folder).
     """
 
     trial: Trial = field(repr=False)
@@ -112,6 +115,7 @@ class ReportData:
     created: str = ""
     sweep_dir: Path | None = None
     out_dir: Path | None = None
+    sweep_shown: Path | None = None
 
     @property
     def passed(self) -> bool:

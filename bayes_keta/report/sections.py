@@ -475,7 +475,7 @@ def published_section(data: ReportData) -> Section:
 
 
 # ----------------------------------------------------------------------------- sensitivity
-def sweep_section(sweep_dir: str | Path) -> Section:
+def sweep_section(sweep_dir: str | Path, *, shown_as: str | Path | None = None) -> Section:
     """Prior-sweep results from a ``bayes-keta sweep`` output directory (``sweep.csv`` + PNGs).
 
     Parameters
@@ -484,6 +484,8 @@ def sweep_section(sweep_dir: str | Path) -> Section:
         Directory with ``sweep.csv`` (columns ``setting``, ``active``, ``reference``,
         ``estimand``, ``mean``, ``lo95``, ``hi95``, ``p_benefit``, ``p_beyond_<t>``..., plus
         prior parameter columns) and any ``*.png`` figures.
+    shown_as : str or Path, optional
+        The directory named in the text (default ``sweep_dir``).
 
     Returns
     -------
@@ -524,7 +526,8 @@ def sweep_section(sweep_dir: str | Path) -> Section:
         shown[c] = [_pct(float(p)) for p in shown[c]]
     blocks: list = [
         Text(
-            f"Results of the prior sweep in {Path(sweep_dir)}: the same model refitted under"
+            f"Results of the prior sweep in {Path(shown_as or sweep_dir)}: the same model"
+            " refitted under"
             " each prior setting (treatment-effect prior centre x scale, variance hyperprior"
             " scales, the named prior sets); a conclusion that holds across plausible priors is"
             " robust. p_beyond_t is P(difference < -t NRS points)."
@@ -580,7 +583,7 @@ def sensitivity_sections(data: ReportData) -> list[Section]:
         )
     out = [_section("sensitivity", blocks)]
     if data.sweep_dir is not None:
-        out.append(sweep_section(data.sweep_dir))
+        out.append(sweep_section(data.sweep_dir, shown_as=data.sweep_shown))
     else:
         out.append(
             _section(

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +38,7 @@ from bayes_keta.estimands import (
     summarize_draws,
 )
 from bayes_keta.exceptions import OutputError
+from bayes_keta.outputs import check_writable, refuse_existing, staged_folder
 from bayes_keta.provenance import as_attrs
 
 __all__ = [
@@ -284,27 +283,24 @@ def sweep_text(table: pd.DataFrame, *, synthetic: bool, model: str, data: str) -
 
 # ---------------------------------------------------------------------------------- results
 def check_sweep_outputs(out_dir: str | Path, *, force: bool = False) -> dict[str, Path]:
-    """Paths of a sweep's outputs in ``out_dir``; refuse existing ones unless ``force``.
+    """Paths of a sweep's outputs in ``out_dir``; refuse existing ones and unwritable folders.
 
     Raises
     ------
     OutputError
-        An output exists and ``force`` is False, or ``out_dir`` is a file.
+        An output exists and ``force`` is False, or ``out_dir`` cannot be written
+        (:func:`bayes_keta.outputs.check_writable`).
 
     Examples
     --------
-    >>> sorted(check_sweep_outputs("/nonexistent/dir"))[:3]
+    >>> import tempfile
+    >>> sorted(check_sweep_outputs(tempfile.mkdtemp() + "/new"))[:3]
     ['csv', 'heatmap', 'json']
     """
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"output path {out} exists and is not a directory")
     paths = {role: out / name for role, name in OUTPUT_FILES.items()}
-    existing = [str(p) for p in paths.values() if p.exists()]
-    if existing and not force:
-        raise OutputError(
-            f"refusing to overwrite existing {', '.join(existing)} (use --force to replace)"
-        )
+    refuse_existing(paths.values(), force=force)
+    check_writable(out)
     return paths
 
 
@@ -368,37 +364,26 @@ class SweepResult:
 
         paths = check_sweep_outputs(out_dir, force=force)
         record = {**self.provenance, "columns": list(self.table.columns)}
+        text = json.dumps(_json_safe(record), indent=2, sort_keys=True) + "\n"
+        figures = {"tornado": self.plot_tornado}
+        if has_effect_grid(self.table):
+            figures["heatmap"] = self.plot_heatmap
+        else:
+            paths.pop("heatmap")
         try:
-            Path(out_dir).mkdir(parents=True, exist_ok=True)
-            _atomic(paths["csv"], lambda p: self.table.to_csv(p, index=False))
-            _atomic(paths["parquet"], lambda p: self.table.to_parquet(p, index=False))
-            _atomic(paths["netcdf"], lambda p: self.dataset.to_netcdf(p, engine="h5netcdf"))
-            text = json.dumps(_json_safe(record), indent=2, sort_keys=True)
-            _atomic(paths["json"], lambda p: Path(p).write_text(text + "\n"))
-            figures = {"tornado": self.plot_tornado}
-            if has_effect_grid(self.table):
-                figures["heatmap"] = self.plot_heatmap
-            else:
-                paths.pop("heatmap")
-            for role, plot in figures.items():
-                fig = plot()
-                _atomic(paths[role], lambda p, f=fig: f.savefig(p, format="png", dpi=120))
-                plt.close(fig)
-        except (OSError, ValueError, TypeError) as err:
+            with staged_folder(out_dir, force=force) as tmp:
+                staged = {role: tmp / path.name for role, path in paths.items()}
+                self.table.to_csv(staged["csv"], index=False)
+                self.table.to_parquet(staged["parquet"], index=False)
+                self.dataset.to_netcdf(staged["netcdf"], engine="h5netcdf")
+                staged["json"].write_text(text, encoding="utf-8")
+                for role, plot in figures.items():
+                    fig = plot()
+                    fig.savefig(staged[role], format="png", dpi=120)
+                    plt.close(fig)
+        except (ValueError, TypeError) as err:
             raise OutputError(f"cannot write the sweep outputs in {out_dir}: {err}") from err
         return paths
-
-
-def _atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _json_safe(value: Any) -> Any:

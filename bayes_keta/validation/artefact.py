@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from bayes_keta.constants import CI_PROB
+from bayes_keta.outputs import atomic_write
 from bayes_keta.provenance import machine_info as _machine_info
 from bayes_keta.validation.ranks import coverage_test, rank_uniformity
 from bayes_keta.validation.sbc import CONTRAST_ESTIMAND, SBC_SPECS, SBCResult, sbc_hash
@@ -184,11 +185,9 @@ def _coverage_dict(k: int, n: int, alpha: float) -> dict[str, Any]:
 
 
 def write_artefact(record: dict[str, Any], path: str | Path) -> Path:
-    """Write the artefact as indented JSON (ranks on one line each)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=1, sort_keys=False) + "\n")
-    return path
+    """Write the artefact as indented JSON (ranks on one line each), atomically."""
+    text = json.dumps(record, indent=1, sort_keys=False) + "\n"
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def read_artefact(path: str | Path) -> dict[str, Any]:

@@ -99,8 +99,8 @@ notebooks: $(STAMP) ## Execute every notebook with full draws into reports/noteb
 	done
 	@echo "Executed notebooks and HTML copies: $(NB_OUT)/"
 
-sbc: $(STAMP) ## Simulation-based calibration of every spec (~7-10 min on 2 cores): validation/sbc_results.json, plots, README (MODEL=daily reruns one)
-	MPLBACKEND=Agg $(BIN)/python validation/run_sbc.py $(if $(MODEL),--specs $(basename $(notdir $(MODEL))))
+sbc: $(STAMP) ## Simulation-based calibration of every spec (~7-10 min on 2 cores): calibration/sbc_results.json, plots, README (MODEL=daily reruns one)
+	MPLBACKEND=Agg $(BIN)/python calibration/run_sbc.py $(if $(MODEL),--specs $(basename $(notdir $(MODEL))))
 
 bench: $(STAMP) ## Benchmarks (nutpie vs PyMC NUTS vs bambi, sweep cost, scaling): benchmarks/results.csv and README.md
 	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[bench]'

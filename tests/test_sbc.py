@@ -1,7 +1,7 @@
 """Simulation-based calibration: the rank statistics, the versioned artefact, a small real run.
 
-The artefact ``validation/sbc_results.json`` is produced by ``make sbc`` and committed. These
-tests FAIL when it shows miscalibration (rule in :mod:`bayes_keta.validation.artefact`:
+The artefact ``calibration/sbc_results.json`` is produced by ``make sbc`` and committed. These
+tests FAIL when it shows miscalibration (rule in :mod:`bayes_keta.calibration.artefact`:
 Bonferroni over every uniformity and coverage test, family-wise 5%) or when it is stale (the
 spec TOMLs or model-building sources changed since it was made: rerun ``make sbc``).
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import bayes_keta as bk
-from bayes_keta.validation import (
+from bayes_keta.calibration import (
     SBC_SPECS,
     SBCSettings,
     check_artefact,
@@ -28,9 +28,9 @@ from bayes_keta.validation import (
     sbc_rank,
     thin,
 )
-from bayes_keta.validation.prior import ar1_residuals
+from bayes_keta.calibration.prior import ar1_residuals
 
-ARTEFACT = Path(__file__).resolve().parents[1] / "validation" / "sbc_results.json"
+ARTEFACT = Path(__file__).resolve().parents[1] / "calibration" / "sbc_results.json"
 
 
 # ----------------------------------------------------------------------- rank statistics
@@ -186,7 +186,7 @@ def test_small_sbc_run_machinery(fixed_trial: bk.Trial, tmp_path: Path) -> None:
     )
     check = check_artefact(record, specs=("daily",))
     assert not check.stale  # fresh by construction
-    from bayes_keta.validation.plots import plot_sbc
+    from bayes_keta.calibration.plots import plot_sbc
 
     plot_sbc(entry, path=tmp_path / "sbc_daily.png")
     assert (tmp_path / "sbc_daily.png").stat().st_size > 10_000

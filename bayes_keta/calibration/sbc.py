@@ -5,7 +5,7 @@ Talts, Betancourt, Simpson, Vehtari & Gelman (2018), arXiv:1804.06788. For each 
 
 1. draw :math:`\theta^{(s)}` from the prior and data :math:`y^{(s)} \sim p(y \mid
    \theta^{(s)})` on the trial's design (same subjects, sequences and missing days;
-   :mod:`bayes_keta.validation.prior`);
+   :mod:`bayes_keta.calibration.prior`);
 2. fit the model to :math:`y^{(s)}` with NUTS: the model is built and compiled **once**; each
    simulation only swaps the data into the compiled nutpie model (the fitting compile cache,
    :mod:`bayes_keta.fitting.cache`), chains in parallel;
@@ -13,7 +13,7 @@ Talts, Betancourt, Simpson, Vehtari & Gelman (2018), arXiv:1804.06788. For each 
    whether the 95% (``CI_PROB``) equal-tailed interval of every quantity covers it.
 
 If the model, the generator and the sampler agree, every rank is uniform on ``0..L`` and the
-intervals cover the truth ``CI_PROB`` of the time (:mod:`bayes_keta.validation.ranks` tests
+intervals cover the truth ``CI_PROB`` of the time (:mod:`bayes_keta.calibration.ranks` tests
 both). Quantities: the treatment effects, the contrasts ``mean_daily_difference`` of
 :func:`bayes_keta.estimands.contrast_draws` (from ``arm_mean``, the estimand every report
 uses), the intercept and every variance / correlation / time-constant parameter the spec has.
@@ -35,13 +35,13 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
+from bayes_keta.calibration.prior import prior_datasets
+from bayes_keta.calibration.ranks import rank_uniformity, sbc_rank, thin
 from bayes_keta.constants import CI_PROB
 from bayes_keta.data.embedded import ketapain_synthetic
 from bayes_keta.data.trial import Trial
 from bayes_keta.estimands import contrast_draws
 from bayes_keta.spec import ModelSpec, load_spec
-from bayes_keta.validation.prior import prior_datasets
-from bayes_keta.validation.ranks import rank_uniformity, sbc_rank, thin
 
 __all__ = [
     "CONTRAST_ESTIMAND",
@@ -78,7 +78,7 @@ _ROOT = Path(__file__).resolve().parents[2]
 _MODEL_SOURCES: tuple[str, ...] = (
     "bayes_keta/models/*.py",
     "bayes_keta/spec/*.py",
-    "bayes_keta/validation/prior.py",
+    "bayes_keta/calibration/prior.py",
 )
 
 

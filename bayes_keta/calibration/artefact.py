@@ -1,18 +1,18 @@
-"""The versioned SBC artefact (``validation/sbc_results.json``) and the checks run on it.
+"""The versioned SBC artefact (``calibration/sbc_results.json``) and the checks run on it.
 
 Calibration rule (one family of tests over every spec in the artefact):
 
 * uniformity: for every ranked quantity of every spec, the p-value ``p_uniform`` (chi-square on
   binned ranks and the ECDF-based POT-C test, Bonferroni over the two;
-  :func:`bayes_keta.validation.ranks.rank_uniformity`);
+  :func:`bayes_keta.calibration.ranks.rank_uniformity`);
 * coverage: for every contrast (``mean_daily_difference`` of each pair of arms) of every spec,
   the exact binomial test that its ``CI_PROB`` intervals cover the truth ``CI_PROB`` of the time
-  (:func:`bayes_keta.validation.ranks.coverage_test`);
+  (:func:`bayes_keta.calibration.ranks.coverage_test`);
 * multiplicity: Bonferroni over the whole family, each test failing below
   ``FAMILY_ALPHA / n_tests`` (family-wise error 5%: with about 50 tests, about 0.001).
 
 An artefact is **stale** when the hash of a spec's TOML and the model-building sources
-(:func:`bayes_keta.validation.sbc.sbc_hash`) no longer matches the recorded one: change the
+(:func:`bayes_keta.calibration.sbc.sbc_hash`) no longer matches the recorded one: change the
 model code and the SBC must be rerun (``make sbc``).
 """
 
@@ -27,11 +27,11 @@ from typing import Any
 
 import pandas as pd
 
+from bayes_keta.calibration.ranks import coverage_test, rank_uniformity
+from bayes_keta.calibration.sbc import CONTRAST_ESTIMAND, SBC_SPECS, SBCResult, sbc_hash
 from bayes_keta.constants import CI_PROB
 from bayes_keta.outputs import atomic_write
 from bayes_keta.provenance import machine_info as _machine_info
-from bayes_keta.validation.ranks import coverage_test, rank_uniformity
-from bayes_keta.validation.sbc import CONTRAST_ESTIMAND, SBC_SPECS, SBCResult, sbc_hash
 
 __all__ = [
     "FAMILY_ALPHA",
@@ -249,7 +249,7 @@ def check_artefact(
     specs : sequence of str
         Specs that must be present.
     check_fresh : bool
-        Recompute :func:`~bayes_keta.validation.sbc.sbc_hash` of each spec and compare.
+        Recompute :func:`~bayes_keta.calibration.sbc.sbc_hash` of each spec and compare.
     tolerance : float
         Allowed difference between stored and recomputed p-values.
 

@@ -38,7 +38,7 @@ def plot_sbc(entry: dict[str, Any], *, path: str | Path | None = None, title: st
     ----------
     entry : dict
         One spec's record of the artefact (``record["specs"][name]``, or
-        :meth:`bayes_keta.validation.SBCResult.to_dict`), with ``ranks`` and ``settings``.
+        :meth:`bayes_keta.calibration.SBCResult.to_dict`), with ``ranks`` and ``settings``.
     path : str or Path, optional
         Save the figure there (PNG), and close it.
     title : str, optional
@@ -51,7 +51,7 @@ def plot_sbc(entry: dict[str, Any], *, path: str | Path | None = None, title: st
     import matplotlib.pyplot as plt
     from arviz_stats.ecdf_utils import ecdf_pit
 
-    from bayes_keta.validation.ranks import n_bins_for
+    from bayes_keta.calibration.ranks import n_bins_for
 
     settings = entry["settings"]
     n_ranks = settings["n_rank_draws"] + 1

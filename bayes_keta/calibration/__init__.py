@@ -2,19 +2,19 @@
 
 ``ranks`` (rank statistics, uniformity and coverage tests: NumPy/SciPy core), ``prior``
 (datasets drawn from a model's prior predictive on a trial's design), ``sbc`` (the engine:
-one compiled model, only the data change), ``artefact`` (``validation/sbc_results.json``:
+one compiled model, only the data change), ``artefact`` (``calibration/sbc_results.json``:
 writing, reading, the calibration and staleness checks), ``plots`` (rank histograms and
 ECDF-difference plots).
 """
 
-from bayes_keta.validation.artefact import (
+from bayes_keta.calibration.artefact import (
     ArtefactCheck,
     check_artefact,
     read_artefact,
     results_record,
     write_artefact,
 )
-from bayes_keta.validation.ranks import (
+from bayes_keta.calibration.ranks import (
     CoverageTest,
     Uniformity,
     coverage_test,
@@ -22,7 +22,7 @@ from bayes_keta.validation.ranks import (
     sbc_rank,
     thin,
 )
-from bayes_keta.validation.sbc import (
+from bayes_keta.calibration.sbc import (
     SBC_SPECS,
     SBCResult,
     SBCSettings,

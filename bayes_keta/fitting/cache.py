@@ -29,7 +29,7 @@ import pandas as pd
 import pymc as pm
 from pytensor.compile.sharedvalue import SharedVariable
 
-from bayes_keta.fitting.lean_compile import compile_lean
+from bayes_keta.fitting.lean_compile import compile_lean, compile_stock, with_data_checked
 from bayes_keta.spec import ModelSpec, Prior
 
 __all__ = [
@@ -68,10 +68,11 @@ def with_values(compiled: Any, values: Mapping[str, Any]) -> Any:
     """Return a copy of a compiled nutpie model with new values for its ``pm.Data`` (same shapes).
 
     Names the compiled graph does not use are ignored (e.g. data only the predictive uses).
+    The swapped copy is checked against PyTensor on the new values
+    (:func:`~bayes_keta.fitting.lean_compile.with_data_checked`; RuntimeError on a mismatch).
     """
     known = {var.name for var in compiled.shared_var_keys}
-    updates = {k: v for k, v in values.items() if k in known}
-    return compiled.with_data(**updates) if updates else compiled
+    return with_data_checked(compiled, {k: v for k, v in values.items() if k in known})
 
 
 def _initial_point_func(model: pm.Model, n_dim: int):
@@ -132,7 +133,11 @@ def compiled_for(model: pm.Model, key: str) -> tuple[Any, bool]:
         return compiled, False, note
     _STATS["hits"] += 1
     compiled, note = cached
-    return _relabel(with_values(compiled, data_values(model)), model), True, note
+    try:
+        swapped = with_values(compiled, data_values(model))
+    except RuntimeError as err:  # the callbacks disagree with PyTensor on the new values
+        return compile_stock(model), False, f"cached compile failed its check after a swap ({err})"
+    return _relabel(swapped, model), True, note
 
 
 def cache_info() -> dict[str, int]:

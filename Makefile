@@ -28,7 +28,7 @@ JOBS ?= 2
 # Prior grid swept (main spec) inside `make report`; SWEEP= (empty) skips the sweep.
 SWEEP ?= default
 
-.PHONY: help install test test-fast lint format report fit sweep published export meta notebooks bench sbc clean lock
+.PHONY: help install test test-fast doctest lint format report fit sweep published export meta notebooks bench sbc clean lock
 
 help: ## List every target with what it does
 	@echo "bayes_keta: Bayesian reanalysis workbench for crossover pain trials"
@@ -54,8 +54,16 @@ install: $(STAMP) ## Build the virtual environment .venv from the project's own 
 lock: ## Regenerate requirements/lock.txt from the current .venv (refuses any line that is not name==version)
 	$(BIN)/python -m pip list --format=freeze --exclude-editable | $(BIN)/python scripts/check_lock.py --write $(LOCK)
 
-test: $(STAMP) ## Run the test suite (real but small NUTS runs; notebooks with BAYES_KETA_FAST=1)
+test: $(STAMP) ## The whole suite (real but small NUTS runs; notebooks with BAYES_KETA_FAST=1) and make doctest
 	BAYES_KETA_FAST=1 MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --durations=15 tests
+	@$(MAKE) --no-print-directory doctest
+
+test-fast: $(STAMP) ## Every test that does not sample (no NUTS, nutpie compile, notebooks or subprocess fits; 75 s on 2 busy cores) and make doctest
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) -m "not slow" tests
+	@$(MAKE) --no-print-directory doctest
+
+doctest: $(STAMP) ## Run every docstring example in bayes_keta/ (~5 s; examples that would sample are marked +SKIP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest --doctest-modules bayes_keta
 
 lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check .

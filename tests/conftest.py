@@ -1,4 +1,9 @@
-"""Shared fixtures: small, fixed, fast trials (no sampling)."""
+"""Shared fixtures: small, fixed, fast trials (no sampling).
+
+Markers (pyproject.toml): ``slow`` for every test that samples (NUTS), compiles for nutpie,
+executes notebooks or fits in a subprocess; ``make test-fast`` runs the others, and the
+plugin in ``tests/guard/`` fails any of them that samples. ``browser``: needs Chromium.
+"""
 
 from __future__ import annotations
 

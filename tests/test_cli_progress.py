@@ -212,7 +212,11 @@ def quiet_argv(fake_sampling, fake_report, fake_sweep, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "command", ["validate", "simulate", "fit", "report", "published", "sweep", "export", "meta"]
+    "command",
+    [
+        *["validate", "simulate", "fit", "report", "published", "sweep", "export"],
+        pytest.param("meta", marks=pytest.mark.slow),  # pm.sample (the others fake the fit)
+    ],
 )
 def test_quiet_leaves_only_the_result(command, quiet_argv, terminal, capsys):
     assert main([*quiet_argv[command], "--quiet"]) == 0

@@ -67,6 +67,7 @@ def test_classical_references_match_published_metafor_numbers():
     assert mu == pytest.approx(-0.7141, abs=1e-4) and tau**2 == pytest.approx(0.3088, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_common_effect_equals_inverse_variance_pooling():
     df = _bcg()
     fe, fe_se = _fixed_effect(df.estimate.to_numpy(), df.se.to_numpy())
@@ -79,6 +80,7 @@ def test_common_effect_equals_inverse_variance_pooling():
     assert res.passed
 
 
+@pytest.mark.slow
 def test_random_effects_close_to_dersimonian_laird():
     df = _bcg()
     mu_dl, tau_dl = _dersimonian_laird(df.estimate.to_numpy(), df.se.to_numpy())
@@ -106,6 +108,7 @@ def test_random_effects_close_to_dersimonian_laird():
     assert "log_rr" in res.text
 
 
+@pytest.mark.slow
 def test_half_cauchy_and_scale_defaults_on_example():
     path = resources.files("bayes_keta.data") / "files/meta_example_illustrative.csv"
     inputs = read_meta_inputs([path])
@@ -224,6 +227,7 @@ def test_spec_errors():
 # ----------------------------------------------------------------------------- CLI
 
 
+@pytest.mark.slow
 def test_cli_writes_outputs_and_refuses_overwrite(tmp_path, capsys):
     out = tmp_path / "m"
     args = ["meta", "--example", "--draws", "500", "--tune", "500", "--out", str(out)]

@@ -201,6 +201,7 @@ def test_mixture_closed_form_matches_quadrature():
     assert r.p_benefit == pytest.approx(p_ben, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_pymc_path_agrees_with_closed_form_on_normal_prior():
     prior = Prior("normal_check", "normal", {"mean": 0.0, "sd": 0.3})
     kw = dict(priors=[prior], include_defaults=False)
@@ -217,6 +218,7 @@ def test_pymc_path_agrees_with_closed_form_on_normal_prior():
             assert m[col] == pytest.approx(e[col], abs=0.025)
 
 
+@pytest.mark.slow
 def test_student_t_prior_by_pymc_matches_quadrature():
     prior = parse_prior_spec("t3=student_t(3, 0, 0.2)")
     res = reanalyse_published(priors=[prior], include_defaults=False, seed=5)

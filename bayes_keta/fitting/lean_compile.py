@@ -82,11 +82,13 @@ def compile_lean(model: Any) -> tuple[Any, str | None]:
 
     Examples
     --------
+    Compiling for nutpie is for the slow test tier, so the example is not run:
+
     >>> import pymc as pm
     >>> with pm.Model() as model:
     ...     mu = pm.Normal("mu", shape=2)
-    >>> compiled, fallback_reason = compile_lean(model)
-    >>> int(compiled.n_dim), fallback_reason
+    >>> compiled, fallback_reason = compile_lean(model)  # doctest: +SKIP
+    >>> int(compiled.n_dim), fallback_reason  # doctest: +SKIP
     (2, None)
     """
     try:

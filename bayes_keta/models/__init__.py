@@ -122,7 +122,7 @@ def build_model(trial: Trial, spec: str | ModelSpec, priors: PriorsArg = None) -
     >>> import bayes_keta as bk
     >>> trial = bk.load_trial(bk.simulate_trial(n_subjects=6, n_days=7, seed=1))
     >>> model = build_model(trial, "daily")
-    >>> model["arm_mean"].type.shape
-    (3, 7)
+    >>> model.named_vars_to_dims["arm_mean"], model["arm_mean"].eval().shape
+    (('treatment', 'day'), (3, 7))
     """
     return build(trial, spec, priors).full_model

@@ -8,13 +8,9 @@ from __future__ import annotations
 # First, before anything else: a quiet Ctrl-C when run as the bayes-keta script.
 import bayes_keta._script_signals  # noqa: F401  (isort: skip)
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("bayes_keta")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+from bayes_keta._version import __version__
 
 #: Where each public name lives; imported on first use (PEP 562), so ``import bayes_keta``
 #: and the command line's ``--help`` stay fast and load PyMC only when a name needs it.

@@ -29,7 +29,7 @@ def _environment() -> jinja2.Environment:
 
 
 def _version() -> str:
-    from bayes_keta import __version__
+    from bayes_keta._version import __version__
 
     return __version__
 

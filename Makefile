@@ -23,7 +23,8 @@ FIT ?= $(if $(wildcard reports/latest/fits/daily/posterior.nc),reports/latest/fi
 DRAWS ?= 1000
 TUNE ?= 1000
 CHAINS ?= 4
-SEED ?= 20200701
+# Empty: the commands' default, bayes_keta.constants.DEFAULT_SEED (the one place it is set).
+SEED ?=
 JOBS ?= 2
 # Prior grid swept (main spec) inside `make report`; SWEEP= (empty) skips the sweep.
 SWEEP ?= default
@@ -76,20 +77,20 @@ format: $(STAMP) ## ruff fix and format
 report: $(STAMP) ## Fit the models and write a self-contained HTML report (DATA=, MODEL= fits only that spec, PRIORS=, OUT=)
 	MPLBACKEND=Agg $(BIN)/bayes-keta report $(DATA) $(if $(MODEL),--model $(MODEL)) \
 	  $(if $(PRIORS),--priors $(PRIORS)) $(if $(OUT),--out $(OUT)) \
-	  --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) --seed $(SEED) \
+	  --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) $(if $(SEED),--seed $(SEED)) \
 	  $(if $(SWEEP),--with-sweep $(SWEEP))
 
 sweep: $(STAMP) ## Prior-sensitivity sweep over models/grids/default.toml (DATA=, MODEL=, GRID=, OUT=, SEED=, SCHEDULER=)
 	MPLBACKEND=Agg $(BIN)/bayes-keta sweep $(DATA) --model $(or $(MODEL),models/daily.toml) \
 	  $(if $(GRID),--grid $(GRID)) $(if $(PRIORS),--priors $(PRIORS)) \
 	  --out $(or $(OUT),reports/sweep-$(basename $(notdir $(or $(MODEL),daily)))) --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) \
-	  --seed $(SEED) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
+	  $(if $(SEED),--seed $(SEED)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
 
 export: $(STAMP) ## Export a fit (FIT=dir, fitted first if missing; OUT= default exports/<fit>; FORCE=1 ZARR=1): netCDF, tidy draws, meta_summary.csv
 	@if [ ! -f "$(FIT)/posterior.nc" ]; then \
 	  echo "No fit in $(FIT): fitting $(or $(MODEL),daily) into it first"; \
 	  $(BIN)/bayes-keta fit $(DATA) --model $(or $(MODEL),daily) $(if $(PRIORS),--priors $(PRIORS)) \
-	    --out $(FIT) --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) --seed $(SEED) || exit $$?; \
+	    --out $(FIT) --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) $(if $(SEED),--seed $(SEED)) || exit $$?; \
 	fi
 	$(BIN)/bayes-keta export $(FIT) --out $(or $(OUT),exports/$(notdir $(patsubst %/,%,$(FIT)))) \
 	  $(if $(FORCE),--force) $(if $(ZARR),--zarr)

@@ -43,8 +43,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bayes_keta.constants import DEFAULT_SEED
+
 HERE = Path(__file__).resolve().parent
-SEED = 20200701
+SEED = DEFAULT_SEED
 COLUMNS = [
     "scenario",
     "model",

@@ -35,10 +35,11 @@ from bayes_keta.calibration import (  # noqa: E402
     write_artefact,
 )
 from bayes_keta.calibration.plots import plot_sbc  # noqa: E402
+from bayes_keta.constants import DEFAULT_SEED  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "sbc_results.json"
-SEED = 20200701
+SEED = DEFAULT_SEED
 
 #: Per spec: (simulations, draws, tune), 2 chains, ranks among 100 thinned draws. Chosen so
 #: the whole run takes ~30 min on 2 busy cores: the Gaussian specs take 1-3 s per simulated

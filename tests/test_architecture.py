@@ -239,3 +239,52 @@ def test_every_init_is_a_face(init: str):
         assert breaks, f"{init} is a face now: remove it from NOT_FACES"
         return
     assert not breaks, f"{init} is not a face:\n" + "\n".join(breaks)
+
+
+# ------------------------------------------------------------------------- one seed constant
+#: where seed values may be written as numbers (everything else reads bayes_keta.constants)
+SEED_HOME = "bayes_keta/constants.py"
+
+
+def _seed_literals(path: Path) -> list[str]:
+    """Seed values written as numbers in ``path``: the shipped seeds anywhere, and any number
+    as the default of a ``seed`` parameter, field or module constant named ``*SEED``."""
+    from bayes_keta import constants
+
+    seeds = {constants.DEFAULT_SEED, constants.META_SEED}
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and type(node.value) is int and node.value in seeds:
+            found.append(f"line {node.lineno}: {node.value}")
+        pairs: list[tuple[str, ast.expr | None]] = []
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            positional = [*node.args.posonlyargs, *node.args.args]
+            defaults = [None] * (len(positional) - len(node.args.defaults)) + node.args.defaults
+            pairs += [(a.arg, d) for a, d in zip(positional, defaults, strict=True)]
+            keyword = zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True)
+            pairs += [(a.arg, d) for a, d in keyword]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            pairs.append((node.target.id, node.value))
+        elif isinstance(node, ast.Assign):
+            pairs += [(t.id, node.value) for t in node.targets if isinstance(t, ast.Name)]
+        for name, value in pairs:
+            is_seed = name == "seed" or name.upper().endswith("SEED")
+            if is_seed and isinstance(value, ast.Constant) and type(value.value) is int:
+                found.append(f"line {value.lineno}: {name} = {value.value}")
+    return found
+
+
+def test_seeds_are_set_in_constants_only():
+    files = [
+        p
+        for folder in ("bayes_keta", "calibration", "benchmarks", "scripts")
+        for p in sorted((ROOT / folder).rglob("*.py"))
+        if str(p.relative_to(ROOT)) != SEED_HOME
+    ]
+    literal = {str(p.relative_to(ROOT)): _seed_literals(p) for p in files}
+    assert {p: hits for p, hits in literal.items() if hits} == {}
+    assert _seed_literals(ROOT / SEED_HOME)  # the check finds them where they are set
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    from bayes_keta.constants import DEFAULT_SEED
+
+    assert str(DEFAULT_SEED) not in makefile

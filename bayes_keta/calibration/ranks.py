@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from bayes_keta.constants import PIT_SEED
+
 __all__ = [
     "CoverageTest",
     "Uniformity",
@@ -125,7 +127,7 @@ def _pit(ranks: np.ndarray, n_ranks: int, rng: np.random.Generator) -> np.ndarra
 
 
 def rank_uniformity(
-    ranks: np.ndarray, n_ranks: int, *, seed: int = 0, n_bins: int | None = None
+    ranks: np.ndarray, n_ranks: int, *, seed: int = PIT_SEED, n_bins: int | None = None
 ) -> Uniformity:
     """Test that ranks are uniform on ``0..n_ranks - 1``.
 

@@ -37,7 +37,7 @@ import xarray as xr
 
 from bayes_keta.calibration.prior import prior_datasets
 from bayes_keta.calibration.ranks import rank_uniformity, sbc_rank, thin
-from bayes_keta.constants import CI_PROB
+from bayes_keta.constants import CI_PROB, DEFAULT_SEED
 from bayes_keta.data.embedded import ketapain_synthetic
 from bayes_keta.data.trial import Trial
 from bayes_keta.estimands import contrast_draws
@@ -103,7 +103,7 @@ class SBCSettings:
     tune: int = 300
     chains: int = 2
     n_rank_draws: int = 100
-    seed: int = 20200701
+    seed: int = DEFAULT_SEED
 
     def __post_init__(self) -> None:
         if self.n_sims < 2 or self.chains < 1 or self.draws < 1 or self.tune < 0:

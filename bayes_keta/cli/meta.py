@@ -98,8 +98,9 @@ def handler(args: argparse.Namespace) -> int:
     """Run the meta-analysis and write the summary, posterior, forest plot and provenance."""
     from importlib import resources
 
+    from bayes_keta.constants import META_SEED
     from bayes_keta.meta.inputs import read_meta_inputs
-    from bayes_keta.meta.model import DEFAULT_SEED, meta_analysis
+    from bayes_keta.meta.model import meta_analysis
     from bayes_keta.outputs import staged_folder
     from bayes_keta.published.output import prepare_outputs, provenance_record, write_json
 
@@ -119,7 +120,7 @@ def handler(args: argparse.Namespace) -> int:
         reference=args.reference,
         prefer_likelihood=not args.no_likelihood_columns,
     )
-    seed = DEFAULT_SEED if args.seed is None else args.seed
+    seed = META_SEED if args.seed is None else args.seed
     result = meta_analysis(
         inputs,
         scale=args.scale,

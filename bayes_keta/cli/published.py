@@ -79,10 +79,11 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handler(args: argparse.Namespace) -> int:
     """Run the reanalysis and write the CSV, the PNG and the provenance JSON."""
+    from bayes_keta.constants import DEFAULT_SEED
     from bayes_keta.outputs import staged_folder
     from bayes_keta.published.output import prepare_outputs, provenance_record, write_json
     from bayes_keta.published.priors import parse_prior_spec, read_priors_toml
-    from bayes_keta.published.reanalysis import DEFAULT_SEED, reanalyse_published
+    from bayes_keta.published.reanalysis import reanalyse_published
 
     names = ("published_reanalysis.csv", "published_reanalysis.png", "published_reanalysis.json")
     # Check overwrite and parse everything before any computation.

@@ -1,7 +1,7 @@
 """The embedded SYNTHETIC KETAPAIN-like trial (simulated, never patients).
 
 The file ``bayes_keta/data/files/ketapain_synthetic.csv`` is the default draw of
-:func:`bayes_keta.simulate_trial` (seed :data:`~bayes_keta.data.simulate.DEFAULT_SEED`),
+:func:`bayes_keta.simulate_trial` (seed :data:`~bayes_keta.constants.DEFAULT_SEED`),
 written by :func:`write_ketapain_synthetic`; a test regenerates it and checks it is not stale.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from bayes_keta.constants import DEFAULT_REFERENCE, DEFAULT_TREATMENTS
+from bayes_keta.constants import DEFAULT_REFERENCE, DEFAULT_SEED, DEFAULT_TREATMENTS
 from bayes_keta.data.contract import validate_frame
 from bayes_keta.data.io import read_table, write_table
-from bayes_keta.data.simulate import DEFAULT_SEED, simulate_trial
+from bayes_keta.data.simulate import simulate_trial
 from bayes_keta.data.trial import Trial
 
 __all__ = ["SYNTHETIC_NAME", "ketapain_synthetic", "synthetic_path", "write_ketapain_synthetic"]

@@ -60,18 +60,16 @@ import pandas as pd
 
 from bayes_keta import checks
 from bayes_keta.constants import (
+    DEFAULT_SEED,
     DEFAULT_TREATMENTS,
     N_DAYS,
     PAIN_MAX,
     PAIN_MIN,
-    SYNTHETIC_SEED,
 )
 from bayes_keta.exceptions import SpecError
 
-__all__ = ["DEFAULT_SEED", "CALIBRATION", "SEQUENCE_LETTERS", "simulate_trial", "effect_curve"]
+__all__ = ["CALIBRATION", "SEQUENCE_LETTERS", "simulate_trial", "effect_curve"]
 
-#: Seed of the embedded synthetic KETAPAIN draw (the trial's publication month).
-DEFAULT_SEED: int = SYNTHETIC_SEED
 
 #: Calibrated parameters of the default generator (see the module docstring).
 CALIBRATION: dict[str, float] = {

@@ -39,16 +39,16 @@ from bayes_keta.constants import (
     CI_PROB,
     DIVERGENCES_MAX,
     ESS_MIN,
+    META_SEED,
     RHAT_MAX,
 )
 from bayes_keta.exceptions import ConvergenceError, SpecError
 from bayes_keta.meta.inputs import MetaInputs, meta_inputs_from_frame, read_meta_inputs
 from bayes_keta.published.scales import scale_info
 
-__all__ = ["MetaAnalysisResult", "build_meta_model", "meta_analysis", "TAU_PRIORS", "DEFAULT_SEED"]
+__all__ = ["MetaAnalysisResult", "build_meta_model", "meta_analysis", "TAU_PRIORS"]
 
 TAU_PRIORS: tuple[str, ...] = ("half_normal", "half_cauchy", "fixed0")
-DEFAULT_SEED: int = 20210448
 _PCT = round(100 * CI_PROB)
 _LO, _HI = f"lo{_PCT}", f"hi{_PCT}"
 
@@ -237,7 +237,7 @@ def meta_analysis(
     tau_scale: float | None = None,
     mu_sd: float | None = None,
     thresholds: Sequence[float] | None = None,
-    seed: int = DEFAULT_SEED,
+    seed: int = META_SEED,
     draws: int = 4000,
     tune: int = 1000,
     chains: int = 2,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_keta.constants import CI_PROB, PAIN_MAX, PAIN_MIN, SAMPLE_DIMS
+from bayes_keta.constants import CI_PROB, PAIN_MAX, PAIN_MIN, PPC_SEED, SAMPLE_DIMS
 from bayes_keta.data.trial import Trial
 
 __all__ = [
@@ -156,7 +156,7 @@ def posterior_predictive_checks(
     trial: Trial,
     *,
     max_draws: int = PPC_MAX_DRAWS,
-    seed: int = 0,
+    seed: int = PPC_SEED,
 ) -> PPC:
     """Summarise replicated data against the observed data, per arm.
 

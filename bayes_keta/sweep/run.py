@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from bayes_keta import checks
+from bayes_keta.constants import DEFAULT_SEED
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import SpecError
 from bayes_keta.provenance import provenance_record
@@ -53,10 +54,8 @@ from bayes_keta.sweep.output import (
     sweep_text,
 )
 
-__all__ = ["DEFAULT_SWEEP_SEED", "SCHEDULERS", "prior_sweep", "run_setting"]
+__all__ = ["SCHEDULERS", "prior_sweep", "run_setting"]
 
-#: Default base seed (the same as :data:`bayes_keta.fitting.DEFAULT_SEED`).
-DEFAULT_SWEEP_SEED = 20200701
 #: Named schedulers (anything else is taken as a Dask scheduler address).
 SCHEDULERS: tuple[str, ...] = ("local", "serial")
 
@@ -157,7 +156,7 @@ def prior_sweep(
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
-    seed: int = DEFAULT_SWEEP_SEED,
+    seed: int = DEFAULT_SEED,
     scheduler: str = "local",
     workers: int | None = None,
     progress: bool = True,

@@ -2,20 +2,13 @@
 
 ``registry`` declares every estimand (adding one is one entry in
 :data:`~bayes_keta.estimands.registry.ESTIMANDS`); ``core`` summarises draws (NumPy only);
-``contrasts`` computes draws and the long table from ``arm_mean``; ``text`` words them. The
+``contrasts`` computes the draws from ``arm_mean``; ``tables`` the long table and threshold
+curves; ``text`` words them. The
 outcome (direction of benefit, thresholds, ROPE, units) is a
 :class:`bayes_keta.outcome.Outcome`.
 """
 
-from bayes_keta.estimands.contrasts import (
-    beyond_by_row,
-    beyond_column,
-    by_day,
-    contrast_draws,
-    contrast_pairs,
-    contrast_table,
-    threshold_curve,
-)
+from bayes_keta.estimands.contrasts import by_day, contrast_draws, contrast_pairs
 from bayes_keta.estimands.core import (
     CI_LABEL,
     format_probability,
@@ -29,6 +22,12 @@ from bayes_keta.estimands.registry import (
     estimand,
     estimand_names,
     scale_labels,
+)
+from bayes_keta.estimands.tables import (
+    beyond_by_row,
+    beyond_column,
+    contrast_table,
+    threshold_curve,
 )
 from bayes_keta.estimands.text import ContrastSummary, summarize_contrasts
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bayes_keta.estimands.contrasts import ArmMean, beyond_by_row, contrast_draws, contrast_table
+from bayes_keta.estimands.contrasts import ArmMean, contrast_draws
 from bayes_keta.estimands.core import CI_LABEL, format_probability
+from bayes_keta.estimands.tables import beyond_by_row, contrast_table
 from bayes_keta.outcome import Outcome
 
 __all__ = ["PROBABILITY_LINES", "VALUE_LINES", "ContrastSummary", "summarize_contrasts"]

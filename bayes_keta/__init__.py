@@ -46,6 +46,7 @@ _LAZY: dict[str, str] = {
     "meta_analysis": "bayes_keta.meta",
     "read_meta_inputs": "bayes_keta.meta",
     "build_model": "bayes_keta.models",
+    "Outcome": "bayes_keta.outcome",
     "PublishedReanalysis": "bayes_keta.published",
     "reanalyse_published": "bayes_keta.published",
     "SavedFit": "bayes_keta.results",
@@ -86,6 +87,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from bayes_keta.fitting import FitResult, fit
     from bayes_keta.meta import MetaAnalysisResult, meta_analysis, read_meta_inputs
     from bayes_keta.models import build_model
+    from bayes_keta.outcome import Outcome
     from bayes_keta.published import PublishedReanalysis, reanalyse_published
     from bayes_keta.results import SavedFit, load_fit
     from bayes_keta.spec import load_spec
@@ -102,6 +104,7 @@ __all__ = [
     "FitResult",
     "Diagnostics",
     "MetaAnalysisResult",
+    "Outcome",
     "OutputError",
     "PublishedReanalysis",
     "PublishedResults",

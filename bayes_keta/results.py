@@ -20,7 +20,13 @@ import pandas as pd
 import xarray as xr
 
 from bayes_keta.diagnostics import Diagnostics, diagnose
-from bayes_keta.estimands import ContrastSummary, contrast_draws, contrast_table
+from bayes_keta.estimands import (
+    ContrastSummary,
+    by_day,
+    contrast_draws,
+    contrast_table,
+    threshold_curve,
+)
 from bayes_keta.estimands import summarize_contrasts as _summarize_contrasts
 from bayes_keta.exceptions import OutputError
 from bayes_keta.netcdf import write_netcdf
@@ -109,8 +115,16 @@ class ResultsMixin:
     def contrast_summary(self) -> ContrastSummary:
         """Contrast table plus plain-language sentences (says so when data are synthetic)."""
         return _summarize_contrasts(
-            self.datatree, reference=self._reference(), synthetic=self._synthetic()
+            self.datatree, reference=self._reference(), synthetic=bool(self._synthetic())
         )
+
+    def by_day(self) -> xr.DataArray:
+        """Daily difference curves (see :func:`bayes_keta.by_day`)."""
+        return by_day(self.datatree, reference=self._reference())
+
+    def threshold_curve(self, **options: Any) -> pd.DataFrame:
+        """P(benefit beyond t) over a grid of t (see :func:`bayes_keta.threshold_curve`)."""
+        return threshold_curve(self.datatree, reference=self._reference(), **options)
 
     def diagnostics(self, **options: Any) -> Diagnostics:
         """Run the convergence gate (see :func:`bayes_keta.diagnose`)."""

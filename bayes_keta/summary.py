@@ -17,7 +17,11 @@ Schema draft 2020-12). Every summary is validated before it is written::
 
 ``p_beyond`` maps a threshold on the estimand's own scale (formatted by
 :func:`bayes_keta.estimands.format_threshold`: ``"0.5"``, ``"17.5"``, ``"30.0"``) to
-P(difference < -threshold). Non-finite statistics are written as ``null``.
+P(benefit beyond it) (P(difference < -threshold) for the pain NRS); it is generated from the
+contrast table's flat ``p_beyond_<t>`` columns by :func:`bayes_keta.estimands.beyond_by_row`.
+Thresholds, ROPE and their sources come from the outcome
+(:meth:`bayes_keta.outcome.Outcome.decision_rules`). Non-finite statistics are written as
+``null``.
 """
 
 from __future__ import annotations
@@ -40,13 +44,13 @@ import pandas as pd
 from bayes_keta.constants import CI_PROB
 from bayes_keta.estimands import (
     CI_LABEL,
+    beyond_by_row,
     contrast_draws,
     contrast_table,
-    estimand_rope,
-    estimand_thresholds,
     format_threshold,
 )
 from bayes_keta.exceptions import OutputError
+from bayes_keta.outcome import Outcome
 from bayes_keta.outputs import atomic_write, refuse_existing
 
 __all__ = [
@@ -62,12 +66,6 @@ __all__ = [
 
 #: Value of the ``schema`` key; bump the suffix on any incompatible change.
 SCHEMA_ID = "bayes_keta.summary/1"
-
-_SOURCES = (
-    "Farrar JT et al. Pain 2001;94:149-158 (about 1 point minimally, about 2 points or 30%"
-    " much improved)",
-    "Dworkin RH et al. (IMMPACT) J Pain 2008;9:105-121 (>= 30% moderately important)",
-)
 
 
 @cache
@@ -158,11 +156,17 @@ def _int_or_none(x: Any) -> int | None:
     return None if x is None else int(x)
 
 
-def contrast_records(table: pd.DataFrame, *, n_days: int) -> list[dict[str, Any]]:
-    """Rows of :func:`bayes_keta.contrast_table` as summary.json ``contrasts`` records."""
+def contrast_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of :func:`bayes_keta.contrast_table` as summary.json ``contrasts`` records.
+
+    ``p_beyond`` (a mapping, as the schema has it) is generated from the table's flat
+    ``p_beyond_<t>`` columns by :func:`bayes_keta.estimands.beyond_by_row`; ``rope`` from
+    the table's ``attrs["rope"]``.
+    """
     lo, hi = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
+    ropes = table.attrs["rope"]
     records = []
-    for row in table.to_dict(orient="records"):
+    for row, beyond in zip(table.to_dict(orient="records"), beyond_by_row(table), strict=True):
         p_rope = row.get("p_rope")
         records.append(
             {
@@ -176,9 +180,9 @@ def contrast_records(table: pd.DataFrame, *, n_days: int) -> list[dict[str, Any]
                 "median": _stat(row["median"]),
                 f"ci{CI_LABEL}": [_stat(row[lo]), _stat(row[hi])],
                 "p_benefit": float(row["p_benefit"]),
-                "p_beyond": {format_threshold(t): float(p) for t, p in row["p_beyond"].items()},
+                "p_beyond": {format_threshold(t): p for t, p in beyond.items()},
                 "p_rope": None if p_rope is None or p_rope != p_rope else float(p_rope),
-                "rope": estimand_rope(str(row["scale"]), n_days),
+                "rope": ropes[str(row["scale"])],
             }
         )
     return records
@@ -225,9 +229,10 @@ def build_summary(
     spec = fit.spec
     settings = dict(getattr(fit, "sampler_settings", None) or {})
     diag = diagnostics if diagnostics is not None else diagnose(tree)
-    draws = contrast_draws(fit)
+    outcome = Outcome.nrs_0_10()
+    draws = contrast_draws(tree, reference=trial.reference, outcome=outcome)
     n_days = int(draws.attrs["n_days"])
-    table = contrast_table(draws)
+    table = contrast_table(draws, outcome=outcome)
 
     spec_hash = getattr(spec, "sha256", None) or getattr(spec, "hash", None)
     structure = spec.structure() if hasattr(spec, "structure") else None
@@ -268,14 +273,9 @@ def build_summary(
             "ci_prob": float(CI_PROB),
             "n_days": n_days,
             "constant_over_day": bool(draws.attrs["constant_over_day"]),
-            "thresholds": {
-                scale: list(estimand_thresholds(scale, n_days))
-                for scale in ("nrs", "auc", "percent")
-            },
-            "rope": {scale: estimand_rope(scale, n_days) for scale in ("nrs", "auc", "percent")},
-            "sources": list(_SOURCES),
+            **outcome.decision_rules(n_days),
         },
-        "contrasts": contrast_records(table, n_days=n_days),
+        "contrasts": contrast_records(table),
         "provenance": {
             "bayes_keta": _version("bayes_keta"),
             "pymc": _version("pymc"),

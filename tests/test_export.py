@@ -87,7 +87,7 @@ def test_tidy_draws_match_contrast_draws_and_smd_definition(synthetic_trial):
             "model": "daily",
         }
     ]
-    ds = bk.contrast_draws(fit)
+    ds = fit.contrast_draws()
     n = 2 * 200
     assert len(table) == n * ds.sizes["contrast"] * (len(ds.data_vars) + 1)
     sub = table[(table.contrast == "ketamine - placebo") & (table.estimand == "auc_difference")]

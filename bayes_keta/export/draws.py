@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_keta.estimands import ESTIMAND_SCALES, contrast_draws
+from bayes_keta.estimands import contrast_draws, estimand_names
 from bayes_keta.export.source import FitView, fit_view
 from bayes_keta.export.standardizer import Standardizer, smd_standardizer
 
@@ -164,7 +164,7 @@ def estimand_draws(source: Any, *, reference: str | None = None, smd: bool = Tru
 
 
 def _long(ds: xr.Dataset) -> pd.DataFrame:
-    names = [n for n in (*ESTIMAND_SCALES, SMD_ESTIMAND) if n in ds.data_vars]
+    names = [n for n in (*estimand_names(), SMD_ESTIMAND) if n in ds.data_vars]
     chains = ds["chain"].to_numpy().astype(np.int64)
     draws = ds["draw"].to_numpy().astype(np.int64)
     chain_col = np.repeat(chains, draws.size)

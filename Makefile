@@ -59,7 +59,7 @@ test: $(STAMP) ## The whole suite (real but small NUTS runs; notebooks with BAYE
 	BAYES_KETA_FAST=1 MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --durations=15 tests
 	@$(MAKE) --no-print-directory doctest
 
-test-fast: $(STAMP) ## Every test that does not sample (no NUTS, nutpie compile, notebooks or subprocess fits; ~80 s on 2 busy cores) and make doctest
+test-fast: $(STAMP) ## Every test that does not sample (no NUTS, nutpie compile, notebooks or subprocess fits; 80-125 s on 2 busy cores) and make doctest
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) -m "not slow" tests
 	@$(MAKE) --no-print-directory doctest
 

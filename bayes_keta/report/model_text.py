@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from bayes_keta.spec import OUTCOME_SCALED
+from bayes_keta.spec.families import FAMILIES
 
 __all__ = ["ROLE_MEANING", "model_math", "prior_table", "prior_text"]
 
@@ -55,19 +56,6 @@ _SYMBOL = {
     "baseline_slope": "β",
 }
 
-_FAMILY = {
-    "normal": "Normal",
-    "student_t": "StudentT",
-    "halfnormal": "HalfNormal",
-    "halfstudent_t": "HalfStudentT",
-    "halfcauchy": "HalfCauchy",
-    "exponential": "Exponential",
-    "lognormal": "LogNormal",
-    "gamma": "Gamma",
-    "uniform": "Uniform",
-}
-
-
 def _num(value: Any) -> str:
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_num(v) for v in value) + "]"
@@ -84,7 +72,8 @@ def prior_text(prior: Any) -> str:
     'Normal(mu=0, sigma=2)'
     """
     params = ", ".join(f"{k}={_num(v)}" for k, v in prior.params.items())
-    return f"{_FAMILY.get(prior.dist, prior.dist)}({params})"
+    family = FAMILIES.get(prior.dist)
+    return f"{family.label if family else prior.dist}({params})"
 
 
 def prior_table(spec: Any, priors: Mapping[str, Any], *, n_days: int) -> pd.DataFrame:

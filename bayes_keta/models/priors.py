@@ -18,6 +18,7 @@ from bayes_keta.spec.families import FAMILIES
 
 __all__ = ["data_name", "prior_data_values", "prior_rv", "scaled_priors", "zero_sum_rv"]
 
+
 def data_name(role: str, param: str) -> str:
     """Name of the ``pm.Data`` holding a prior parameter, e.g. ``prior__sigma__sigma``."""
     return f"prior__{role}__{param}"

@@ -56,6 +56,7 @@ _SYMBOL = {
     "baseline_slope": "β",
 }
 
+
 def _num(value: Any) -> str:
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_num(v) for v in value) + "]"

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from bayes_keta.exceptions import SpecError
+from bayes_keta.spec.families import FAMILIES
 from bayes_keta.spec.files import (
     available_models,
     available_prior_sets,
@@ -53,7 +54,7 @@ from bayes_keta.spec.files import (
     models_dir,
     read_toml,
 )
-from bayes_keta.spec.priors import POSITIVE_FAMILIES, Prior
+from bayes_keta.spec.priors import Prior
 
 __all__ = [
     "ModelSpec",
@@ -66,8 +67,6 @@ __all__ = [
     "models_dir",
     "resolve_priors",
 ]
-
-#: Environment variable naming another directory of model specs (``priors/`` inside it).
 
 #: Roles on the outcome scale: scaled by :meth:`ModelSpec.outcome_scale` before use.
 OUTCOME_SCALED: frozenset[str] = frozenset(
@@ -88,8 +87,8 @@ OUTCOME_SCALED: frozenset[str] = frozenset(
 _POSITIVE_ROLES = frozenset({"sigma_subject", "sigma_subject_period", "sigma", "nu", "tau"})
 #: Roles that are real-valued locations (real-support families only).
 _REAL_ROLES = frozenset(OUTCOME_SCALED - _POSITIVE_ROLES)
-#: Roles only used when an option is on; specs may declare their default prior anyway.
-_OPTION_ROLES = frozenset({"nu", "carryover_effect", "baseline_slope"})
+#: Real families with scalar parameters (for real-valued location roles).
+_REAL_FAMILIES = tuple(n for n, f in FAMILIES.items() if f.support == "real" and not f.vector)
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "outcome": ("daily", "auc"),
@@ -149,33 +148,35 @@ class ModelSpec:
     # ------------------------------------------------------------------------------- roles
     @property
     def roles(self) -> tuple[str, ...]:
-        """Parameter roles (prior names) this spec, with its options, has."""
-        roles = ["treatment_effect", "period_effect", "sigma_subject"]
-        if self.likelihood != "ordinal":
-            roles += ["intercept", "sigma"]
-        else:
-            roles.append("cutpoints")
-        if self.outcome == "daily":
-            roles.append("sigma_subject_period")
-        if self.likelihood == "student_t":
-            roles.append("nu")
-        if self.effect == "decay":
-            roles += ["effect_transient", "tau"]
-        if self.residual == "ar1":
-            roles.append("phi")
-        if self.carryover:
-            roles.append("carryover_effect")
-        if self.baseline:
-            roles.append("baseline_slope")
-        return tuple(sorted(roles))
+        """Parameter roles (prior names) this spec, with its options, has (its builder's)."""
+        return _builder(self).roles(self)
 
     def outcome_scale(self, n_days: int) -> float:
-        """Factor taking daily-NRS-point priors of :data:`OUTCOME_SCALED` roles to model units."""
-        if self.outcome == "auc":
-            return float(n_days)
-        if self.likelihood == "ordinal":
-            return float(self.latent_scale)
-        return 1.0
+        """Factor taking daily-NRS-point priors of :data:`OUTCOME_SCALED` roles to model units.
+
+        ``n_days`` for the AUC model, ``latent_scale`` for the ordinal one, else 1 (the
+        builder's :meth:`~bayes_keta.models.builder.Builder.outcome_scale`).
+        """
+        return _builder(self).outcome_scale(self, n_days)
+
+    @classmethod
+    def from_structure(
+        cls, structure: Mapping[str, Any], *, source: str = "<structure>"
+    ) -> ModelSpec:
+        """Validate a :meth:`structure` dict (e.g. read back from a fit) into a spec without priors.
+
+        Raises
+        ------
+        SpecError
+            Unknown keys or values, or a structure no model builder supports.
+
+        Examples
+        --------
+        >>> ModelSpec.from_structure(load_spec("auc").structure()).outcome
+        'auc'
+        """
+        raw = {k: v for k, v in structure.items() if k not in ("description", "priors")}
+        return _structural(raw, source=source, text="")
 
     # --------------------------------------------------------------------------- structure
     def structure(self) -> dict[str, Any]:
@@ -233,19 +234,35 @@ class ModelSpec:
         if unknown:
             raise SpecError(f"unknown spec option(s) {unknown}")
         merged = {**self.structure(), "description": self.description, **options}
-        if "parameterization" not in options and not _marginal_ok(merged):
-            merged["parameterization"] = "centred"
+        centred = {**merged, "parameterization": "centred"}
+        if (
+            "parameterization" not in options
+            and merged.get("parameterization") == "marginal"
+            and not _supported(merged)
+            and _supported(centred)
+        ):
+            merged = centred
         return _validated(merged, self.priors, source=self.source, text=self.text)
 
 
-def _marginal_ok(values: Mapping[str, Any]) -> bool:
-    """Whether the closed-form ``"marginal"`` parameterisation (if asked for) applies."""
-    return values.get("parameterization") != "marginal" or values.get("likelihood") == "normal"
+def _builder(spec: ModelSpec) -> Any:
+    """Return the spec's model builder (it declares roles and scales; no PyMC loaded)."""
+    from bayes_keta.models.registry import builder_for
+
+    return builder_for(spec)
 
 
-def _validated(
-    raw: Mapping[str, Any], priors: Mapping[str, Any], *, source: str, text: str
-) -> ModelSpec:
+def _supported(raw: Mapping[str, Any]) -> bool:
+    """Whether a structure is valid and some model builder supports it."""
+    try:
+        _structural(raw, source="<options>", text="")
+    except SpecError:
+        return False
+    return True
+
+
+def _structural(raw: Mapping[str, Any], *, source: str, text: str) -> ModelSpec:
+    """Validate the structural keys of a spec (not its priors); its builder must support it."""
     where = f"spec {source}"
     unknown = sorted(set(raw) - _KEYS)
     if unknown:
@@ -275,21 +292,6 @@ def _validated(
         values[key] = float(value)
     if values["min_observed_fraction"] > 1:
         raise SpecError(f"{where}: min_observed_fraction must be <= 1")
-    if values["outcome"] == "auc" and (
-        values["likelihood"] == "ordinal"
-        or values["effect"] != "constant"
-        or values["residual"] != "iid"
-    ):
-        raise SpecError(
-            f"{where}: outcome 'auc' needs likelihood normal/student_t, constant effect, iid"
-        )
-    if values["likelihood"] == "ordinal" and values["residual"] != "iid":
-        raise SpecError(f"{where}: the ordinal likelihood has no AR(1) residual option")
-    if not _marginal_ok(values):
-        raise SpecError(
-            f"{where}: parameterization 'marginal' integrates the random effects out in closed"
-            " form, which needs likelihood normal; use 'centred' or 'noncentred'"
-        )
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise SpecError(f"{where}: 'name' (a non-empty string) is required")
@@ -301,10 +303,18 @@ def _validated(
         text=text,
         **values,
     )
+    _builder(spec)  # SpecError when no builder supports the structure (the message says why)
+    return spec
+
+
+def _validated(
+    raw: Mapping[str, Any], priors: Mapping[str, Any], *, source: str, text: str
+) -> ModelSpec:
+    spec = _structural(raw, source=source, text=text)
+    where = f"spec {source}"
     parsed = {role: Prior.from_dict(entry, role=role) for role, entry in priors.items()}
-    allowed = set(spec.roles) | (
-        _OPTION_ROLES - ({"nu"} if spec.likelihood == "ordinal" else set())
-    )
+    builder = _builder(spec)
+    allowed = set(spec.roles) | builder.optional_roles(spec)
     extra = sorted(set(parsed) - allowed)
     if extra:
         raise SpecError(f"{where}: [priors] names parameters the model does not have: {extra}")
@@ -317,10 +327,13 @@ def _validated(
 
 
 def _check_family(role: str, prior: Prior, spec: ModelSpec, where: str) -> None:
-    if role in _POSITIVE_ROLES and prior.dist not in POSITIVE_FAMILIES:
+    if role in _POSITIVE_ROLES and not FAMILIES[prior.dist].positive:
         raise SpecError(f"{where}: prior {role!r} needs a positive family, got {prior.dist!r}")
-    if role in _REAL_ROLES and prior.dist not in ("normal", "student_t"):
-        raise SpecError(f"{where}: prior {role!r} must be normal or student_t, got {prior.dist!r}")
+    if role in _REAL_ROLES and prior.dist not in _REAL_FAMILIES:
+        raise SpecError(
+            f"{where}: prior {role!r} must be one of {', '.join(_REAL_FAMILIES)},"
+            f" got {prior.dist!r}"
+        )
     if role == "phi" and (
         prior.dist != "uniform" or prior.params["lower"] < -1 or prior.params["upper"] > 1
     ):

@@ -122,7 +122,7 @@ def fit(
         cores=cores,
         seed=seed,
         progressbar=progressbar,
-        mass_matrix=built.spec.mass_matrix,
+        mass_matrix=built.spec.sampler_defaults.get("mass_matrix", "diag"),
         progress=progress,
     )
     enter("predicting", "posterior predictive / log-likelihood")
@@ -164,6 +164,7 @@ def fit(
         "chains": chains,
         "cores": cores,
         "seed": seed,
+        "mass_matrix": built.spec.sampler_defaults.get("mass_matrix", "diag"),
         "compile_cache_hit": run.cache_hit,
         "compile_seconds": round(run.compile_seconds, 3),
         "sample_seconds": round(run.sample_seconds, 3),

@@ -6,6 +6,7 @@ Pure data (no PyMC): callers ask these instead of testing spec names or structur
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 __all__ = ["LOO_KINDS", "SCALES", "Capabilities", "MathContext", "Needs", "Support"]
@@ -29,6 +30,9 @@ class Needs:
     min_readings_per_period : int
         Observed readings (diary days) a subject-period must be able to have: 2 for the
         daily-level models (a subject-period effect and a day-to-day residual), 1 for the AUC.
+    min_observed_fraction : float
+        Fraction of the follow-up days a subject-period must have observed to be used (the
+        AUC's imputation; 0: any).
     integer_outcome : bool
         Pain scores must be integers 0..10 (ordinal).
     baseline : bool
@@ -36,8 +40,19 @@ class Needs:
     """
 
     min_readings_per_period: int = 1
+    min_observed_fraction: float = 0.0
     integer_outcome: bool = False
     baseline: bool = False
+
+    def readings(self, n_days: int) -> int:
+        """Observed readings a subject-period needs in a design of ``n_days`` days.
+
+        Examples
+        --------
+        >>> Needs(min_readings_per_period=1, min_observed_fraction=0.5).readings(35)
+        18
+        """
+        return max(self.min_readings_per_period, math.ceil(self.min_observed_fraction * n_days))
 
 
 @dataclass(frozen=True)

@@ -113,10 +113,11 @@ def _unmet(needs: Needs, trial: Trial) -> str | None:
     from bayes_keta.models.design import baseline_problem, integer_problem
 
     have = int(trial.cells["n_obs"].max()) if len(trial.cells) else 0
-    if have < needs.min_readings_per_period:
+    need = needs.readings(trial.n_days)
+    if have < need:
         return (
-            f"needs at least {needs.min_readings_per_period} readings per subject-period;"
-            f" trial {trial.name!r} has at most {have}"
+            f"needs at least {need} readings per subject-period; trial {trial.name!r} has at"
+            f" most {have}"
         )
     if needs.integer_outcome:
         problem = integer_problem(trial)
@@ -172,11 +173,10 @@ def check_design(trial: Trial, spec: str | ModelSpec) -> None:
     if problem is None:
         return
     others = _suitable(trial, but=spec.name)
-    hint = (
-        "; specs that suit this design: " + ", ".join(f"models/{n}.toml" for n in others)
-        if others
-        else ""
-    )
+    if others:
+        hint = "; specs that suit this design: " + ", ".join(f"models/{n}.toml" for n in others)
+    else:
+        hint = "; no shipped spec suits this design"
     raise SpecError(f"model {spec.name!r} ({builder.name} builder): {problem}{hint}")
 
 

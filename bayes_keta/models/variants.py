@@ -96,7 +96,7 @@ class DailyBuilder(Builder):
                 f"pain[i,p,t] = m[i,p,t] + e[i,p,t],   m[i,p,t] = {level}",
                 "e[i,p,·] stationary AR(1) within a subject-period: sd σ, corr(e[t], e[t−g]) = φ^g",
                 "(likelihood: each observed day given the previous observed day g days before,"
-                " e[t] | e[t−g] ~ Normal(φ^g·e[t−g], σ·√(1 − φ^(2g))))",
+                f" e[t] | e[t−g] ~ {mt.likelihood_family(spec)}φ^g·e[t−g], σ·√(1 − φ^(2g))))",
             ]
         else:
             lines = [
@@ -250,7 +250,11 @@ class AucBuilder(Builder):
             prior_draws=True,
             discrete=False,
             roles=self.roles(spec),
-            needs=Needs(min_readings_per_period=1, baseline=spec.baseline),
+            needs=Needs(
+                min_readings_per_period=1,
+                min_observed_fraction=spec.min_observed_fraction,
+                baseline=spec.baseline,
+            ),
         )
 
     def model_lines(self, spec: ModelSpec, context: MathContext) -> list[str]:

@@ -73,6 +73,10 @@ PPC_SEED: int = 0
 #: bulk ESS 43).
 DEFAULT_SPECS: tuple[str, ...] = ("daily", "daily_decay", "daily_ar1", "daily_ordinal", "auc")
 
+#: The main spec of a report (its headline contrasts, sweep and power-scaling) when the caller
+#: names none and it was fitted; else the first fitted spec is the main one.
+DEFAULT_MAIN_SPEC: str = "daily"
+
 #: Smallest sampler settings accepted (checked before anything runs, by
 #: :mod:`bayes_keta.checks`). nutpie 0.16 panics with zero tuning steps (its adaptation
 #: schedule asserts ``early_end < num_tune``; measured: tune 0 panics, 1 and up sample), so

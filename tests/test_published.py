@@ -339,7 +339,7 @@ def test_priors_toml(tmp_path):
     )
     priors = read_priors_toml(good)
     assert [p.name for p in priors] == ["wide", "mix"]
-    assert priors[1].params["weights"] == (0.25, 0.75)
+    assert priors[1].params["w"] == (0.25, 0.75)
     for text in (
         '[[prior]]\nname = "x"\nfamily = "normal"\nmean = 0\n',  # missing sd
         '[[prior]]\nname = "x"\nfamily = "normal"\nmean = 0\nsd = 1\nextra = 2\n',

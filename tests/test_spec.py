@@ -10,6 +10,7 @@ import bayes_keta as bk
 from bayes_keta.exceptions import SpecError
 from bayes_keta.models import build
 from bayes_keta.spec import (
+    ModelSpec,
     Prior,
     available_models,
     available_prior_sets,
@@ -173,3 +174,27 @@ def test_ordinal_needs_integer_pain(fixed_trial):
     trial = bk.load_trial(frame, name="half_points")
     with pytest.raises(SpecError, match="integer pain scores 0..10.*e.g. 4.5"):
         build(trial, "daily_ordinal")
+
+
+def test_sampler_defaults_are_not_model_structure(tmp_path: Path):
+    ordinal = load_spec("daily_ordinal")
+    assert ordinal.sampler_defaults == {"mass_matrix": "low_rank"}
+    assert load_spec("daily").sampler_defaults == {}
+    assert "mass_matrix" not in ordinal.structure()
+    assert ordinal.with_options(carryover=True).sampler_defaults == ordinal.sampler_defaults
+    # a structure read back from an older fit carries it at the top level: moved to [sampler]
+    old = {**ordinal.structure(), "mass_matrix": "low_rank"}
+    assert ModelSpec.from_structure(old).sampler_defaults == {"mass_matrix": "low_rank"}
+    text = ordinal.text.split("[sampler]")[0]
+    top = tmp_path / "top.toml"
+    top.write_text(text.replace('name = "daily_ordinal"', 'name = "x"\nmass_matrix = "low_rank"'))
+    with pytest.raises(SpecError, match=r"mass_matrix is a sampler setting.*\[sampler\] table"):
+        load_spec(top)
+    for table, needle in (
+        ("[sampler]\nmass_matrix = 'dense'\n", "is not one of"),
+        ("[sampler]\nstep_size = 0.1\n", r"unknown setting\(s\) \['step_size'\]"),
+    ):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text + table)
+        with pytest.raises(SpecError, match=needle):
+            load_spec(bad)

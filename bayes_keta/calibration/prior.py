@@ -69,7 +69,7 @@ class PriorDatasets:
 
 def observed_names(built: BuiltModel) -> tuple[str, str]:
     """Observed variable and its ``pm.Data``: ``(auc, auc_data)`` or ``(pain, pain_data)``."""
-    return ("auc", "auc_data") if built.spec.outcome == "auc" else ("pain", "pain_data")
+    return built.observed, built.capabilities.data_name
 
 
 def _batched(variables) -> dict:

@@ -315,7 +315,7 @@ def _fit_one(built, key: str, data_name: str, y: np.ndarray, *, settings: SBCSet
         cores=min(settings.chains, os.cpu_count() or 1),
         seed=seed,
         progressbar=False,
-        mass_matrix=built.spec.mass_matrix,
+        mass_matrix=built.spec.sampler_defaults.get("mass_matrix", "diag"),
     )
 
 
@@ -419,5 +419,5 @@ def run_sbc(
         hashed_files=files,
         seconds=time.perf_counter() - start,
         acceptance=sims.acceptance,
-        mass_matrix=built.spec.mass_matrix,
+        mass_matrix=built.spec.sampler_defaults.get("mass_matrix", "diag"),
     )

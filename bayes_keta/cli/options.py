@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Callable
 
 from bayes_keta import checks
-from bayes_keta.constants import MIN_CHAINS_RHAT
+from bayes_keta.constants import DEFAULT_MAIN_SPEC, MIN_CHAINS_RHAT
 
 __all__ = [
     "add_data_argument",
@@ -115,12 +115,13 @@ def add_data_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_model_option(parser: argparse.ArgumentParser) -> None:
-    """Add ``--model SPEC`` (one spec; default ``daily``)."""
+    """Add ``--model SPEC`` (one spec; default :data:`~bayes_keta.constants.DEFAULT_MAIN_SPEC`)."""
     parser.add_argument(
         "--model",
-        default="daily",
+        default=DEFAULT_MAIN_SPEC,
         metavar="SPEC",
-        help="model spec: a path (models/daily.toml) or a name in models/ (default: daily)",
+        help="model spec: a path (models/daily.toml) or a name in models/"
+        f" (default: {DEFAULT_MAIN_SPEC})",
     )
 
 

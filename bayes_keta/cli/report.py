@@ -42,7 +42,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_sampling_options,
         number,
     )
-    from bayes_keta.constants import BFMI_MIN, DEFAULT_SPECS, ESS_MIN, RHAT_MAX
+    from bayes_keta.constants import (
+        BFMI_MIN,
+        DEFAULT_MAIN_SPEC,
+        DEFAULT_SPECS,
+        ESS_MIN,
+        RHAT_MAX,
+    )
 
     parser = subparsers.add_parser(
         "report",
@@ -67,7 +73,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SET",
         help="prior set name or TOML file applied to every spec (repeatable, later wins)",
     )
-    parser.add_argument("--main", help="main spec (default: daily if fitted, else the first)")
+    parser.add_argument(
+        "--main", help=f"main spec (default: {DEFAULT_MAIN_SPEC} if fitted, else the first)"
+    )
     parser.add_argument(
         "--out", type=Path, help="output directory (default: reports/<data>-<time>)"
     )

@@ -60,6 +60,7 @@ from bayes_keta.export.likelihood import (
     prior_draws_agree,
 )
 from bayes_keta.export.source import FitView, fit_view
+from bayes_keta.export.standardizer import capabilities_of
 
 __all__ = ["META_COLUMNS", "meta_summary", "moment_t_df"]
 
@@ -148,9 +149,10 @@ def _base_effects(draws: pd.DataFrame, model_ref: str, actives: tuple[str, ...])
 def _structure_reason(view: FitView, prior: NormalEffects, model_ref: str) -> str | None:
     """Why the estimands' prior is not the treatment_effect prior (None: it is)."""
     spec = view.spec
-    if spec.get("likelihood") == "ordinal":
-        return "ordinal model: NRS-scale contrasts are non-linear in the latent effects"
-    if spec.get("effect") not in (None, "constant"):
+    caps = capabilities_of(spec)
+    if caps is not None and caps.latent:
+        return f"{caps.builder} model: NRS-scale contrasts are non-linear in the latent effects"
+    if caps is not None and caps.time_varying_effect:
         return (
             f"{spec.get('effect')} effect: the treatment_effect prior is on the sustained part,"
             " so the prior of the mean daily difference is not that normal"

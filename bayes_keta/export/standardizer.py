@@ -20,8 +20,9 @@ one period) would divide by, so the SMD of this crossover trial is commensurable
 parallel-group SMDs; the Cochrane Handbook (section 23.2.7) and Elbourne et al. (Int J
 Epidemiol 2002;31:140-149) warn against standardizing crossover effects by the SD of
 within-patient differences, which inflates SMDs. SMD draws are ``mean_daily_difference / S``
-draw by draw, so the SMD posterior carries the standardizer's uncertainty. Not defined for the
-ordinal spec (its SDs are on the latent logit scale).
+draw by draw, so the SMD posterior carries the standardizer's uncertainty. Not defined for a
+model whose SDs are on a latent scale (the ordinal spec: logit). Which case applies is asked
+of the model's builder (:func:`bayes_keta.models.capabilities`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-__all__ = ["Standardizer", "smd_standardizer"]
+from bayes_keta.exceptions import SpecError
+from bayes_keta.models import Capabilities, capabilities
+
+__all__ = ["Standardizer", "capabilities_of", "smd_standardizer"]
 
 _RANDOM = ("sigma_subject", "sigma_subject_period")
 
@@ -64,6 +68,23 @@ def _ar1_factor(phi: np.ndarray, n_days: int) -> np.ndarray:
     return 1.0 + 2.0 * np.sum(weights * np.power(phi[..., None], k), axis=-1)
 
 
+def capabilities_of(structure: Mapping[str, Any] | None) -> Capabilities | None:
+    """Capabilities of the model a fit's structure dict describes (None when unknown).
+
+    Examples
+    --------
+    >>> auc = {"name": "x", "outcome": "auc", "likelihood": "normal"}
+    >>> capabilities_of({}) is None, capabilities_of(auc).scale
+    (True, 'auc')
+    """
+    if not structure:
+        return None
+    try:
+        return capabilities(structure)
+    except SpecError:  # a structure no builder knows (e.g. written by another version)
+        return None
+
+
 def smd_standardizer(
     tree: xr.DataTree,
     *,
@@ -80,10 +101,11 @@ def smd_standardizer(
     n_days : int
         Follow-up days D.
     spec : mapping, optional
-        Model structure (``outcome``, ``likelihood``, ``residual``).
+        Model structure (:meth:`bayes_keta.spec.ModelSpec.structure`): its builder's
+        capabilities say whether the SDs are on a latent or the AUC scale.
     observed : str, optional
-        Name of the observed variable (``"pain"`` daily, ``"auc"``); read from the spec when
-        not given.
+        Name of the observed variable (``"pain"`` daily, ``"auc"``); used only when the
+        structure is unknown.
 
     Returns
     -------
@@ -97,14 +119,16 @@ def smd_standardizer(
     >>> bool(float(s.draws[0, 0]) == np.sqrt(4 + 1 + 3.5**2 / 35))
     True
     """
-    spec = dict(spec or {})
+    caps = capabilities_of(spec)
     post = tree["posterior"].to_dataset() if "posterior" in tree.children else xr.Dataset()
-    if spec.get("likelihood") == "ordinal":
-        return Standardizer(None, "", "ordinal model: its SDs are on the latent logit scale")
+    if caps is not None and caps.latent:
+        reason = f"{caps.builder} model: its SDs are on the latent {caps.scale} scale"
+        return Standardizer(None, "", reason)
     missing = [n for n in ("sigma_subject", "sigma") if n not in post.data_vars]
     if missing:
         return Standardizer(None, "", f"the posterior has no {', '.join(missing)}")
-    auc = (observed or spec.get("outcome")) == "auc"
+    # SDs on the AUC scale (one value per subject-period); a bare tree: its observed variable
+    auc = caps.scale == "auc" if caps is not None else observed == "auc"
     randoms = [n for n in _RANDOM if n in post.data_vars]
     var = sum(post[n] ** 2 for n in randoms)
     resid = post["sigma"] ** 2

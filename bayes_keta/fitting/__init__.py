@@ -122,7 +122,7 @@ def fit(
         cores=cores,
         seed=seed,
         progressbar=progressbar,
-        mass_matrix=built.spec.mass_matrix,
+        mass_matrix=built.spec.sampler_defaults.get("mass_matrix", "diag"),
         progress=progress,
     )
     enter("predicting", "posterior predictive / log-likelihood")
@@ -135,12 +135,12 @@ def fit(
         _attach_data_groups(tree, built.full_model)
     # the model with the observed variable (marginal specs: the observation-level twin)
     model = built.full_model
-    observed = "auc" if built.spec.outcome == "auc" else "pain"
+    observed = built.observed
     add_log_likelihood(tree, model, observed)
     if posterior_predictive:
         add_posterior_predictive(tree, model, observed, seed=int(seeds[0]))
     notes = list(built.notes)
-    if prior_draws and built.spec.likelihood == "ordinal":
+    if prior_draws and not built.capabilities.prior_draws:
         # Forward sampling ignores the ordered transform of the cutpoints (under 1% of the
         # draws come out ordered), so the draws would not be this model's prior: none are kept.
         notes.append(
@@ -164,6 +164,7 @@ def fit(
         "chains": chains,
         "cores": cores,
         "seed": seed,
+        "mass_matrix": built.spec.sampler_defaults.get("mass_matrix", "diag"),
         "compile_cache_hit": run.cache_hit,
         "compile_seconds": round(run.compile_seconds, 3),
         "sample_seconds": round(run.sample_seconds, 3),

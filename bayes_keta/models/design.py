@@ -13,7 +13,15 @@ import numpy as np
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import DataError, SpecError
 
-__all__ = ["CellDesign", "ObsDesign", "auc_cells", "cell_design", "obs_design"]
+__all__ = [
+    "CellDesign",
+    "ObsDesign",
+    "auc_cells",
+    "baseline_problem",
+    "cell_design",
+    "integer_problem",
+    "obs_design",
+]
 
 
 @dataclass(frozen=True)
@@ -60,11 +68,9 @@ def cell_design(trial: Trial, *, baseline: bool) -> CellDesign:
     active_pos = {t: i + 1 for i, t in enumerate(trial.actives)}
     carry = np.array([active_pos.get(t, 0) if t else 0 for t in cells["previous_treatment"]])
     if baseline:
-        if not trial.has_baseline:
-            raise SpecError(
-                f"baseline = true needs a complete 'baseline_pain' column; trial {trial.name!r}"
-                " has none (turn the option off or add the covariate)"
-            )
+        problem = baseline_problem(trial)
+        if problem:
+            raise SpecError(problem)
         raw = cells["baseline_pain"].to_numpy(dtype=float)
         mean = float(raw.mean())
         centred = raw - mean
@@ -95,14 +101,9 @@ def obs_design(trial: Trial, *, integer: bool = False) -> ObsDesign:
         raise DataError(f"trial {trial.name!r} has no observed pain score")
     pain = obs["pain"].to_numpy(dtype=float)
     if integer:
-        bad = ~np.isclose(pain, np.round(pain)) | (pain < 0) | (pain > 10)
-        if bad.any():
-            examples = ", ".join(f"{v:g}" for v in np.unique(pain[bad])[:5])
-            raise SpecError(
-                f"the ordinal likelihood needs integer pain scores 0..10; trial {trial.name!r}"
-                f" has {int(bad.sum())} other value(s) (e.g. {examples}): use a Gaussian spec"
-                " or round the diary scores"
-            )
+        problem = integer_problem(trial)
+        if problem:
+            raise SpecError(problem)
         pain = np.round(pain)
     cell = obs["cell_idx"].to_numpy(dtype=np.int64)
     day = obs["day_idx"].to_numpy(dtype=np.int64)
@@ -113,6 +114,30 @@ def obs_design(trial: Trial, *, integer: bool = False) -> ObsDesign:
     prev = np.where(same_cell, np.arange(len(cell)) - 1, -1)
     gap = np.where(same_cell, day - np.r_[0, day[:-1]], 1)
     return ObsDesign(pain=pain, cell_idx=cell, day_idx=day, prev=prev, gap=gap.astype(np.int64))
+
+
+def integer_problem(trial: Trial) -> str | None:
+    """Why the trial's pain scores are not integers 0..10 (ordinal models), or None."""
+    pain = trial.observations["pain"].to_numpy(dtype=float)
+    bad = ~np.isclose(pain, np.round(pain)) | (pain < 0) | (pain > 10)
+    if not bad.any():
+        return None
+    examples = ", ".join(f"{v:g}" for v in np.unique(pain[bad])[:5])
+    return (
+        f"the ordinal likelihood needs integer pain scores 0..10; trial {trial.name!r}"
+        f" has {int(bad.sum())} other value(s) (e.g. {examples}): use a Gaussian spec"
+        " or round the diary scores"
+    )
+
+
+def baseline_problem(trial: Trial) -> str | None:
+    """Why ``baseline = true`` cannot be used on the trial (no covariate), or None."""
+    if trial.has_baseline:
+        return None
+    return (
+        f"baseline = true needs a complete 'baseline_pain' column; trial {trial.name!r}"
+        " has none (turn the option off or add the covariate)"
+    )
 
 
 def auc_cells(trial: Trial, *, min_observed_fraction: float) -> tuple[np.ndarray, np.ndarray]:

@@ -14,20 +14,9 @@ import numpy as np
 import pymc as pm
 
 from bayes_keta.spec import OUTCOME_SCALED, ModelSpec, Prior
+from bayes_keta.spec.families import FAMILIES
 
 __all__ = ["data_name", "prior_data_values", "prior_rv", "scaled_priors", "zero_sum_rv"]
-
-_FAMILIES: dict[str, Any] = {
-    "normal": pm.Normal,
-    "student_t": pm.StudentT,
-    "halfnormal": pm.HalfNormal,
-    "halfstudent_t": pm.HalfStudentT,
-    "halfcauchy": pm.HalfCauchy,
-    "exponential": pm.Exponential,
-    "lognormal": pm.LogNormal,
-    "gamma": pm.Gamma,
-    "uniform": pm.Uniform,
-}
 
 
 def data_name(role: str, param: str) -> str:
@@ -79,7 +68,8 @@ def prior_rv(
     **kwargs
         Passed to the PyMC distribution (e.g. ``transform``).
     """
-    return _FAMILIES[prior.dist](name, **_params(role, prior), dims=dims, **kwargs)
+    dist = getattr(pm, FAMILIES[prior.dist].pymc)  # the one family table
+    return dist(name, **_params(role, prior), dims=dims, **kwargs)
 
 
 def zero_sum_rv(name: str, role: str, prior: Prior, *, dims: str):

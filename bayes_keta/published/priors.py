@@ -12,15 +12,22 @@ Goligher et al., JAMA 2018;320:2251-2259), for a design hypothesis ``D < 0``:
 * ``enthusiastic``: Normal(D, s) with the same ``s``, so P(no benefit, effect >= 0) = 5%.
 
 User priors (normal, Student-t, mixtures of normals) come from a TOML file or a one-line CLI
-spec; a user prior may not reuse a default name.
+spec; a user prior may not reuse a default name. Families, parameter names and checks are
+those of the workbench's one table (:data:`bayes_keta.spec.families.FAMILIES`, PyMC names);
+the older spellings ``mean``/``sd`` (normal) and ``weights``/``means``/``sds`` (mixture) are
+read as ``mu``/``sigma`` and ``w``/``mu``/``sigma``. :class:`Prior` here is a thin named
+adapter around :class:`bayes_keta.spec.Prior` (the one prior class): it adds the name and
+note the tables show and the distribution objects of the conjugate maths
+(:mod:`bayes_keta.published.dists`). A family of the table becomes available here by giving
+it a distribution object in ``_DIST_OBJECTS``.
 
 TOML form (one table per prior)::
 
     [[prior]]
     name = "sceptical_wide"
-    family = "normal"          # mean, sd
-    mean = 0.0
-    sd = 0.5
+    family = "normal"          # mu, sigma (or mean, sd)
+    mu = 0.0
+    sigma = 0.5
 
     [[prior]]
     name = "heavy_tailed"
@@ -31,10 +38,10 @@ TOML form (one table per prior)::
 
     [[prior]]
     name = "null_or_moderate"
-    family = "mixture"         # mixture of normals: weights, means, sds
-    weights = [0.5, 0.5]
-    means = [0.0, -0.5]
-    sds = [0.1, 0.2]
+    family = "mixture"         # mixture of normals: w, mu, sigma (or weights, means, sds)
+    w = [0.5, 0.5]
+    mu = [0.0, -0.5]
+    sigma = [0.1, 0.2]
 
 CLI form: ``NAME=normal(MEAN,SD)``, ``NAME=student_t(NU,MU,SIGMA)``,
 ``NAME=mixture(W:MEAN:SD,W:MEAN:SD,...)``.
@@ -45,7 +52,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +61,8 @@ from scipy import stats
 
 from bayes_keta.exceptions import SpecError
 from bayes_keta.published.dists import NormalMixtureDist, StudentTDist
+from bayes_keta.spec import Prior as FamilyPrior
+from bayes_keta.spec.families import FAMILIES
 
 __all__ = [
     "Prior",
@@ -73,10 +82,12 @@ DEFAULT_PRIOR_NAMES: tuple[str, ...] = ("vague", "skeptical", "enthusiastic")
 #: Tail probability that calibrates the skeptical and enthusiastic priors (Spiegelhalter 1994).
 TAIL_PROB: float = 0.05
 
-_FAMILY_PARAMS: dict[str, tuple[str, ...]] = {
-    "normal": ("mean", "sd"),
-    "student_t": ("nu", "mu", "sigma"),
-    "mixture": ("weights", "means", "sds"),
+#: Families the summary-level reanalysis offers: the family table's entries with a
+#: distribution object (benefit orientation) for the closed-form / plotting maths.
+_DIST_OBJECTS: dict[str, Any] = {
+    "normal": lambda p: NormalMixtureDist((1.0,), (p["mu"],), (p["sigma"],)),
+    "student_t": lambda p: StudentTDist(p["nu"], p["mu"], p["sigma"]),
+    "mixture": lambda p: NormalMixtureDist(p["w"], p["mu"], p["sigma"]),
 }
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 
@@ -90,18 +101,19 @@ class Prior:
     name : str
         Label used in tables (``vague``, ``skeptical``, ``enthusiastic`` or the user's name).
     family : {"normal", "student_t", "mixture"}
-        Distribution family.
+        Distribution family (of :data:`bayes_keta.spec.families.FAMILIES`).
     params : Mapping
-        ``normal``: ``mean``, ``sd``; ``student_t``: ``nu``, ``mu``, ``sigma``; ``mixture``:
-        ``weights``, ``means``, ``sds`` (normal components; weights are renormalised).
+        The family's parameters, PyMC names: ``normal``: ``mu``, ``sigma``; ``student_t``:
+        ``nu``, ``mu``, ``sigma``; ``mixture``: ``w``, ``mu``, ``sigma`` (lists; normal
+        components; weights are renormalised). Older spellings are accepted (module docs).
     note : str
         Why this prior (shown in the provenance sidecar).
 
     Examples
     --------
     >>> p = Prior("wide", "normal", {"mean": 0.0, "sd": 1.0})
-    >>> p.conjugate, p.label
-    (True, 'Normal(0, 1)')
+    >>> p.conjugate, p.label, p.params
+    (True, 'Normal(0, 1)', {'mu': 0.0, 'sigma': 1.0})
     """
 
     name: str
@@ -115,48 +127,70 @@ class Prior:
                 f"prior name {self.name!r} must start with a letter and contain only letters,"
                 " digits, '_' or '-'"
             )
-        if self.family not in _FAMILY_PARAMS:
+        if self.family not in _DIST_OBJECTS:
             raise SpecError(
                 f"prior {self.name!r}: unknown family {self.family!r}"
-                f" (known: {', '.join(_FAMILY_PARAMS)})"
+                f" (known: {', '.join(_DIST_OBJECTS)})"
             )
-        wanted = set(_FAMILY_PARAMS[self.family])
-        got = set(self.params)
-        if got != wanted:
-            raise SpecError(
-                f"prior {self.name!r} ({self.family}) needs exactly the parameters"
-                f" {sorted(wanted)}; got {sorted(got)}"
-            )
-        object.__setattr__(self, "params", _checked_params(self.name, self.family, self.params))
+        if not isinstance(self.params, Mapping):
+            raise SpecError(f"prior {self.name!r}: parameters must be a mapping")
+        checked = FamilyPrior.from_dict(
+            {**self.params, "dist": self.family}, role=self.name, aliases=True
+        )
+        if not FAMILIES[self.family].vector:
+            lists = [k for k, v in checked.params.items() if isinstance(v, tuple)]
+            if lists:
+                raise SpecError(f"prior {self.name!r}: {', '.join(lists)} must be numbers")
+        object.__setattr__(self, "params", dict(checked.params))
+
+    @property
+    def prior(self) -> FamilyPrior:
+        """The prior as the workbench's :class:`bayes_keta.spec.Prior` (family + values)."""
+        return FamilyPrior(self.family, self.params)
 
     @property
     def conjugate(self) -> bool:
         """True when the posterior under a normal likelihood has closed form."""
-        return self.family in ("normal", "mixture")
+        return isinstance(self.dist, NormalMixtureDist)
 
     @property
     def dist(self) -> NormalMixtureDist | StudentTDist:
         """The prior as a distribution object (benefit orientation)."""
-        p = self.params
-        if self.family == "normal":
-            return NormalMixtureDist((1.0,), (p["mean"],), (p["sd"],))
-        if self.family == "mixture":
-            return NormalMixtureDist(p["weights"], p["means"], p["sds"])
-        return StudentTDist(p["nu"], p["mu"], p["sigma"])
+        return _DIST_OBJECTS[self.family](self.params)
 
     @property
     def label(self) -> str:
         """Short human-readable form, e.g. ``Normal(0, 0.304)``."""
         p = self.params
         if self.family == "normal":
-            return f"Normal({p['mean']:.3g}, {p['sd']:.3g})"
+            return f"Normal({p['mu']:.3g}, {p['sigma']:.3g})"
         if self.family == "student_t":
             return f"StudentT(nu={p['nu']:.3g}, {p['mu']:.3g}, {p['sigma']:.3g})"
         parts = [
             f"{w:.3g}*N({m:.3g}, {s:.3g})"
-            for w, m, s in zip(p["weights"], p["means"], p["sds"], strict=True)
+            for w, m, s in zip(p["w"], p["mu"], p["sigma"], strict=True)
         ]
         return "Mixture(" + " + ".join(parts) + ")"
+
+    def mirrored(self) -> Prior:
+        """Return the prior of ``-effect`` (the other orientation of the contrast).
+
+        Examples
+        --------
+        >>> Prior("e", "normal", {"mu": -0.5, "sigma": 0.3}).mirrored().params
+        {'mu': 0.5, 'sigma': 0.3}
+        """
+        params = FAMILIES[self.family].mirrored(self.params)
+        return Prior(self.name, self.family, params, self.note)
+
+    def random_variable(self, name: str, *, dims: str) -> Any:
+        """Add ``name ~ prior`` to the current PyMC model (the family table's constructor)."""
+        import numpy as np
+        import pymc as pm
+
+        dist = getattr(pm, FAMILIES[self.family].pymc)
+        values = {k: (np.asarray(v) if isinstance(v, tuple) else v) for k, v in self.params.items()}
+        return dist(name, **values, dims=dims)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a serialisable dict (inverse of :meth:`from_dict`)."""
@@ -187,52 +221,6 @@ class Prior:
         return cls(str(name), str(family), raw, note)
 
 
-def _finite(name: str, key: str, value: Any) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise SpecError(f"prior {name!r}: {key} must be a number, got {value!r}") from None
-    if not math.isfinite(out):
-        raise SpecError(f"prior {name!r}: {key} must be finite, got {value!r}")
-    return out
-
-
-def _positive(name: str, key: str, value: Any) -> float:
-    out = _finite(name, key, value)
-    if out <= 0:
-        raise SpecError(f"prior {name!r}: {key} must be > 0, got {value!r}")
-    return out
-
-
-def _checked_params(name: str, family: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    if family == "normal":
-        return {
-            "mean": _finite(name, "mean", params["mean"]),
-            "sd": _positive(name, "sd", params["sd"]),
-        }
-    if family == "student_t":
-        return {
-            "nu": _positive(name, "nu", params["nu"]),
-            "mu": _finite(name, "mu", params["mu"]),
-            "sigma": _positive(name, "sigma", params["sigma"]),
-        }
-    seqs = {}
-    for key in ("weights", "means", "sds"):
-        value = params[key]
-        if isinstance(value, str) or not isinstance(value, Sequence) or len(value) == 0:
-            raise SpecError(f"prior {name!r}: {key} must be a non-empty list of numbers")
-        seqs[key] = value
-    if len({len(v) for v in seqs.values()}) != 1:
-        raise SpecError(f"prior {name!r}: weights, means and sds must have the same length")
-    weights = [_positive(name, "weights", w) for w in seqs["weights"]]
-    total = sum(weights)
-    return {
-        "weights": tuple(w / total for w in weights),
-        "means": tuple(_finite(name, "means", m) for m in seqs["means"]),
-        "sds": tuple(_positive(name, "sds", s) for s in seqs["sds"]),
-    }
-
-
 def _z(tail_prob: float) -> float:
     if not 0 < tail_prob < 0.5:
         raise SpecError(f"tail probability must be in (0, 0.5), got {tail_prob}")
@@ -257,7 +245,7 @@ def vague_prior(sd: float = 10.0) -> Prior:
     'Normal(0, 10)'
     """
     return Prior(
-        "vague", "normal", {"mean": 0.0, "sd": sd}, "reference prior, flat over plausible effects"
+        "vague", "normal", {"mu": 0.0, "sigma": sd}, "reference prior, flat over plausible effects"
     )
 
 
@@ -280,7 +268,7 @@ def skeptical_prior(design_effect: float, *, tail_prob: float = TAIL_PROB) -> Pr
     d = _check_design(design_effect)
     sd = abs(d) / _z(tail_prob)
     note = f"centred on no effect; P(effect beyond design hypothesis {d:g}) = {tail_prob:g}"
-    return Prior("skeptical", "normal", {"mean": 0.0, "sd": sd}, note)
+    return Prior("skeptical", "normal", {"mu": 0.0, "sigma": sd}, note)
 
 
 def enthusiastic_prior(design_effect: float, *, tail_prob: float = TAIL_PROB) -> Prior:
@@ -302,7 +290,7 @@ def enthusiastic_prior(design_effect: float, *, tail_prob: float = TAIL_PROB) ->
     d = _check_design(design_effect)
     sd = abs(d) / _z(tail_prob)
     note = f"centred on the design hypothesis {d:g}; P(no benefit) = {tail_prob:g}"
-    return Prior("enthusiastic", "normal", {"mean": d, "sd": sd}, note)
+    return Prior("enthusiastic", "normal", {"mu": d, "sigma": sd}, note)
 
 
 def spiegelhalter_priors(
@@ -357,19 +345,24 @@ def parse_prior_spec(spec: str) -> Prior:
         comps = [a.split(":") for a in args]
         if not comps or any(len(c) != 3 for c in comps):
             raise SpecError(f"prior spec {spec!r}: mixture components must be W:MEAN:SD")
-        params: dict[str, Any] = {
-            "weights": [c[0] for c in comps],
-            "means": [c[1] for c in comps],
-            "sds": [c[2] for c in comps],
-        }
-    elif family in _FAMILY_PARAMS:
-        keys = _FAMILY_PARAMS[family]
+        columns = zip(*[[_cli_number(spec, v) for v in c] for c in comps], strict=True)
+        params: dict[str, Any] = dict(zip(FAMILIES["mixture"].params, columns, strict=True))
+    elif family in _DIST_OBJECTS:
+        keys = FAMILIES[family].params
         if len(args) != len(keys):
             raise SpecError(f"prior spec {spec!r}: {family} takes {len(keys)} numbers ({keys})")
-        params = dict(zip(keys, args, strict=True))
+        params = {k: _cli_number(spec, a) for k, a in zip(keys, args, strict=True)}
     else:
         raise SpecError(f"prior spec {spec!r}: unknown family {family!r}")
     return Prior(name, family, params)
+
+
+def _cli_number(spec: str, text: str) -> float:
+    """Parse a number of a one-line prior spec."""
+    try:
+        return float(text)
+    except ValueError:
+        raise SpecError(f"prior spec {spec!r}: {text.strip()!r} is not a number") from None
 
 
 def read_priors_toml(source: str | Path) -> tuple[Prior, ...]:

@@ -341,16 +341,7 @@ def _summ(dist: NormalMixtureDist | SampledDist, sign: int) -> tuple[float, floa
 
 
 def _mirror(prior: Prior, sign: int) -> Prior:
-    if sign == 1:
-        return prior
-    p = dict(prior.params)
-    if prior.family == "normal":
-        p["mean"] = -p["mean"] + 0.0
-    elif prior.family == "student_t":
-        p["mu"] = -p["mu"] + 0.0
-    else:
-        p["means"] = tuple(-m + 0.0 for m in p["means"])
-    return Prior(prior.name, prior.family, p, prior.note)
+    return prior if sign == 1 else prior.mirrored()
 
 
 def build_summary_model(prior: Prior, y: np.ndarray, se: np.ndarray, labels: Sequence[str]):
@@ -368,20 +359,8 @@ def build_summary_model(prior: Prior, y: np.ndarray, se: np.ndarray, labels: Seq
     """
     import pymc as pm
 
-    p = prior.params
     with pm.Model(coords={"contrast": list(labels)}) as model:
-        if prior.family == "normal":
-            theta = pm.Normal("theta", mu=p["mean"], sigma=p["sd"], dims="contrast")
-        elif prior.family == "student_t":
-            theta = pm.StudentT("theta", nu=p["nu"], mu=p["mu"], sigma=p["sigma"], dims="contrast")
-        else:
-            theta = pm.NormalMixture(
-                "theta",
-                w=np.asarray(p["weights"]),
-                mu=np.asarray(p["means"]),
-                sigma=np.asarray(p["sds"]),
-                dims="contrast",
-            )
+        theta = prior.random_variable("theta", dims="contrast")
         pm.Normal("y", mu=theta, sigma=se, observed=y, dims="contrast")
     return model
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bayes_keta import checks
-from bayes_keta.constants import DEFAULT_SPECS
+from bayes_keta.constants import DEFAULT_MAIN_SPEC, DEFAULT_SPECS
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import ConvergenceError, SpecError
 from bayes_keta.outputs import atomic_write, check_writable, refuse_existing, staged_folder
@@ -420,7 +420,7 @@ def build_report(
     else:
         fits, seconds = dict(fits), {}
     if main is None:
-        main = "daily" if "daily" in fits else next(iter(fits))
+        main = DEFAULT_MAIN_SPEC if DEFAULT_MAIN_SPEC in fits else next(iter(fits))
     if main not in fits:
         raise SpecError(f"--main {main!r} is not among the fitted specs {list(fits)}")
     sweep = None

@@ -17,6 +17,7 @@ from bayes_keta import checks
 from bayes_keta.constants import BFMI_MIN, ESS_MIN, RHAT_MAX
 from bayes_keta.data.trial import Trial
 from bayes_keta.diagnostics import Diagnostics, diagnose
+from bayes_keta.models import Capabilities, capabilities
 from bayes_keta.report.loo import LooResult, loo_fit
 from bayes_keta.report.ppc import PPC, posterior_predictive_checks
 from bayes_keta.report.sensitivity import PowerScaling, power_scaling
@@ -61,6 +62,8 @@ class SpecResult:
         Why not.
     seconds : float
         Wall time of the fit (sampling and predictive draws), when known.
+    capabilities : Capabilities
+        What the spec's model builder declares (time-varying effect, LOO kind...).
     """
 
     name: str
@@ -68,6 +71,7 @@ class SpecResult:
     diagnostics: Diagnostics = field(repr=False)
     loo: LooResult = field(repr=False)
     ppc: PPC | None = field(repr=False)
+    capabilities: Capabilities = field(repr=False)
     ppc_error: str | None = None
     seconds: float | None = None
 
@@ -177,9 +181,11 @@ def collect(
         t0 = time.perf_counter()
         tree = fit.datatree
         diag = diagnose(tree, rhat_max=gate.rhat_max, ess_min=gate.ess_min, bfmi_min=gate.bfmi_min)
-        loo = loo_fit(name, tree)
+        caps = capabilities(fit.spec)
+        loo = loo_fit(name, tree, capabilities=caps)
         try:
-            ppc, ppc_error = posterior_predictive_checks(tree, trial, seed=k), None
+            ppc = posterior_predictive_checks(tree, trial, capabilities=caps, seed=k)
+            ppc_error = None
         except KeyError as err:
             ppc, ppc_error = None, str(err).strip("'\"")
         results[name] = SpecResult(
@@ -190,6 +196,7 @@ def collect(
             ppc=ppc,
             ppc_error=ppc_error,
             seconds=None if seconds is None else seconds.get(name),
+            capabilities=caps,
         )
         verdict = "passed" if diag.passed else "FAILED"
         say(f"  {name}: diagnostics {verdict}; checks in {time.perf_counter() - t0:.1f} s")

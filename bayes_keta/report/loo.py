@@ -1,13 +1,15 @@
 """PSIS-LOO per fitted spec and a comparison of the daily-level specs (Vehtari et al. 2017).
 
 Computed with :func:`arviz_stats.loo` and :func:`arviz_stats.compare`. Only specs whose
-pointwise log-likelihood is over the *same observations* can be compared: the AUC spec models
-one value per subject-period, not the daily scores, so it is left out of the comparison (its
-own LOO is still reported).
+pointwise log-likelihood is over the *same observations* can be compared: a model whose LOO
+kind is ``"cell"`` (the AUC: one value per subject-period, not the daily scores) is left out
+of the comparison (its own LOO is still reported). What each model's LOO is comes from its
+builder's :class:`~bayes_keta.models.Capabilities` (``loo``, ``discrete``).
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_keta.report.ppc import observed_variable
+from bayes_keta.models import Capabilities
 
 __all__ = ["KHAT_MAX", "LooResult", "loo_comparison", "loo_fit"]
 
@@ -43,6 +45,10 @@ class LooResult:
         Observations with Pareto k > :data:`KHAT_MAX`.
     error : str or None
         Why LOO could not be computed.
+    kind : str
+        The model's LOO kind (``pointwise``, ``conditional``, ``cell``).
+    discrete : bool
+        The observed variable has a probability mass function (ordinal).
     """
 
     spec: str
@@ -51,6 +57,8 @@ class LooResult:
     elpd: Any
     n_high_k: int
     error: str | None = None
+    kind: str = "pointwise"
+    discrete: bool = False
 
     def row(self) -> dict[str, Any]:
         """One table row: ``spec``, ``observations``, ``elpd_loo``, ``se``, ``p_loo``, k counts."""
@@ -80,18 +88,22 @@ class LooResult:
         }
 
 
-def loo_fit(name: str, tree: xr.DataTree) -> LooResult:
+def loo_fit(name: str, tree: xr.DataTree, *, capabilities: Capabilities) -> LooResult:
     """PSIS-LOO of one fitted DataTree (needs a ``log_likelihood`` group).
 
-    Never raises for a missing group or an ArviZ failure: the reason goes in ``error``.
+    ``capabilities`` (the fitted spec's, :func:`bayes_keta.models.capabilities`) name the
+    observed variable and the kind of LOO. Never raises for a missing group or an ArviZ
+    failure: the reason goes in ``error``.
     """
-    try:
-        var = observed_variable(tree)
-    except KeyError as err:
-        return LooResult(name, "?", 0, None, 0, error=str(err))
+    var, kind = capabilities.observed, capabilities.loo
+    found = functools.partial(
+        LooResult, name, var, kind=kind, discrete=capabilities.discrete, elpd=None, n_high_k=0
+    )
+    if "observed_data" not in tree.children or var not in tree["observed_data"].data_vars:
+        return found(n_obs=0, error=f"no observed {var!r} stored")
     n_obs = int(np.asarray(tree["observed_data"][var].values).size)
     if "log_likelihood" not in tree.children or var not in tree["log_likelihood"].data_vars:
-        return LooResult(name, var, n_obs, None, 0, error="no pointwise log-likelihood stored")
+        return found(n_obs=n_obs, error="no pointwise log-likelihood stored")
     import arviz_stats as azs
 
     try:
@@ -99,22 +111,21 @@ def loo_fit(name: str, tree: xr.DataTree) -> LooResult:
             warnings.simplefilter("ignore", UserWarning)  # Pareto k: counted and reported
             elpd = azs.loo(tree, var_name=var)
     except Exception as err:  # noqa: BLE001 - reported in the table, never a crash
-        return LooResult(name, var, n_obs, None, 0, error=f"LOO failed: {err}")
+        return found(n_obs=n_obs, error=f"LOO failed: {err}")
     k = np.asarray(getattr(elpd.pareto_k, "values", elpd.pareto_k), dtype=float)
-    return LooResult(name, var, n_obs, elpd, int(np.sum(k > KHAT_MAX)))
+    high = int(np.sum(k > KHAT_MAX))
+    return LooResult(name, var, n_obs, elpd, high, kind=kind, discrete=capabilities.discrete)
 
 
 def loo_comparison(
-    results: Mapping[str, LooResult], *, likelihoods: Mapping[str, str] | None = None
+    results: Mapping[str, LooResult],
 ) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
     """Compare the specs fitted to the daily scores; say which were left out and why.
 
     Parameters
     ----------
     results : mapping of spec name to LooResult
-        Every fitted spec.
-    likelihoods : mapping of spec name to likelihood, optional
-        Used to add the caveat about discrete (ordinal) versus continuous likelihoods.
+        Every fitted spec (their ``kind`` and ``discrete`` say what their LOO is).
 
     Returns
     -------
@@ -123,15 +134,16 @@ def loo_comparison(
         can be compared; and notes explaining exclusions and caveats.
     """
     notes: list[str] = []
-    daily = {n: r for n, r in results.items() if r.variable == "pain" and r.elpd is not None}
+    daily = {n: r for n, r in results.items() if r.kind != "cell" and r.elpd is not None}
     for name, res in results.items():
         if name in daily:
             continue
-        if res.variable == "auc":
+        if res.kind == "cell":
             notes.append(
-                f"'{name}' is left out of the comparison: it models one AUC per subject-period"
-                f" ({res.n_obs} observations), not the daily scores, so its ELPD is on"
-                " different data and cannot be compared with the daily models."
+                f"'{name}' is left out of the comparison: it models one"
+                f" {res.variable.upper()} per subject-period ({res.n_obs} observations), not"
+                " the daily scores, so its ELPD is on different data and cannot be compared"
+                " with the daily models."
             )
         else:
             notes.append(f"'{name}' is left out of the comparison: {res.error or 'no LOO'}.")
@@ -150,23 +162,31 @@ def loo_comparison(
     except TypeError:  # older signature without round_to
         table = azs.compare({n: r.elpd for n, r in daily.items()})
     table = pd.DataFrame(table)
-    kinds = dict(likelihoods or {})
-    if any(kinds.get(n) == "ordinal" for n in daily) and any(
-        kinds.get(n) != "ordinal" for n in daily
-    ):
+    discrete = {r.discrete for r in daily.values()}
+    if discrete == {True, False}:
         notes.append(
-            "Caveat: the ordinal model's pointwise log-likelihood is the log probability of the"
-            " recorded integer score; the Gaussian models' is a log density. With unit-wide"
-            " score bins the density approximates the bin probability, but ignores the mass the"
-            " Gaussian puts outside 0-10, so this comparison is approximate."
+            f"Caveat: the pointwise log-likelihood of {_names(daily, discrete=True)} (a"
+            " discrete, ordinal likelihood) is the log probability of the recorded integer"
+            " score; the continuous models' is a log density. With unit-wide score bins the"
+            " density approximates the bin probability, but ignores the mass a continuous"
+            " likelihood puts outside 0-10, so this comparison is approximate."
         )
-    if any(n.endswith("ar1") or "ar1" in n for n in daily):
+    conditional = _names(daily, kind="conditional")
+    if conditional:
         notes.append(
-            "The AR(1) model's pointwise log-likelihood is one-step-ahead (each day given the"
-            " previous observed day): its LOO is a conditional predictive criterion."
+            f"The pointwise log-likelihood of {conditional} is one-step-ahead (AR(1) residuals:"
+            " each day given the previous observed day): its LOO is a conditional predictive"
+            " criterion."
         )
     notes.append(
         "elpd_diff is the difference to the best model with its standard error dse; a"
         " difference within about 2-4 dse is not a clear preference (Vehtari et al. 2017)."
     )
     return table, tuple(notes)
+
+
+def _names(results: Mapping[str, LooResult], **match: Any) -> str:
+    """Quoted names of the results whose attributes equal ``match`` (e.g. ``kind=...``)."""
+    return ", ".join(
+        f"'{n}'" for n, r in results.items() if all(getattr(r, k) == v for k, v in match.items())
+    )

@@ -1,7 +1,9 @@
 """The model in words and in math, and its priors as a table, from a spec and its priors.
 
 Text only (Unicode, no LaTeX engine needed): the report must render with no network and no
-JavaScript, so the generative model is written in plain mathematical notation.
+JavaScript, so the generative model is written in plain mathematical notation. The math text
+is each model builder's own (:meth:`bayes_keta.models.builder.Builder.math`); this module
+formats.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from bayes_keta.spec import OUTCOME_SCALED
+from bayes_keta.spec.families import FAMILIES
 
 __all__ = ["ROLE_MEANING", "model_math", "prior_table", "prior_text"]
 
@@ -32,13 +35,6 @@ ROLE_MEANING: dict[str, str] = {
     "baseline_slope": "change per point of centred baseline pain (beta)",
 }
 
-_PARAMETERIZATION = {
-    "marginal": "(random intercepts integrated out in closed form for sampling; their draws"
-    " recovered exactly from their conditional posterior)",
-    "centred": "(sampled centred: the subject (and subject-period) means are the parameters)",
-    "noncentred": "(sampled non-centred: u = σ_u·z (v = σ_v·z'), z ~ Normal(0, 1))",
-}
-
 _SYMBOL = {
     "intercept": "μ",
     "treatment_effect": "δ[k]",
@@ -53,18 +49,6 @@ _SYMBOL = {
     "cutpoints": "κ[c]",
     "carryover_effect": "γ",
     "baseline_slope": "β",
-}
-
-_FAMILY = {
-    "normal": "Normal",
-    "student_t": "StudentT",
-    "halfnormal": "HalfNormal",
-    "halfstudent_t": "HalfStudentT",
-    "halfcauchy": "HalfCauchy",
-    "exponential": "Exponential",
-    "lognormal": "LogNormal",
-    "gamma": "Gamma",
-    "uniform": "Uniform",
 }
 
 
@@ -84,7 +68,8 @@ def prior_text(prior: Any) -> str:
     'Normal(mu=0, sigma=2)'
     """
     params = ", ".join(f"{k}={_num(v)}" for k, v in prior.params.items())
-    return f"{_FAMILY.get(prior.dist, prior.dist)}({params})"
+    family = FAMILIES.get(prior.dist)
+    return f"{family.label if family else prior.dist}({params})"
 
 
 def prior_table(spec: Any, priors: Mapping[str, Any], *, n_days: int) -> pd.DataFrame:
@@ -117,7 +102,7 @@ def prior_table(spec: Any, priors: Mapping[str, Any], *, n_days: int) -> pd.Data
 
 
 def model_math(spec: Any, *, n_days: int, treatments: tuple[str, ...]) -> str:
-    """Write the generative model of a spec in plain mathematical notation.
+    """Write the generative model of a spec in plain mathematical notation (its builder's).
 
     Parameters
     ----------
@@ -135,73 +120,6 @@ def model_math(spec: Any, *, n_days: int, treatments: tuple[str, ...]) -> str:
     ...                                       treatments=("placebo", "drug"))
     True
     """
-    ref = treatments[0]
-    lines = [
-        f"Indices: subject i, period p, day t = 1..{n_days} after the infusion, arm k(i,p) given to"
-        f" subject i in period p; reference arm '{ref}' has δ = 0.",
-        "",
-    ]
-    extra = ""
-    if getattr(spec, "carryover", False):
-        extra += " + γ·1[k(i,p-1) active]"
-    if getattr(spec, "baseline", False):
-        extra += " + β·(x[i,p] − x̄)"
-    effect = "δ[k(i,p)](t)"
-    if spec.outcome == "auc":
-        lines += [
-            f"AUC[i,p] = Σ_t pain[i,p,t]  (D = {n_days} days; a missing day counts as its"
-            " subject-period mean)",
-            "AUC[i,p] ~ "
-            + ("StudentT(ν, " if spec.likelihood == "student_t" else "Normal(")
-            + "m[i,p], σ)",
-            f"m[i,p] = μ + u[i] + π[p] + δ[k(i,p)]{extra}      (all on the AUC scale)",
-            "u[i] ~ Normal(0, σ_u)   (random intercept)",
-            _PARAMETERIZATION[spec.parameterization],
-            "arm_mean[k, t] = (μ + mean_p π[p] + δ[k]) / D   (constant over t: no by-day"
-            " information)",
-        ]
-    else:
-        level = f"μ + u[i] + v[i,p] + π[p] + {effect}{extra}"
-        if spec.likelihood == "ordinal":
-            level = f"u[i] + v[i,p] + π[p] + {effect}{extra}"
-            lines += [
-                "pain[i,p,t] ∈ {0, ..., 10}:  P(pain ≤ c) = logistic(κ[c] − η[i,p,t]),"
-                " c = 0..9, κ increasing",
-                f"η[i,p,t] = {level}      (logit scale)",
-            ]
-        elif spec.residual == "ar1":
-            lines += [
-                f"pain[i,p,t] = m[i,p,t] + e[i,p,t],   m[i,p,t] = {level}",
-                "e[i,p,·] stationary AR(1) within a subject-period: sd σ, corr(e[t], e[t−g]) = φ^g",
-                "(likelihood: each observed day given the previous observed day g days before,"
-                " e[t] | e[t−g] ~ Normal(φ^g·e[t−g], σ·√(1 − φ^(2g))))",
-            ]
-        else:
-            family = "StudentT(ν, " if spec.likelihood == "student_t" else "Normal("
-            lines += [
-                f"pain[i,p,t] ~ {family}m[i,p,t], σ)",
-                f"m[i,p,t] = {level}",
-            ]
-        lines.append("u[i] ~ Normal(0, σ_u),   v[i,p] ~ Normal(0, σ_v)   (random intercepts)")
-        lines.append(_PARAMETERIZATION[spec.parameterization])
-        if spec.effect == "decay":
-            lines.append(
-                "δ[k](t) = a[k] + b[k]·exp(−(t − 1)/τ[k])   (sustained a: prior"
-                " 'treatment_effect'; transient b; decay time τ)"
-            )
-        else:
-            lines.append("δ[k](t) = δ[k]   (constant over the days after infusion)")
-        shift = "" if spec.likelihood != "ordinal" else "  (on the NRS scale via the cutpoints)"
-        lines.append(
-            "arm_mean[k, t] = expected pain of a typical subject (u = v = 0, periods averaged)"
-            f" on arm k, day t{shift}"
-        )
-    if spec.period == "sum_to_zero":
-        lines.append("Σ_p π[p] = 0   (sum-to-zero period effects)")
-    else:
-        lines.append("π[1] = 0   (period 1 is the reference period)")
-    lines.append(
-        "Contrast (active − reference) on day t: arm_mean[active, t] − arm_mean[reference, t];"
-        " negative = less pain."
-    )
-    return "\n".join(lines)
+    from bayes_keta.models import MathContext, builder_for
+
+    return builder_for(spec).math(spec, MathContext(n_days=n_days, treatments=tuple(treatments)))

@@ -22,11 +22,11 @@ import xarray as xr
 
 from bayes_keta.constants import CI_PROB, PAIN_MAX, PAIN_MIN, PPC_SEED, SAMPLE_DIMS
 from bayes_keta.data.trial import Trial
+from bayes_keta.models import Capabilities
 
 __all__ = [
     "PPC",
     "PPC_MAX_DRAWS",
-    "observed_variable",
     "posterior_predictive_checks",
 ]
 
@@ -73,25 +73,6 @@ class PPC:
     by_day: pd.DataFrame | None
     n_rep: int
     notes: tuple[str, ...] = ()
-
-
-def observed_variable(tree: xr.DataTree) -> str:
-    """Name of the (single) observed variable, preferring ``pain`` then ``auc``.
-
-    Raises
-    ------
-    KeyError
-        No ``observed_data`` group or no variable in it.
-    """
-    if "observed_data" not in tree.children:
-        raise KeyError("no observed_data group")
-    names = list(tree["observed_data"].data_vars)
-    for preferred in ("pain", "auc"):
-        if preferred in names:
-            return preferred
-    if not names:
-        raise KeyError("observed_data group is empty")
-    return str(names[0])
 
 
 def _constant(tree: xr.DataTree, name: str) -> np.ndarray | None:
@@ -155,6 +136,7 @@ def posterior_predictive_checks(
     tree: xr.DataTree,
     trial: Trial,
     *,
+    capabilities: Capabilities,
     max_draws: int = PPC_MAX_DRAWS,
     seed: int = PPC_SEED,
 ) -> PPC:
@@ -166,6 +148,9 @@ def posterior_predictive_checks(
         A fit with ``posterior_predictive`` and ``observed_data``.
     trial : Trial
         The fitted data (for labels and the follow-up length).
+    capabilities : Capabilities
+        The fitted spec's (:func:`bayes_keta.models.capabilities`): the observed variable, and
+        whether it is one value per subject-period (LOO kind ``"cell"``).
     max_draws : int
         Replicated data sets to use (a seeded subset).
     seed : int
@@ -183,7 +168,9 @@ def posterior_predictive_checks(
     """
     if "posterior_predictive" not in tree.children:
         raise KeyError("no posterior_predictive group")
-    var = observed_variable(tree)
+    var = capabilities.observed
+    if "observed_data" not in tree.children or var not in tree["observed_data"].data_vars:
+        raise KeyError(f"no observed {var!r} stored")
     y = np.asarray(tree["observed_data"][var].values, dtype=float).ravel()
     rep = _replicates(tree, var, max_draws=max_draws, seed=seed)
     arms = list(trial.treatments)
@@ -194,14 +181,17 @@ def posterior_predictive_checks(
         " the same subject-periods), so they check the day-level fit; between-subject spread is"
         " reproduced by construction."
     ]
-    if var == "auc":
+    if capabilities.loo == "cell":  # one value per subject-period
         cell_treat = _constant(tree, "cell_treatment_idx")
         if cell_treat is None or len(cell_treat) != len(y):
             raise KeyError("cannot match the AUC observations to treatment arms")
         cell_arm = np.asarray(cell_treat, dtype=int)
         auc_obs, auc_rep = y, rep
         scores = by_day = None
-        notes.append("AUC model: daily scores and by-day curves are not modelled, only the AUC.")
+        notes.append(
+            f"{var.upper()} model: daily scores and by-day curves are not modelled, only the"
+            f" {var.upper()}."
+        )
     else:
         index = _daily_index(tree, trial, len(y))
         if index is None:

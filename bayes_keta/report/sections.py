@@ -370,7 +370,9 @@ def answers_section(data: ReportData) -> Section:
             "posterior densities of the mean daily difference",
         )
     )
-    curve_source = "daily_decay" if "daily_decay" in data.results else data.main
+    # by-day curve: the first fitted spec whose model has a time-varying effect, else the main
+    varying = [n for n, r in data.results.items() if r.capabilities.time_varying_effect]
+    curve_source = varying[0] if varying else data.main
     source = data.results[curve_source]
     by_day_draws = by_day(source.fit.datatree, reference=data.trial.reference)
     constant = bool(_draws(source).attrs.get("constant_over_day"))
@@ -381,7 +383,7 @@ def answers_section(data: ReportData) -> Section:
             f" '{curve_source}'"
             + (
                 " (a model with a time-varying effect)."
-                if curve_source == "daily_decay"
+                if source.capabilities.time_varying_effect
                 else (" (constant over days by construction)." if constant else ".")
             ),
             "by-day treatment effect",
@@ -798,10 +800,7 @@ def loo_section(data: ReportData) -> Section:
             formats={"elpd_loo": ".1f", "se": ".1f", "p_loo": ".1f"},
         ),
     ]
-    likelihoods = {n: r.fit.spec.likelihood for n, r in data.results.items()}
-    table, notes = loo_comparison(
-        {n: r.loo for n, r in data.results.items()}, likelihoods=likelihoods
-    )
+    table, notes = loo_comparison({n: r.loo for n, r in data.results.items()})
     if table is not None:
         table = table.rename_axis("model")
         blocks.append(

@@ -19,11 +19,17 @@ A spec TOML is flat (every key commented in the shipped files)::
     [priors]                    # one entry per parameter role, e.g.
     treatment_effect = {dist = "normal", mu = 0, sigma = 2}
 
-Prior precedence (highest first): user overrides (dicts) > named prior sets / prior files (in
-the order given) > the spec's own ``[priors]``. An override without ``dist`` changes only the
-values it names (e.g. ``{"sigma_subject": {"sigma": 5}}``); with ``dist`` it replaces the prior.
-A prior naming a parameter the spec does not have, an unknown set name or an unknown family is a
-:class:`~bayes_keta.exceptions.SpecError`.
+    [sampler]                   # optional: default sampler settings the spec suggests
+    mass_matrix = "low_rank"    # "diag" | "low_rank" (nutpie's low-rank modified adaptation)
+
+The ``[sampler]`` table is not part of the model (not in :meth:`ModelSpec.structure`, nor in
+the compiled graph): it is :attr:`ModelSpec.sampler_defaults`, the default a fit uses unless
+the caller sets the sampler setting itself. A top-level ``mass_matrix`` key (older specs) is
+refused with a message pointing at ``[sampler]``; a *structure* read back from an older fit
+(:meth:`ModelSpec.from_structure`) has it moved there.
+
+Prior sets and the precedence of priors: :mod:`bayes_keta.spec.resolve`; what each prior role
+may be: :mod:`bayes_keta.spec.roles`; the prior families: :mod:`bayes_keta.spec.families`.
 
 Names and files: a spec or prior set is given by name, with or without ``.toml`` (``daily``,
 ``neutral.toml``), by its path in the repository (``models/priors/neutral.toml``, found from any
@@ -40,56 +46,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bayes_keta.exceptions import SpecError
-from bayes_keta.spec.files import (
-    available_models,
-    available_prior_sets,
-    find_toml,
-    models_dir,
-    read_toml,
-)
-from bayes_keta.spec.priors import POSITIVE_FAMILIES, Prior
+from bayes_keta.spec.files import available_models, find_toml, models_dir, read_toml
+from bayes_keta.spec.priors import Prior
+from bayes_keta.spec.roles import check_prior
 
-__all__ = [
-    "ModelSpec",
-    "OUTCOME_SCALED",
-    "PriorsArg",
-    "available_models",
-    "available_prior_sets",
-    "load_prior_set",
-    "load_spec",
-    "models_dir",
-    "resolve_priors",
-]
-
-#: Environment variable naming another directory of model specs (``priors/`` inside it).
-
-#: Roles on the outcome scale: scaled by :meth:`ModelSpec.outcome_scale` before use.
-OUTCOME_SCALED: frozenset[str] = frozenset(
-    {
-        "intercept",
-        "treatment_effect",
-        "effect_transient",
-        "period_effect",
-        "carryover_effect",
-        "baseline_slope",
-        "sigma_subject",
-        "sigma_subject_period",
-        "sigma",
-    }
-)
-
-#: Roles whose prior must have positive support.
-_POSITIVE_ROLES = frozenset({"sigma_subject", "sigma_subject_period", "sigma", "nu", "tau"})
-#: Roles that are real-valued locations (real-support families only).
-_REAL_ROLES = frozenset(OUTCOME_SCALED - _POSITIVE_ROLES)
-#: Roles only used when an option is on; specs may declare their default prior anyway.
-_OPTION_ROLES = frozenset({"nu", "carryover_effect", "baseline_slope"})
+__all__ = ["ModelSpec", "load_spec"]
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "outcome": ("daily", "auc"),
@@ -98,13 +65,12 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "residual": ("iid", "ar1"),
     "period": ("sum_to_zero", "reference"),
     "parameterization": ("centred", "noncentred", "marginal"),
-    "mass_matrix": ("diag", "low_rank"),
 }
+#: Sampler settings a spec may suggest in its ``[sampler]`` table, and their values.
+_SAMPLER_CHOICES: dict[str, tuple[str, ...]] = {"mass_matrix": ("diag", "low_rank")}
 _FLAGS = ("carryover", "baseline")
 _NUMBERS = {"min_observed_fraction": 0.5, "latent_scale": 1.5}
-_KEYS = {"name", "description", "priors", *_CHOICES, *_FLAGS, *_NUMBERS}
-
-PriorsArg = str | Path | Mapping[str, Any] | Sequence[str | Path | Mapping[str, Any]] | None
+_KEYS = {"name", "description", "priors", "sampler", *_CHOICES, *_FLAGS, *_NUMBERS}
 
 
 @dataclass(frozen=True)
@@ -123,6 +89,9 @@ class ModelSpec:
         AUC cell-dropping threshold; ordinal logit units per NRS point.
     priors : dict of str to Prior
         The spec's default priors (in daily NRS points), by role.
+    sampler_defaults : dict
+        Sampler settings the spec suggests (its ``[sampler]`` table, e.g.
+        ``{"mass_matrix": "low_rank"}``); the caller's settings override them.
     source : str
         Path the spec was read from (or ``"<dict>"``).
     text : str
@@ -142,40 +111,47 @@ class ModelSpec:
     min_observed_fraction: float
     latent_scale: float
     priors: Mapping[str, Prior] = field(repr=False)
-    mass_matrix: str = "diag"
+    sampler_defaults: Mapping[str, Any] = field(default_factory=dict)
     source: str = field(default="<dict>", repr=False)
     text: str = field(default="", repr=False)
 
     # ------------------------------------------------------------------------------- roles
     @property
     def roles(self) -> tuple[str, ...]:
-        """Parameter roles (prior names) this spec, with its options, has."""
-        roles = ["treatment_effect", "period_effect", "sigma_subject"]
-        if self.likelihood != "ordinal":
-            roles += ["intercept", "sigma"]
-        else:
-            roles.append("cutpoints")
-        if self.outcome == "daily":
-            roles.append("sigma_subject_period")
-        if self.likelihood == "student_t":
-            roles.append("nu")
-        if self.effect == "decay":
-            roles += ["effect_transient", "tau"]
-        if self.residual == "ar1":
-            roles.append("phi")
-        if self.carryover:
-            roles.append("carryover_effect")
-        if self.baseline:
-            roles.append("baseline_slope")
-        return tuple(sorted(roles))
+        """Parameter roles (prior names) this spec, with its options, has (its builder's)."""
+        return _builder(self).roles(self)
 
     def outcome_scale(self, n_days: int) -> float:
-        """Factor taking daily-NRS-point priors of :data:`OUTCOME_SCALED` roles to model units."""
-        if self.outcome == "auc":
-            return float(n_days)
-        if self.likelihood == "ordinal":
-            return float(self.latent_scale)
-        return 1.0
+        """Factor taking daily-NRS-point priors of :data:`OUTCOME_SCALED` roles to model units.
+
+        ``n_days`` for the AUC model, ``latent_scale`` for the ordinal one, else 1 (the
+        builder's :meth:`~bayes_keta.models.builder.Builder.outcome_scale`).
+        """
+        return _builder(self).outcome_scale(self, n_days)
+
+    @classmethod
+    def from_structure(
+        cls, structure: Mapping[str, Any], *, source: str = "<structure>"
+    ) -> ModelSpec:
+        """Validate a :meth:`structure` dict (e.g. read back from a fit) into a spec without priors.
+
+        Raises
+        ------
+        SpecError
+            Unknown keys or values, or a structure no model builder supports.
+
+        Examples
+        --------
+        >>> ModelSpec.from_structure(load_spec("auc").structure()).outcome
+        'auc'
+        >>> ModelSpec.from_structure({"name": "old", "mass_matrix": "low_rank",
+        ...                           "outcome": "daily", "likelihood": "normal"}).sampler_defaults
+        {'mass_matrix': 'low_rank'}
+        """
+        raw = {k: v for k, v in structure.items() if k not in ("description", "priors")}
+        if "mass_matrix" in raw:  # structures of older fits: a sampler setting now
+            raw["sampler"] = {**raw.get("sampler", {}), "mass_matrix": raw.pop("mass_matrix")}
+        return _structural(raw, source=source, text="")
 
     # --------------------------------------------------------------------------- structure
     def structure(self) -> dict[str, Any]:
@@ -188,7 +164,6 @@ class ModelSpec:
             "residual": self.residual,
             "period": self.period,
             "parameterization": self.parameterization,
-            "mass_matrix": self.mass_matrix,
             "carryover": self.carryover,
             "baseline": self.baseline,
             "min_observed_fraction": self.min_observed_fraction,
@@ -196,11 +171,12 @@ class ModelSpec:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """Structure plus default priors (JSON-serialisable)."""
+        """Structure plus default priors and sampler defaults (JSON-serialisable)."""
         return {
             **self.structure(),
             "description": self.description,
             "priors": {k: self.priors[k].to_dict() for k in sorted(self.priors)},
+            "sampler": dict(self.sampler_defaults),
         }
 
     @property
@@ -232,21 +208,47 @@ class ModelSpec:
         unknown = sorted(set(options) - (_KEYS - {"name", "description", "priors"}))
         if unknown:
             raise SpecError(f"unknown spec option(s) {unknown}")
-        merged = {**self.structure(), "description": self.description, **options}
-        if "parameterization" not in options and not _marginal_ok(merged):
-            merged["parameterization"] = "centred"
+        merged = {
+            **self.structure(),
+            "description": self.description,
+            "sampler": dict(self.sampler_defaults),
+            **options,
+        }
+        centred = {**merged, "parameterization": "centred"}
+        if (
+            "parameterization" not in options
+            and merged.get("parameterization") == "marginal"
+            and not _supported(merged)
+            and _supported(centred)
+        ):
+            merged = centred
         return _validated(merged, self.priors, source=self.source, text=self.text)
 
 
-def _marginal_ok(values: Mapping[str, Any]) -> bool:
-    """Whether the closed-form ``"marginal"`` parameterisation (if asked for) applies."""
-    return values.get("parameterization") != "marginal" or values.get("likelihood") == "normal"
+def _builder(spec: ModelSpec) -> Any:
+    """Return the spec's model builder (it declares roles and scales; no PyMC loaded)."""
+    from bayes_keta.models.registry import builder_for
+
+    return builder_for(spec)
 
 
-def _validated(
-    raw: Mapping[str, Any], priors: Mapping[str, Any], *, source: str, text: str
-) -> ModelSpec:
+def _supported(raw: Mapping[str, Any]) -> bool:
+    """Whether a structure is valid and some model builder supports it."""
+    try:
+        _structural(raw, source="<options>", text="")
+    except SpecError:
+        return False
+    return True
+
+
+def _structural(raw: Mapping[str, Any], *, source: str, text: str) -> ModelSpec:
+    """Validate the structural keys of a spec (not its priors); its builder must support it."""
     where = f"spec {source}"
+    if "mass_matrix" in raw:
+        raise SpecError(
+            f"{where}: mass_matrix is a sampler setting, not part of the model: write it in a"
+            f" [sampler] table (mass_matrix = {raw['mass_matrix']!r})"
+        )
     unknown = sorted(set(raw) - _KEYS)
     if unknown:
         raise SpecError(f"{where}: unknown key(s) {unknown}; known: {sorted(_KEYS)}")
@@ -257,7 +259,6 @@ def _validated(
             "effect": "constant",
             "period": "sum_to_zero",
             "parameterization": "centred",
-            "mass_matrix": "diag",
         }.get(key)
         value = raw.get(key, default)
         if value not in choices:
@@ -275,21 +276,6 @@ def _validated(
         values[key] = float(value)
     if values["min_observed_fraction"] > 1:
         raise SpecError(f"{where}: min_observed_fraction must be <= 1")
-    if values["outcome"] == "auc" and (
-        values["likelihood"] == "ordinal"
-        or values["effect"] != "constant"
-        or values["residual"] != "iid"
-    ):
-        raise SpecError(
-            f"{where}: outcome 'auc' needs likelihood normal/student_t, constant effect, iid"
-        )
-    if values["likelihood"] == "ordinal" and values["residual"] != "iid":
-        raise SpecError(f"{where}: the ordinal likelihood has no AR(1) residual option")
-    if not _marginal_ok(values):
-        raise SpecError(
-            f"{where}: parameterization 'marginal' integrates the random effects out in closed"
-            " form, which needs likelihood normal; use 'centred' or 'noncentred'"
-        )
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise SpecError(f"{where}: 'name' (a non-empty string) is required")
@@ -297,14 +283,41 @@ def _validated(
         name=name,
         description=str(raw.get("description", "")).strip(),
         priors={},
+        sampler_defaults=_sampler_defaults(raw.get("sampler", {}), where),
         source=source,
         text=text,
         **values,
     )
+    _builder(spec)  # SpecError when no builder supports the structure (the message says why)
+    return spec
+
+
+def _sampler_defaults(table: Any, where: str) -> dict[str, str]:
+    """Validate a spec's ``[sampler]`` table (known settings, allowed values)."""
+    if not isinstance(table, Mapping):
+        raise SpecError(f"{where}: [sampler] must be a table")
+    unknown = sorted(set(table) - set(_SAMPLER_CHOICES))
+    if unknown:
+        raise SpecError(
+            f"{where}: [sampler] has unknown setting(s) {unknown};"
+            f" known: {sorted(_SAMPLER_CHOICES)}"
+        )
+    for key, value in table.items():
+        if value not in _SAMPLER_CHOICES[key]:
+            raise SpecError(
+                f"{where}: [sampler] {key} = {value!r} is not one of {list(_SAMPLER_CHOICES[key])}"
+            )
+    return dict(table)
+
+
+def _validated(
+    raw: Mapping[str, Any], priors: Mapping[str, Any], *, source: str, text: str
+) -> ModelSpec:
+    spec = _structural(raw, source=source, text=text)
+    where = f"spec {source}"
     parsed = {role: Prior.from_dict(entry, role=role) for role, entry in priors.items()}
-    allowed = set(spec.roles) | (
-        _OPTION_ROLES - ({"nu"} if spec.likelihood == "ordinal" else set())
-    )
+    builder = _builder(spec)
+    allowed = set(spec.roles) | builder.optional_roles(spec)
     extra = sorted(set(parsed) - allowed)
     if extra:
         raise SpecError(f"{where}: [priors] names parameters the model does not have: {extra}")
@@ -312,30 +325,8 @@ def _validated(
     if missing:
         raise SpecError(f"{where}: [priors] must write out a prior for {missing}")
     for role, prior in parsed.items():
-        _check_family(role, prior, spec, where)
+        check_prior(role, prior, spec, where)
     return replace(spec, priors=parsed)
-
-
-def _check_family(role: str, prior: Prior, spec: ModelSpec, where: str) -> None:
-    if role in _POSITIVE_ROLES and prior.dist not in POSITIVE_FAMILIES:
-        raise SpecError(f"{where}: prior {role!r} needs a positive family, got {prior.dist!r}")
-    if role in _REAL_ROLES and prior.dist not in ("normal", "student_t"):
-        raise SpecError(f"{where}: prior {role!r} must be normal or student_t, got {prior.dist!r}")
-    if role == "phi" and (
-        prior.dist != "uniform" or prior.params["lower"] < -1 or prior.params["upper"] > 1
-    ):
-        raise SpecError(f"{where}: prior 'phi' must be uniform within [-1, 1]")
-    if role == "cutpoints" and prior.dist != "normal":
-        raise SpecError(f"{where}: prior 'cutpoints' must be normal (ordered transform)")
-    if role == "cutpoints" and isinstance(prior.params["mu"], tuple):
-        if len(prior.params["mu"]) != 10 or list(prior.params["mu"]) != sorted(prior.params["mu"]):
-            raise SpecError(f"{where}: cutpoints mu must be 10 increasing values (0-10 scale)")
-    if role == "period_effect" and spec.period == "sum_to_zero":
-        if prior.dist != "normal" or prior.params["mu"] != 0:
-            raise SpecError(f"{where}: sum-to-zero period effects need a normal(mu=0) prior")
-    for value in prior.params.values():
-        if isinstance(value, tuple) and role != "cutpoints":
-            raise SpecError(f"{where}: prior {role!r} parameters must be scalars")
 
 
 def load_spec(spec: str | Path | ModelSpec, **options: Any) -> ModelSpec:
@@ -377,94 +368,3 @@ def load_spec(spec: str | Path | ModelSpec, **options: Any) -> ModelSpec:
         raise SpecError(f"spec {path}: [priors] must be a table")
     loaded = _validated(raw, priors, source=str(path), text=text)
     return loaded.with_options(**options) if options else loaded
-
-
-def load_prior_set(name: str | Path) -> tuple[str, dict[str, Any]]:
-    """Read a prior set (``skeptical``, ``neutral``, ``enthusiastic`` or a TOML path).
-
-    Parameters
-    ----------
-    name : str or Path
-        A shipped set by name, with or without ``.toml`` (``neutral``, ``neutral.toml``), its
-        path in the repository (``models/priors/neutral.toml``), or any TOML file (absolute,
-        or relative to the working directory). An existing file wins over a shipped set of
-        the same name.
-
-    Returns
-    -------
-    tuple
-        ``(label, {role: entry})``; entries are validated when applied to a spec.
-
-    Raises
-    ------
-    SpecError
-        Unknown name (the message lists the shipped sets) or malformed file.
-
-    Examples
-    --------
-    >>> load_prior_set("neutral")[0] == load_prior_set("neutral.toml")[0]
-    True
-    """
-    path = find_toml(name, models_dir() / "priors", ("models", "priors"))
-    if path is None:
-        raise SpecError(
-            f"unknown prior set {str(name)!r} (no such file, nor a shipped set); available:"
-            f" {', '.join(available_prior_sets())} (or give a path to a .toml file)"
-        )
-    raw, _ = read_toml(path, "prior set")
-    unknown = sorted(set(raw) - {"name", "description", "priors"})
-    entries = raw.get("priors")
-    if unknown or not isinstance(entries, Mapping):
-        raise SpecError(f"prior set {path}: needs a [priors] table (and only name/description)")
-    return str(raw.get("name", path.stem)), dict(entries)
-
-
-def resolve_priors(spec: ModelSpec, priors: PriorsArg = None) -> dict[str, Prior]:
-    """Apply prior sets and overrides to a spec's defaults (precedence in the module docs).
-
-    Parameters
-    ----------
-    spec : ModelSpec
-        The model.
-    priors : str, Path, mapping, or a list of them, optional
-        Prior-set names or files, and/or ``{role: {dist=..., ...}}`` overrides.
-
-    Returns
-    -------
-    dict of str to Prior
-        One prior per role of ``spec.roles`` (daily NRS points, before outcome scaling).
-
-    Raises
-    ------
-    SpecError
-        Unknown set, unknown family, or a prior for a parameter the spec does not have.
-
-    Examples
-    --------
-    >>> p = resolve_priors(load_spec("daily"), ["skeptical", {"sigma": {"sigma": 1}}])
-    >>> round(p["treatment_effect"].params["sigma"], 3), p["sigma"].params["sigma"]
-    (0.608, 1.0)
-    """
-    items: list[Any]
-    if priors is None:
-        items = []
-    elif isinstance(priors, str | Path | Mapping):
-        items = [priors]
-    else:
-        items = list(priors)
-    sets = [load_prior_set(p) for p in items if isinstance(p, str | Path)]
-    overrides = [("overrides", dict(p)) for p in items if isinstance(p, Mapping)]
-    odd = [p for p in items if not isinstance(p, str | Path | Mapping)]
-    if odd:
-        raise SpecError(f"priors must be set names, paths or dicts, got {odd!r}")
-    resolved = {role: spec.priors[role] for role in spec.roles}
-    for label, entries in [*sets, *overrides]:
-        for role, entry in entries.items():
-            if role not in resolved:
-                raise SpecError(
-                    f"{label}: prior for {role!r}, a parameter model {spec.name!r} does not"
-                    f" have; its parameters: {', '.join(spec.roles)}"
-                )
-            resolved[role] = resolved[role].merged(entry, role=role)
-            _check_family(role, resolved[role], spec, label)
-    return resolved

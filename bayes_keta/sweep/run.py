@@ -111,7 +111,7 @@ def run_setting(
         cores=cores,
         seed=point_seed,
         progressbar=False,
-        mass_matrix=built.spec.mass_matrix,
+        mass_matrix=built.spec.sampler_defaults.get("mass_matrix", "diag"),
     )
     posterior = run.datatree["posterior"].to_dataset()
     free = [rv.name for rv in built.model.free_RVs if rv.name in posterior.data_vars]

@@ -30,8 +30,6 @@ LONG_MODULES: dict[str, str] = {
     "bayes_keta/report/build.py": "the report step moves its computing into report/collect.py",
     "bayes_keta/published/reanalysis.py": "W2-A moves its sampling into fitting/runner.py; "
     "split the conjugate maths from the sampled path after that",
-    "bayes_keta/spec/spec.py": "W2-C moves prior families to spec/families.py and the roles "
-    "to the builders",
     "bayes_keta/outputs.py": "the one writer (atomic_write, refuse_existing, check_writable, "
     "staged_folder): split the staging part out when it is next touched",
 }
@@ -40,8 +38,6 @@ LONG_MODULES: dict[str, str] = {
 NOT_FACES: dict[str, str] = {
     "bayes_keta/fitting/__init__.py": "W2-A moves fit() and set_prior_values() into "
     "fitting/pipeline.py",
-    "bayes_keta/models/__init__.py": "W2-C moves build() and build_model() into the builder "
-    "registry",
 }
 
 #: (importing module, imported module) -> why the layer rule is broken for now.

@@ -54,6 +54,18 @@ BFMI_MIN: float = 0.3
 #: Default seed of fits, simulations and published reanalyses (the trial's publication month).
 DEFAULT_SEED: int = 20200701
 
+#: Default sampler settings of a fit (:class:`bayes_keta.fitting.SamplerSettings`): nutpie's
+#: NUTS, 4 chains x 1000 draws after 1000 tuning steps; prior (and prior predictive) draws kept
+#: with every fit.
+DEFAULT_SAMPLER: str = "nutpie"
+SAMPLERS: tuple[str, ...] = ("nutpie", "pymc")
+DEFAULT_DRAWS: int = 1000
+DEFAULT_TUNE: int = 1000
+DEFAULT_CHAINS: int = 4
+DEFAULT_PRIOR_DRAWS: int = 500
+#: Mass matrix adaptations of nutpie (PyMC's NUTS always adapts a diagonal one).
+MASS_MATRICES: tuple[str, ...] = ("diag", "low_rank")
+
 #: Seed of the embedded synthetic KETAPAIN-like trial (``bayes-keta simulate``'s default).
 SYNTHETIC_SEED: int = 20200701
 

@@ -234,7 +234,7 @@ def test_other_specs_recover_sign_of_strong_effect(name):
 
 
 def test_pymc_fallback_when_nutpie_fails(monkeypatch, fixed_trial):
-    import bayes_keta.fitting.samplers as samplers
+    import bayes_keta.fitting.runner as samplers
 
     def broken(*args, **kwargs):
         raise ImportError("nutpie missing")

@@ -40,6 +40,7 @@ from bayes_keta.calibration.ranks import rank_uniformity, sbc_rank, thin
 from bayes_keta.constants import CI_PROB
 from bayes_keta.data.embedded import ketapain_synthetic
 from bayes_keta.data.trial import Trial
+from bayes_keta.diagnostics import diagnose_arrays
 from bayes_keta.estimands import contrast_draws
 from bayes_keta.spec import ModelSpec, load_spec
 
@@ -302,35 +303,33 @@ def _quantities(ds: xr.Dataset, reference: str) -> dict[str, np.ndarray]:
 
 
 def _fit_one(built, key: str, data_name: str, y: np.ndarray, *, settings: SBCSettings, seed: int):
-    from bayes_keta.fitting.samplers import run_sampler
+    from bayes_keta.fitting.runner import run_sampler
+    from bayes_keta.fitting.settings import SamplerSettings
 
     pm.set_data({data_name: y}, model=built.model)
     return run_sampler(
         built.model,
         key,
-        sampler="nutpie",
-        draws=settings.draws,
-        tune=settings.tune,
-        chains=settings.chains,
-        cores=min(settings.chains, os.cpu_count() or 1),
-        seed=seed,
-        progressbar=False,
-        mass_matrix=built.spec.mass_matrix,
+        SamplerSettings(
+            sampler="nutpie",
+            draws=settings.draws,
+            tune=settings.tune,
+            chains=settings.chains,
+            cores=min(settings.chains, os.cpu_count() or 1),
+            seed=seed,
+            mass_matrix=built.spec.mass_matrix,
+        ),
     )
 
 
 def _run_diagnostics(tree: xr.DataTree, quantities: dict[str, np.ndarray]) -> dict[str, float]:
-    from arviz_stats.base import array_stats
-
-    stacked = np.stack(list(quantities.values()))  # (quantity, chain, draw)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rhat = np.asarray(array_stats.rhat(stacked, chain_axis=-2, draw_axis=-1))
-        ess = np.asarray(array_stats.ess(stacked, chain_axis=-2, draw_axis=-1, method="bulk"))
     stats = tree["sample_stats"].to_dataset()
+    diverging = stats["diverging"].to_numpy() if "diverging" in stats else None
+    diag = diagnose_arrays(quantities, diverging=diverging)
     return {
-        "divergences": int(stats["diverging"].sum()) if "diverging" in stats else -1,
-        "max_rhat": float(np.nanmax(rhat)),
-        "min_ess_bulk": float(np.nanmin(ess)),
+        "divergences": -1 if diag.divergences is None else diag.divergences,
+        "max_rhat": diag.max_rhat,
+        "min_ess_bulk": diag.min_ess_bulk,
     }
 
 

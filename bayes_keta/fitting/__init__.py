@@ -7,10 +7,7 @@ prior values, are swapped into the cached compiled model.
 
 from __future__ import annotations
 
-import logging
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +23,8 @@ from bayes_keta.fitting.cache import cache_info, clear_cache, graph_key, with_va
 from bayes_keta.fitting.completion import complete_random_effects
 from bayes_keta.fitting.predictive import add_log_likelihood, add_posterior_predictive
 from bayes_keta.fitting.result import FitResult
-from bayes_keta.fitting.samplers import run_sampler
+from bayes_keta.fitting.runner import quiet_pymc, run_sampler
+from bayes_keta.fitting.settings import SamplerSettings
 from bayes_keta.models import build
 from bayes_keta.models.priors import prior_data_values, scaled_priors
 from bayes_keta.provenance import as_attrs, provenance_record
@@ -34,8 +32,6 @@ from bayes_keta.spec import ModelSpec, PriorsArg, load_spec, resolve_priors
 from bayes_keta.stages import reporter
 
 __all__ = ["DEFAULT_SEED", "FitResult", "cache_info", "clear_cache", "fit", "set_prior_values"]
-
-_SAMPLERS = ("nutpie", "pymc")
 
 
 def fit(
@@ -104,17 +100,7 @@ def fit(
     >>> result.datatree.posterior["arm_mean"].dims  # doctest: +SKIP
     ('chain', 'draw', 'treatment', 'day')
     """
-    _check_settings(sampler, draws, tune, chains, prior_draws, seed)
-    enter = reporter(progress)
-    cores = cores or min(chains, os.cpu_count() or 1)
-    enter("building", "building the model")
-    built = build(trial, spec, priors)
-    model = built.model
-    key = graph_key(model, built.spec, built.scaled)
-    seeds = np.random.SeedSequence(seed).generate_state(3)
-    run = run_sampler(
-        model,
-        key,
+    settings = SamplerSettings(
         sampler=sampler,
         draws=draws,
         tune=tune,
@@ -122,9 +108,17 @@ def fit(
         cores=cores,
         seed=seed,
         progressbar=progressbar,
-        mass_matrix=built.spec.mass_matrix,
-        progress=progress,
-    )
+    ).validate()
+    checks.PRIOR_DRAWS.check(prior_draws, "prior_draws")
+    enter = reporter(progress)
+    enter("building", "building the model")
+    built = build(trial, spec, priors)
+    settings = settings.resolved(suggested_mass_matrix=built.spec.mass_matrix)
+    cores = settings.cores
+    model = built.model
+    key = graph_key(model, built.spec, built.scaled)
+    seeds = np.random.SeedSequence(seed).generate_state(3)
+    run = run_sampler(model, key, settings, progress=progress)
     enter("predicting", "posterior predictive / log-likelihood")
     tree = run.datatree
     if built.random_effects is not None:
@@ -150,7 +144,7 @@ def fit(
         prior_draws = 0
     if prior_draws:
         enter("prior draws")
-        with _quiet_pymc():  # PyMC logs "Sampling: [...]" for every call
+        with quiet_pymc():  # PyMC logs "Sampling: [...]" for every call
             prior = pm.sample_prior_predictive(
                 draws=prior_draws, model=model, random_seed=int(seeds[1])
             )
@@ -249,15 +243,6 @@ def _unused(name: str) -> bool:
     return name == "prior__period_effect__mu"
 
 
-def _check_settings(
-    sampler: str, draws: int, tune: int, chains: int, prior_draws: int, seed: int
-) -> None:
-    if sampler not in _SAMPLERS:
-        raise SpecError(f"unknown sampler {sampler!r}; choose one of {list(_SAMPLERS)}")
-    checks.check_sampling(draws=draws, tune=tune, chains=chains, seed=seed)
-    checks.PRIOR_DRAWS.check(prior_draws, "prior_draws")
-
-
 def _attach_data_groups(tree: xr.DataTree, model: pm.Model) -> None:
     """(Re)write ``constant_data`` and ``observed_data`` from ``model`` (the full model)."""
     from pymc.backends.arviz import (
@@ -276,15 +261,3 @@ def _attach_data_groups(tree: xr.DataTree, model: pm.Model) -> None:
             values, inference_library=pm, coords=coords, dims=dims, sample_dims=[]
         )
         tree[group] = xr.DataTree(data)
-
-
-@contextmanager
-def _quiet_pymc() -> Iterator[None]:
-    """Silence PyMC's INFO logging (not its warnings) for the duration of the block."""
-    logger = logging.getLogger("pymc")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from fake_fits import FakeFit, fake_tree
+from fake_fits import fake_fit, fake_tree
 
 from bayes_keta import constants
 from bayes_keta.estimands import (
@@ -207,8 +207,8 @@ def test_reference_override_and_from_fit(fixed_trial):
         "ketamine_magnesium - ketamine",
         "ketamine_magnesium - placebo",
     ]
-    fit = FakeFit(datatree=tree, trial=fixed_trial)
-    assert contrast_table(fit)["reference"].iloc[0] == "placebo"
+    fit = fake_fit(fixed_trial, tree)
+    assert fit.contrasts()["reference"].iloc[0] == "placebo"
     with pytest.raises(DataError, match="reference"):
         contrast_draws(tree, reference="aspirin")
 

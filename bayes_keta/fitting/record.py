@@ -16,11 +16,14 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bayes_keta.exceptions import OutputError
+from bayes_keta.exceptions import BayesKetaError, OutputError
 from bayes_keta.fitting.settings import SamplerSettings
 from bayes_keta.provenance import package_versions
+
+if TYPE_CHECKING:
+    from bayes_keta.spec import ModelSpec
 
 __all__ = [
     "FLAT_ATTRS",
@@ -126,6 +129,28 @@ class ModelRecord:
     def description(self) -> str:
         """The spec's description."""
         return str(self.spec.get("description", ""))
+
+    def to_spec(self) -> ModelSpec:
+        """Rebuild the :class:`~bayes_keta.spec.ModelSpec` fitted from :attr:`spec`.
+
+        Raises
+        ------
+        OutputError
+            The record's spec does not fit this version's ModelSpec.
+        """
+        from bayes_keta.spec import ModelSpec, Prior
+
+        values = {k: v for k, v in self.spec.items() if k != "priors"}
+        try:
+            priors = {
+                role: Prior.from_dict(entry, role=role)
+                for role, entry in self.spec.get("priors", {}).items()
+            }
+            return ModelSpec(**values, priors=priors, source=self.source, text=self.toml)
+        except (TypeError, ValueError, BayesKetaError) as err:
+            raise OutputError(
+                f"cannot rebuild spec {self.name!r} from the fit record: {err}"
+            ) from err
 
     @classmethod
     def from_spec(cls, spec: Any, *, builder: str | None = None) -> ModelRecord:

@@ -203,13 +203,19 @@ class Fitter:
             Sampler seed (default: the settings').
         observed : numpy.ndarray, optional
             Observed data of the trial's shape to fit instead of the trial's own (the
-            observed variable's data: daily pain, or AUC).
+            observed variable's data: daily pain, or AUC). They stay set on the Fitter's
+            model until the next call (``observed=None`` puts the trial's back).
         progress : callable, optional
             Told each stage as it starts.
 
         Returns
         -------
         Sampled
+
+        Notes
+        -----
+        Threads may sample one Fitter under other priors at once (each call builds its own
+        model); observed-data swaps change the Fitter's own model: one thread at a time.
         """
         settings = self.settings.with_seed(seed)
         checks.SEED.check(settings.seed, "seed")

@@ -54,6 +54,7 @@ _LAZY: dict[str, str] = {
     "meta_analysis": "bayes_keta.meta",
     "read_meta_inputs": "bayes_keta.meta",
     "build_model": "bayes_keta.models",
+    "Outcome": "bayes_keta.outcome",
     "PublishedReanalysis": "bayes_keta.published",
     "reanalyse_published": "bayes_keta.published",
     "load_spec": "bayes_keta.spec",
@@ -92,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from bayes_keta.fitting import FitRecord, FitResult, Fitter, SamplerSettings, fit, load_fit
     from bayes_keta.meta import MetaAnalysisResult, meta_analysis, read_meta_inputs
     from bayes_keta.models import build_model
+    from bayes_keta.outcome import Outcome
     from bayes_keta.published import PublishedReanalysis, reanalyse_published
     from bayes_keta.spec import load_spec
     from bayes_keta.summary import build_summary, validate_summary, write_summary
@@ -109,6 +111,7 @@ __all__ = [
     "Fitter",
     "Diagnostics",
     "MetaAnalysisResult",
+    "Outcome",
     "OutputError",
     "PublishedReanalysis",
     "PublishedResults",

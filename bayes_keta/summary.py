@@ -17,7 +17,11 @@ Schema draft 2020-12). Every summary is validated before it is written::
 
 ``p_beyond`` maps a threshold on the estimand's own scale (formatted by
 :func:`bayes_keta.estimands.format_threshold`: ``"0.5"``, ``"17.5"``, ``"30.0"``) to
-P(difference < -threshold). Non-finite statistics are written as ``null``.
+P(benefit beyond it) (P(difference < -threshold) for the pain NRS); it is generated from the
+contrast table's flat ``p_beyond_<t>`` columns by :func:`bayes_keta.estimands.beyond_by_row`.
+Thresholds, ROPE and their sources come from the outcome
+(:meth:`bayes_keta.outcome.Outcome.decision_rules`). Non-finite statistics are written as
+``null``.
 """
 
 from __future__ import annotations
@@ -37,9 +41,8 @@ import pandas as pd
 from bayes_keta.constants import CI_PROB
 from bayes_keta.estimands import (
     CI_LABEL,
+    beyond_by_row,
     contrast_table,
-    estimand_rope,
-    estimand_thresholds,
     format_threshold,
 )
 from bayes_keta.exceptions import OutputError
@@ -62,12 +65,6 @@ __all__ = [
 
 #: Value of the ``schema`` key; bump the suffix on any incompatible change.
 SCHEMA_ID = "bayes_keta.summary/1"
-
-_SOURCES = (
-    "Farrar JT et al. Pain 2001;94:149-158 (about 1 point minimally, about 2 points or 30%"
-    " much improved)",
-    "Dworkin RH et al. (IMMPACT) J Pain 2008;9:105-121 (>= 30% moderately important)",
-)
 
 
 @cache
@@ -165,11 +162,17 @@ def _int_or_none(x: Any) -> int | None:
     return None if x is None else int(x)
 
 
-def contrast_records(table: pd.DataFrame, *, n_days: int) -> list[dict[str, Any]]:
-    """Rows of :func:`bayes_keta.contrast_table` as summary.json ``contrasts`` records."""
+def contrast_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of :func:`bayes_keta.contrast_table` as summary.json ``contrasts`` records.
+
+    ``p_beyond`` (a mapping, as the schema has it) is generated from the table's flat
+    ``p_beyond_<t>`` columns by :func:`bayes_keta.estimands.beyond_by_row`; ``rope`` from
+    the table's ``attrs["rope"]``.
+    """
     lo, hi = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
+    ropes = table.attrs["rope"]
     records = []
-    for row in table.to_dict(orient="records"):
+    for row, beyond in zip(table.to_dict(orient="records"), beyond_by_row(table), strict=True):
         p_rope = row.get("p_rope")
         records.append(
             {
@@ -183,9 +186,9 @@ def contrast_records(table: pd.DataFrame, *, n_days: int) -> list[dict[str, Any]
                 "median": _stat(row["median"]),
                 f"ci{CI_LABEL}": [_stat(row[lo]), _stat(row[hi])],
                 "p_benefit": float(row["p_benefit"]),
-                "p_beyond": {format_threshold(t): float(p) for t, p in row["p_beyond"].items()},
+                "p_beyond": {format_threshold(t): p for t, p in beyond.items()},
                 "p_rope": None if p_rope is None or p_rope != p_rope else float(p_rope),
-                "rope": estimand_rope(str(row["scale"]), n_days),
+                "rope": ropes[str(row["scale"])],
             }
         )
     return records
@@ -225,9 +228,10 @@ def build_summary(
     record = fit.record
     data, spec, run = record.data, record.model, record.sampler
     diag = diagnostics if diagnostics is not None else fit.verdict
+    outcome = fit.outcome
     draws = fit.contrast_draws()
     n_days = int(draws.attrs["n_days"])
-    table = contrast_table(draws)
+    table = contrast_table(draws, outcome=outcome)
     flat = run.to_dict()
     seed = _int_or_none(flat["seed"])
     sampler = {
@@ -267,14 +271,9 @@ def build_summary(
             "ci_prob": float(CI_PROB),
             "n_days": n_days,
             "constant_over_day": bool(draws.attrs["constant_over_day"]),
-            "thresholds": {
-                scale: list(estimand_thresholds(scale, n_days))
-                for scale in ("nrs", "auc", "percent")
-            },
-            "rope": {scale: estimand_rope(scale, n_days) for scale in ("nrs", "auc", "percent")},
-            "sources": list(_SOURCES),
+            **outcome.decision_rules(n_days),
         },
-        "contrasts": contrast_records(table, n_days=n_days),
+        "contrasts": contrast_records(table),
         "provenance": {
             **{key: str(versions.get(name, "unknown")) for key, name in _VERSIONS.items()},
             "created": created or record.created,

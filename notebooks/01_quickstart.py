@@ -40,7 +40,6 @@ import logging
 import os
 
 import matplotlib.pyplot as plt
-import pandas as pd
 
 import bayes_keta as bk
 
@@ -116,9 +115,10 @@ print(diagnostics.text)
 # A contrast is active minus reference (placebo) in the expected daily pain of a typical
 # subject: **negative = less pain = benefit**. `mean_daily_difference` is averaged over days
 # 1-35 (0-10 scale); `auc_difference` is the same on the published AUC scale (35 times
-# larger, pain score-days). `p_benefit` is P(difference < 0); `p_beyond` holds P(difference <
+# larger, pain score-days). `p_benefit` is P(difference < 0); `p_beyond_<t>` is P(difference <
 # -t) for the benefit thresholds t (0.5, 1 and 2 points: Farrar et al., *Pain* 2001, about 1
-# point "minimally improved", about 2 points "much improved"); `p_rope` is the probability
+# point "minimally improved", about 2 points "much improved"; on the AUC rows the same columns
+# hold the matching score-day thresholds 35 x t); `p_rope` is the probability
 # that the difference lies within +/-0.5 points (practically no difference). The table has
 # more estimands (week 1, days 7/15/21/28, relative change in %); here the two headline ones.
 
@@ -132,9 +132,8 @@ main[["contrast", "estimand", "mean", "lo95", "hi95", "p_benefit", "p_rope"]].ro
 
 # %%
 daily = table[table["estimand"] == "mean_daily_difference"].set_index("contrast")
-beyond = pd.DataFrame(daily["p_beyond"].tolist(), index=daily.index)
-beyond.columns = [f"P(reduction > {t:g} point)" for t in beyond.columns]
-beyond.round(3)
+columns = {f"p_beyond_{t}": f"P(reduction > {t} point)" for t in ("0.5", "1", "2")}
+daily[list(columns)].rename(columns=columns).round(3)
 
 # %% [markdown]
 # The same numbers in plain language (the text says SYNTHETIC DATA when it applies):
@@ -150,7 +149,7 @@ print(result.contrast_summary().text)
 # more than t points?". The dotted lines mark the 1- and 2-point thresholds.
 
 # %%
-curve = bk.threshold_curve(result)
+curve = result.threshold_curve()
 fig, ax = plt.subplots(figsize=(7, 3.5))
 for contrast, rows in curve.groupby("contrast", sort=False):
     ax.plot(rows["threshold"], rows["p_beyond"], label=contrast)

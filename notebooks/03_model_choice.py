@@ -214,7 +214,7 @@ comparison[["rank", "elpd", "se", "elpd_diff", "dse", "p", "weight"]].round(2)
 # ## The effect by day
 #
 # Every model exposes the expected daily pain of a typical subject on each arm and each day
-# (`arm_mean`); `bk.by_day(result)` turns it into the difference active - placebo for every
+# (`arm_mean`); `result.by_day()` turns it into the difference active - placebo for every
 # day. The constant-effect model draws a flat line by construction; the decay model lets the
 # data say whether the effect is larger in the first days after the infusion (here, with no
 # simulated effect, it should hug zero, with wider bands in the first days).
@@ -222,7 +222,7 @@ comparison[["rank", "elpd", "se", "elpd_diff", "dse", "p", "weight"]].round(2)
 # %%
 fig, axes = plt.subplots(1, len(fits), figsize=(4.2 * len(fits), 3.2), sharey=True)
 for ax, (name, result) in zip(np.atleast_1d(axes), fits.items(), strict=True):
-    curve = bk.by_day(result)
+    curve = result.by_day()
     mean = curve.mean(("chain", "draw"))
     lo = curve.quantile(0.025, dim=("chain", "draw"))
     hi = curve.quantile(0.975, dim=("chain", "draw"))

@@ -164,4 +164,4 @@ show(sweep.plot_heatmap())
 
 # %%
 main = sweep.table[sweep.table["estimand"] == "mean_daily_difference"]
-main.pivot_table(index="setting", columns="contrast", values="p_beyond_1.0").round(3)
+main.pivot_table(index="setting", columns="contrast", values="p_beyond_1").round(3)

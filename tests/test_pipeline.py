@@ -109,7 +109,7 @@ def test_sweep_gives_the_numbers_it_gave_before(fixed_trial):
     table = result.table
     assert len(table) == 48
     assert sum(table["mean"].tolist()) == 38.69244914183591
-    assert sum(table["p_beyond_1.0"].tolist()) == 6.3
+    assert sum(table["p_beyond_1"].tolist()) == 6.3
     per_setting = table.drop_duplicates("setting")
     assert per_setting["max_rhat"].tolist() == [
         1.0392535873572806,

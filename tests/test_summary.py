@@ -97,7 +97,12 @@ def test_contrasts_cover_three_contrasts_by_all_estimands(summary, fit21):
     row = fit21.contrasts().iloc[0]
     assert mdd["mean"] == pytest.approx(row["mean"])
     assert mdd["ci95"] == [pytest.approx(row["lo95"]), pytest.approx(row["hi95"])]
-    assert mdd["p_beyond"]["1.0"] == pytest.approx(row["p_beyond"][1.0])
+    assert mdd["p_beyond"]["1.0"] == pytest.approx(row["p_beyond_1"])
+    auc = by_key[("ketamine - placebo", "auc_difference")]
+    x = fit21.datatree["posterior"]["arm_mean"]
+    x = (x.sel(treatment="ketamine") - x.sel(treatment="placebo")).mean("day").values
+    assert auc["p_beyond"]["35.0"] == pytest.approx(np.mean(35 * x < -35.0))
+    assert auc["rope"] == 17.5 and mdd["rope"] == 0.5
 
 
 def _broken(summary, mutate):

@@ -120,12 +120,12 @@ def _check_files(out):
         *THRESHOLD_COLUMNS, "passed", "max_rhat", "min_ess_bulk", "divergences",
     }  # fmt: skip
     assert expected <= set(table.columns)
-    assert list(THRESHOLD_COLUMNS) == ["p_beyond_0.5", "p_beyond_1.0", "p_beyond_2.0"]
+    assert list(THRESHOLD_COLUMNS) == ["p_beyond_0.5", "p_beyond_1", "p_beyond_2"]
     assert table["setting"].nunique() == 4 and table["contrast"].nunique() == 3
     assert len(table) == 4 * 3 * len(SWEEP_ESTIMANDS)
     pd.testing.assert_frame_equal(
-        pd.read_parquet(out / "sweep.parquet")[["mean", "p_beyond_1.0"]],
-        table[["mean", "p_beyond_1.0"]],
+        pd.read_parquet(out / "sweep.parquet")[["mean", "p_beyond_1"]],
+        table[["mean", "p_beyond_1"]],
     )
     # AUC rows use n_days x t: the same event as the mean daily difference beyond t.
     md = table[table["estimand"] == "mean_daily_difference"].reset_index(drop=True)
@@ -150,7 +150,7 @@ def _check_compiled_once(before, after):
 def _check_enthusiastic_beats_skeptical(table):
     """A tight prior at -1 point moves P(beyond 1 point) up vs a tight prior at 0."""
     md = table[(table["estimand"] == "mean_daily_difference") & (table["reference"] == "placebo")]
-    p = md.pivot(index="contrast", columns="setting", values="p_beyond_1.0")
+    p = md.pivot(index="contrast", columns="setting", values="p_beyond_1")
     assert (p["effect_mu-1_sd0.1"] > p["effect_mu0_sd0.1"] + 0.1).all()
     means = md.pivot(index="contrast", columns="setting", values="mean")
     assert (means["effect_mu-1_sd0.1"] < means["effect_mu0_sd0.1"]).all()

@@ -123,18 +123,22 @@ def _check_sampler(name: str | None) -> None:
 
 
 def format_contrasts(table) -> str:
-    """Compact text rendering of a contrast table (one line per contrast x estimand)."""
-    from bayes_keta.estimands import CI_LABEL
+    """Compact text rendering of a contrast table (one line per contrast x estimand).
+
+    ``P(< -t)`` lists each threshold on the row's own scale (AUC rows: ``n_days x t``) with
+    its probability, read from the flat ``p_beyond_<t>`` columns by
+    :func:`bayes_keta.estimands.beyond_by_row`.
+    """
+    from bayes_keta.estimands import CI_LABEL, beyond_by_row
 
     lines = [
         f"{'contrast':<31} {'estimand':<22} {'mean':>8} {CI_LABEL + '% CrI':>19}"
         f" {'P(<0)':>6}  P(< -t)"
     ]
-    for row in table.itertuples(index=False):
-        row = row._asdict()
+    for row, beyond_t in zip(table.to_dict("records"), beyond_by_row(table), strict=True):
         digits = 1 if row["scale"] in ("auc", "percent") else 2
         lo, hi = row[f"lo{CI_LABEL}"], row[f"hi{CI_LABEL}"]
-        beyond = " ".join(f"{t:g}:{p:.2f}" for t, p in row["p_beyond"].items())
+        beyond = " ".join(f"{t:g}:{p:.2f}" for t, p in beyond_t.items())
         lines.append(
             f"{row['contrast']:<31} {row['estimand']:<22} {row['mean']:>8.{digits}f}"
             f" [{lo:>8.{digits}f},{hi:>8.{digits}f}] {row['p_benefit']:>6.2f}  {beyond}"

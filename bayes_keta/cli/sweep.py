@@ -17,7 +17,7 @@ and write, into DIR:
   sweep.csv, sweep.parquet  one row per setting x contrast x estimand: setting, prior columns
                             (kind, prior_set, prior_effect_mu, prior_effect_sigma, hyper_scale),
                             active, reference, estimand, mean, lo95, hi95, p_benefit,
-                            p_beyond_0.5/1.0/2.0 (daily NRS thresholds; AUC rows use n_days x t),
+                            p_beyond_0.5/1/2 (daily NRS thresholds; AUC rows use n_days x t),
                             diagnostics (passed, max_rhat, min_ess_bulk, divergences), seed
   sweep.nc                  the same as an xarray Dataset (dims setting x contrast x estimand)
   sweep.json                provenance, the grid, every setting's priors, seeds and timings

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_keta.estimands import ESTIMAND_SCALES, contrast_draws
+from bayes_keta.estimands import contrast_draws, estimand_names
 from bayes_keta.export.standardizer import Standardizer, smd_standardizer
 from bayes_keta.fitting.result import FitResult, as_fit
 
@@ -137,7 +137,7 @@ def estimand_draws(
         ``smd_reason`` when it is not.
     """
     fit = as_fit(source)
-    ds = contrast_draws(fit.datatree, reference=reference or fit.reference)
+    ds = contrast_draws(fit.datatree, reference=reference or fit.reference, outcome=fit.outcome)
     if not smd:
         return ds
     std = fit_standardizer(fit, int(ds.attrs["n_days"]))
@@ -150,7 +150,7 @@ def estimand_draws(
 
 
 def _long(ds: xr.Dataset) -> pd.DataFrame:
-    names = [n for n in (*ESTIMAND_SCALES, SMD_ESTIMAND) if n in ds.data_vars]
+    names = [n for n in (*estimand_names(), SMD_ESTIMAND) if n in ds.data_vars]
     chains = ds["chain"].to_numpy().astype(np.int64)
     draws = ds["draw"].to_numpy().astype(np.int64)
     chain_col = np.repeat(chains, draws.size)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from bayes_keta.estimands import estimand_names
 from bayes_keta.exceptions import OutputError
 from bayes_keta.export.draws import SMD_ESTIMAND
 from bayes_keta.export.meta_summary import HI, LO
@@ -83,7 +84,7 @@ DRAWS_COLUMN_DOCS = {
     "contrast": "'<active> - <reference>'",
     "active": "active arm",
     "reference": "reference arm",
-    "estimand": "mean_daily_difference, auc_difference, week_1, day_<d>, relative_change_pct, smd",
+    "estimand": ", ".join((*estimand_names(), SMD_ESTIMAND)),
     "scale": "nrs (NRS points), auc (pain score-days), percent, smd (SD units)",
     "value": "posterior draw of active - reference (negative = less pain = benefit)",
     **DATA_COLUMN_DOCS,

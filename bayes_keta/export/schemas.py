@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayes_keta.estimands import ESTIMAND_SCALES
+from bayes_keta.estimands import scale_labels
 from bayes_keta.exceptions import OutputError
 from bayes_keta.export.draws import DATA_COLUMNS, DRAWS_COLUMNS, SMD_ESTIMAND
 from bayes_keta.export.meta_summary import HI, LO, META_COLUMNS
@@ -42,7 +42,7 @@ EXPORT_SCHEMA_ID = "bayes_keta.export/1"
 #: Schema identifiers of the tables (in the manifest and the Parquet metadata).
 TABLE_SCHEMA_IDS = {"draws": "bayes_keta.draws/2", "meta_summary": "bayes_keta.meta_summary/2"}
 
-_SCALE_OF = {**ESTIMAND_SCALES, SMD_ESTIMAND: SMD_ESTIMAND}
+_SCALE_OF = {**scale_labels(), SMD_ESTIMAND: SMD_ESTIMAND}
 
 
 def _label_checks(pa: Any) -> list[Any]:

@@ -29,6 +29,7 @@ from bayes_keta.estimands import (
 from bayes_keta.exceptions import DataError, OutputError
 from bayes_keta.fitting.record import FitRecord
 from bayes_keta.fitting.settings import SamplerSettings
+from bayes_keta.outcome import Outcome
 from bayes_keta.spec import ModelSpec, Prior
 
 if TYPE_CHECKING:
@@ -162,28 +163,49 @@ class FitResult:
             self._cache["verdict"] = diagnose(self.datatree, **self._cache.get("gate", {}))
         return self._cache["verdict"]
 
+    @property
+    def outcome(self) -> Outcome:
+        """The outcome the estimands are worded and thresholded on (the 0-10 pain NRS).
+
+        Fits record no other outcome yet (design files with other scales come with issue 13),
+        so this is :meth:`bayes_keta.outcome.Outcome.nrs_0_10`.
+        """
+        return Outcome.nrs_0_10()
+
     # -------------------------------------------------------------------------- estimands
     def contrast_draws(self) -> xr.Dataset:
         """Draws of every estimand (see :func:`bayes_keta.contrast_draws`)."""
-        return contrast_draws(self.datatree, reference=self.reference)
+        return contrast_draws(self.datatree, reference=self.reference, outcome=self.outcome)
 
     def contrasts(self, **options: Any) -> pd.DataFrame:
         """Tidy contrast table (see :func:`bayes_keta.contrast_table`)."""
-        return contrast_table(self.datatree, reference=self.reference, **options)
+        return contrast_table(
+            self.datatree, reference=self.reference, outcome=self.outcome, **options
+        )
 
     def contrast_summary(self) -> ContrastSummary:
-        """Contrast table plus plain-language sentences (says so when data are synthetic)."""
+        """Contrast table plus plain-language sentences.
+
+        Says so when the data are synthetic, and opens with the gate's failures when
+        :attr:`verdict` did not pass.
+        """
         return summarize_contrasts(
-            self.datatree, reference=self.reference, synthetic=self.synthetic
+            self.datatree,
+            reference=self.reference,
+            outcome=self.outcome,
+            synthetic=self.synthetic,
+            gate_failures=self.verdict.failures,
         )
 
     def by_day(self) -> xr.DataArray:
         """Day-by-day contrast draws (see :func:`bayes_keta.by_day`)."""
-        return by_day(self.datatree, reference=self.reference)
+        return by_day(self.datatree, reference=self.reference, outcome=self.outcome)
 
     def threshold_curve(self, **options: Any) -> pd.DataFrame:
         """P(benefit beyond t) over thresholds t (see :func:`bayes_keta.threshold_curve`)."""
-        return threshold_curve(self.datatree, reference=self.reference, **options)
+        return threshold_curve(
+            self.datatree, reference=self.reference, outcome=self.outcome, **options
+        )
 
     # ------------------------------------------------------------------- checks and outputs
     def diagnostics(self, **gate: Any) -> Diagnostics:

@@ -15,6 +15,7 @@ import pandas as pd
 from bayes_keta.constants import CI_PROB, NRS_THRESHOLDS, ROPE_NRS
 from bayes_keta.data.design import design_summary
 from bayes_keta.estimands import (
+    beyond_by_row,
     by_day,
     contrast_draws,
     contrast_table,
@@ -158,8 +159,7 @@ def summary_section(data: ReportData) -> Section:
     rows = []
     for name, r in data.results.items():
         table = contrast_table(_draws(r), estimands=["mean_daily_difference"])
-        for rec in table.to_dict("records"):
-            beyond = rec["p_beyond"]
+        for rec, beyond in zip(table.to_dict("records"), beyond_by_row(table), strict=True):
             rows.append(
                 {
                     "model": name,
@@ -315,7 +315,7 @@ def model_sections(data: ReportData) -> list[Section]:
 # --------------------------------------------------------------------------------- answers
 def _contrast_rows(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
-    for rec in table.to_dict("records"):
+    for rec, beyond in zip(table.to_dict("records"), beyond_by_row(table), strict=True):
         digits = ".1f" if rec["scale"] in ("auc", "percent") else ".2f"
         rows.append(
             {
@@ -326,7 +326,7 @@ def _contrast_rows(table: pd.DataFrame) -> pd.DataFrame:
                 f"{_CI}% interval": f"{rec[_LO]:{digits}} to {rec[_HI]:{digits}}",
                 "P(benefit)": _pct(rec["p_benefit"]),
                 "P(beyond threshold t)": "; ".join(
-                    f"t={t:g}: {_pct(p)}" for t, p in rec["p_beyond"].items()
+                    f"t={t:g}: {_pct(p)}" for t, p in beyond.items()
                 ),
                 "P(ROPE)": _pct(rec["p_rope"]),
             }

@@ -4,11 +4,12 @@ Table scheme (``sweep.csv`` / ``sweep.parquet``): one row per setting x contrast
 for the estimands on a daily-pain scale (:data:`SWEEP_ESTIMANDS`: ``mean_daily_difference``,
 ``auc_difference``, ``week_1``, ``day_7`` ... ``day_28``; the relative-change estimand is left
 out). ``mean``, ``lo95`` and ``hi95`` are on the estimand's own scale (column ``scale``: ``nrs``
-points or ``auc`` pain score-days). The threshold columns ``p_beyond_0.5``, ``p_beyond_1.0``,
-``p_beyond_2.0`` are named by the daily NRS threshold ``t`` of :data:`NRS_THRESHOLDS` and give
-``P(difference < -t)`` on NRS rows and ``P(difference < -n_days * t)`` on the AUC row (the
-matching score-day threshold, :func:`bayes_keta.constants.auc_thresholds`) -- the same event as
-for the mean daily difference, so one column set serves every row.
+points or ``auc`` pain score-days). The threshold columns ``p_beyond_0.5``, ``p_beyond_1``,
+``p_beyond_2`` are those of :func:`bayes_keta.contrast_table` (the same numbers): named by the
+outcome's daily threshold ``t`` (0-10 NRS: 0.5, 1, 2 points), they give ``P(difference < -t)``
+on NRS rows and ``P(difference < -n_days * t)`` on the AUC row (the matching score-day
+threshold) -- the same event as for the mean daily difference, so one column set serves every
+row.
 
 ``sweep.nc`` holds the same numbers as an xarray Dataset with dims ``setting``, ``contrast``,
 ``estimand`` (and ``threshold`` for ``p_beyond``), per-setting diagnostics and prior parameters
@@ -28,16 +29,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_keta.constants import NRS_THRESHOLDS
-from bayes_keta.estimands import (
-    CI_LABEL,
-    ESTIMAND_SCALES,
-    contrast_draws,
-    estimand_thresholds,
-    format_threshold,
-    summarize_draws,
-)
+from bayes_keta.estimands import CI_LABEL, ESTIMANDS, beyond_column, contrast_table
 from bayes_keta.exceptions import OutputError
+from bayes_keta.outcome import Outcome
 from bayes_keta.outputs import check_writable, refuse_existing, staged_folder
 from bayes_keta.provenance import as_attrs
 
@@ -55,14 +49,12 @@ __all__ = [
     "sweep_text",
 ]
 
-#: Estimands a sweep reports: those on a daily pain scale (NRS points or AUC score-days).
-SWEEP_ESTIMANDS: tuple[str, ...] = tuple(
-    name for name, scale in ESTIMAND_SCALES.items() if scale in ("nrs", "auc")
-)
+#: The outcome sweeps report on (the 0-10 pain NRS; sweeps take no other outcome yet).
+_OUTCOME = Outcome.nrs_0_10()
+#: Estimands a sweep reports: those on the outcome's scale or its AUC (not the percent one).
+SWEEP_ESTIMANDS: tuple[str, ...] = tuple(e.name for e in ESTIMANDS if e.scale != "percent")
 #: ``p_beyond_<t>`` columns, ``t`` in daily NRS points (see the module docstring).
-THRESHOLD_COLUMNS: tuple[str, ...] = tuple(
-    f"p_beyond_{format_threshold(t)}" for t in NRS_THRESHOLDS
-)
+THRESHOLD_COLUMNS: tuple[str, ...] = tuple(beyond_column(t) for t in _OUTCOME.thresholds)
 #: Per-setting prior columns.
 PRIOR_COLUMNS: tuple[str, ...] = (
     "kind",
@@ -109,33 +101,13 @@ def summarize_point(posterior: xr.Dataset, *, reference: str) -> list[dict[str, 
     ...                   coords={"treatment": ["placebo", "drug"], "day": np.arange(1, 8)})
     >>> am[:, :, 1] -= np.array([0.25, 0.75, 1.5, 2.5])[None, :, None]
     >>> rows = summarize_point(xr.Dataset({"arm_mean": am}), reference="placebo")
-    >>> rows[0]["estimand"], rows[0]["p_beyond_1.0"], rows[1]["p_beyond_1.0"]
+    >>> rows[0]["estimand"], rows[0]["p_beyond_1"], rows[1]["p_beyond_1"]
     ('mean_daily_difference', 0.5, 0.5)
     """
-    ds = contrast_draws(posterior, reference=reference)
-    n_days = int(ds.attrs["n_days"])
-    rows = []
-    for contrast in ds["contrast"].values:
-        sub = ds.sel(contrast=contrast)
-        for name in (n for n in SWEEP_ESTIMANDS if n in ds.data_vars):
-            scale = ESTIMAND_SCALES[name]
-            thresholds = estimand_thresholds(scale, n_days)
-            s = summarize_draws(sub[name].values, thresholds=thresholds)
-            row = {
-                "contrast": str(contrast),
-                "active": str(sub["active"].values),
-                "reference": str(sub["reference"].values),
-                "estimand": name,
-                "scale": scale,
-                "mean": s["mean"],
-                _LO: s["lo"],
-                _HI: s["hi"],
-                "p_benefit": s["p_benefit"],
-            }
-            for col, t in zip(THRESHOLD_COLUMNS, thresholds, strict=True):
-                row[col] = s["p_beyond"][t]
-            rows.append(row)
-    return rows
+    table = contrast_table(posterior, reference=reference, outcome=_OUTCOME)
+    table = table[table["estimand"].isin(SWEEP_ESTIMANDS)]
+    columns = ["contrast", "active", "reference", "estimand", "scale", "mean", _LO, _HI]
+    return table[[*columns, "p_benefit", *THRESHOLD_COLUMNS]].to_dict("records")
 
 
 # ----------------------------------------------------------------------------- whole sweep
@@ -212,7 +184,7 @@ def sweep_dataset(table: pd.DataFrame, *, attrs: Mapping[str, Any] | None = None
             "setting": settings,
             "contrast": contrasts,
             "estimand": estimands,
-            "threshold": list(NRS_THRESHOLDS),
+            "threshold": list(_OUTCOME.thresholds),
             "active": ("contrast", pairs["active"].to_numpy(str)),
             "reference": ("contrast", pairs["reference"].to_numpy(str)),
             "scale": ("estimand", scales.to_numpy(str)),
@@ -234,7 +206,7 @@ def sweep_text(table: pd.DataFrame, *, synthetic: bool, model: str, data: str) -
     >>> t = pd.DataFrame({"setting": ["a"], "prior_effect": ["normal(0, 2)"], "hyper_scale":
     ...     [1.0], "contrast": ["k - p"], "estimand": ["mean_daily_difference"], "mean": [-1.0],
     ...     "lo95": [-2.0], "hi95": [0.1], "p_benefit": [0.96], "p_beyond_0.5": [0.8],
-    ...     "p_beyond_1.0": [0.5], "p_beyond_2.0": [0.02], "passed": [True]})
+    ...     "p_beyond_1": [0.5], "p_beyond_2": [0.02], "passed": [True]})
     >>> "P(<-1)" in sweep_text(t, synthetic=False, model="daily", data="x")
     True
     """
@@ -247,7 +219,7 @@ def sweep_text(table: pd.DataFrame, *, synthetic: bool, model: str, data: str) -
     if synthetic:
         header += " -- SYNTHETIC DATA (simulated, not patients)"
     lines = [header, ""]
-    p1 = "p_beyond_1.0"
+    p1 = beyond_column(1.0)
     for contrast, rows in md.groupby("contrast", sort=False):
         lines.append(f"{contrast}:")
         lines.append(

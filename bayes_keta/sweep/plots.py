@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayes_keta.estimands import CI_LABEL, format_threshold
+from bayes_keta.estimands import CI_LABEL, beyond_column
 
 __all__ = ["has_effect_grid", "plot_heatmap", "plot_tornado"]
 
@@ -76,7 +76,7 @@ def plot_heatmap(
     import matplotlib.pyplot as plt
 
     table = _table(source)
-    column = f"p_beyond_{format_threshold(threshold)}"
+    column = beyond_column(threshold)
     if column not in table.columns:
         raise ValueError(f"no column {column!r}; thresholds: {_thresholds(table)}")
     rows = _effect_points(table)

@@ -207,7 +207,7 @@ def prior_sweep(
     >>> import bayes_keta as bk
     >>> trial = bk.ketapain_synthetic()
     >>> res = bk.prior_sweep(trial, "daily", draws=200, tune=200, chains=2)  # doctest: +SKIP
-    >>> res.table.query("estimand == 'mean_daily_difference'")[["setting", "p_beyond_1.0"]]
+    >>> res.table.query("estimand == 'mean_daily_difference'")[["setting", "p_beyond_1"]]
     ... # doctest: +SKIP
     """
     spec = load_spec(spec)

@@ -40,8 +40,12 @@ _LAZY: dict[str, str] = {
     "meta_summary": "bayes_keta.export",
     "read_export": "bayes_keta.export",
     "tidy_draws": "bayes_keta.export",
+    "FitRecord": "bayes_keta.fitting",
     "FitResult": "bayes_keta.fitting",
+    "Fitter": "bayes_keta.fitting",
+    "SamplerSettings": "bayes_keta.fitting",
     "fit": "bayes_keta.fitting",
+    "load_fit": "bayes_keta.fitting",
     "MetaAnalysisResult": "bayes_keta.meta",
     "meta_analysis": "bayes_keta.meta",
     "read_meta_inputs": "bayes_keta.meta",
@@ -49,8 +53,6 @@ _LAZY: dict[str, str] = {
     "Outcome": "bayes_keta.outcome",
     "PublishedReanalysis": "bayes_keta.published",
     "reanalyse_published": "bayes_keta.published",
-    "SavedFit": "bayes_keta.results",
-    "load_fit": "bayes_keta.results",
     "load_spec": "bayes_keta.spec",
     "build_summary": "bayes_keta.summary",
     "validate_summary": "bayes_keta.summary",
@@ -84,12 +86,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         SpecError,
     )
     from bayes_keta.export import export_fit, meta_summary, read_export, tidy_draws
-    from bayes_keta.fitting import FitResult, fit
+    from bayes_keta.fitting import FitRecord, FitResult, Fitter, SamplerSettings, fit, load_fit
     from bayes_keta.meta import MetaAnalysisResult, meta_analysis, read_meta_inputs
     from bayes_keta.models import build_model
     from bayes_keta.outcome import Outcome
     from bayes_keta.published import PublishedReanalysis, reanalyse_published
-    from bayes_keta.results import SavedFit, load_fit
     from bayes_keta.spec import load_spec
     from bayes_keta.summary import build_summary, validate_summary, write_summary
     from bayes_keta.sweep import SweepResult, load_grid, prior_sweep
@@ -101,14 +102,16 @@ __all__ = [
     "ContrastSummary",
     "DataError",
     "DesignSummary",
+    "FitRecord",
     "FitResult",
+    "Fitter",
     "Diagnostics",
     "MetaAnalysisResult",
     "Outcome",
     "OutputError",
     "PublishedReanalysis",
     "PublishedResults",
-    "SavedFit",
+    "SamplerSettings",
     "SpecError",
     "SweepResult",
     "Trial",

@@ -28,6 +28,7 @@ from bayes_keta.exceptions import SpecError
 __all__ = [
     "BFMI_MIN",
     "CHAINS",
+    "CORES",
     "DAYS",
     "DRAWS",
     "DROPOUT_RATE",
@@ -42,6 +43,7 @@ __all__ = [
     "Real",
     "SEED",
     "SUBJECTS",
+    "TARGET_ACCEPT",
     "TUNE",
     "WORKERS",
     "check_gate",
@@ -158,6 +160,7 @@ CHAINS = Integer(MIN_CHAINS)
 SEED = Integer(0, SEED_MAX)
 PRIOR_DRAWS = Integer(0)
 WORKERS = Integer(1)
+CORES = Integer(1)
 SUBJECTS = Integer(1)
 DAYS = Integer(1)
 #: R-hat is about 1 for a converged chain set, so a gate at or below 1 can never pass.
@@ -170,6 +173,8 @@ POSITIVE = Real(low=0.0)
 #: Effects are active - reference with negative = less pain (benefit).
 NEGATIVE = Real(high=0.0, why="negative = benefit, less pain")
 FINITE = Real()
+#: NUTS step-size adaptation target (an acceptance probability).
+TARGET_ACCEPT = Real(low=0.0, high=1.0)
 
 
 def check_sampling(

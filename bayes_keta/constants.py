@@ -66,6 +66,18 @@ META_SEED: int = 20210448
 PIT_SEED: int = 0
 PPC_SEED: int = 0
 
+#: Default sampler settings of a fit (:class:`bayes_keta.fitting.SamplerSettings`): nutpie's
+#: NUTS, 4 chains x 1000 draws after 1000 tuning steps; prior (and prior predictive) draws kept
+#: with every fit.
+DEFAULT_SAMPLER: str = "nutpie"
+SAMPLERS: tuple[str, ...] = ("nutpie", "pymc")
+DEFAULT_DRAWS: int = 1000
+DEFAULT_TUNE: int = 1000
+DEFAULT_CHAINS: int = 4
+DEFAULT_PRIOR_DRAWS: int = 500
+#: Mass matrix adaptations of nutpie (PyMC's NUTS always adapts a diagonal one).
+MASS_MATRICES: tuple[str, ...] = ("diag", "low_rank")
+
 #: Specs ``bayes-keta report`` fits by default (those missing from models/ are skipped): the
 #: four daily-level models compared by LOO (Gaussian, decaying effect, AR(1) residuals, ordinal
 #: 0-10 likelihood) and the AUC twin of the published analysis. The ordinal spec samples with

@@ -17,7 +17,7 @@ quiet pass. R-hat, ESS, MCSE and E-BFMI come from :mod:`arviz_stats`, not hand-w
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,12 +34,20 @@ from bayes_keta.constants import (
     SAMPLE_DIMS,
 )
 from bayes_keta.exceptions import ConvergenceError, DataError
-from bayes_keta.formatting import format_ess, format_rhat, format_vs_threshold
+from bayes_keta.formatting import (
+    format_ess,
+    format_rhat,
+    format_vs_threshold,
+    name_list,
+    render_verdict,
+)
 
 __all__ = [
+    "DrawDiagnostics",
     "Diagnostics",
     "MAX_GATE_SIZE",
     "diagnose",
+    "diagnose_arrays",
     "format_ess",
     "format_rhat",
     "format_vs_threshold",
@@ -143,12 +151,14 @@ def _finite_or_none(x: float | None) -> float | None:
 
 
 def _tree(source: Any) -> xr.DataTree:
-    obj = getattr(source, "datatree", source)
-    if not isinstance(obj, xr.DataTree):
-        raise DataError(f"diagnose needs a DataTree (or a fit result), got {type(source).__name__}")
-    if "posterior" not in obj.children:
+    if not isinstance(source, xr.DataTree):
+        raise DataError(
+            f"diagnose needs a DataTree (a fit's .diagnostics() runs it), got"
+            f" {type(source).__name__}"
+        )
+    if "posterior" not in source.children:
         raise DataError("the DataTree has no 'posterior' group; was the model sampled?")
-    return obj
+    return source
 
 
 def gate_variables(
@@ -206,7 +216,7 @@ def diagnose(
 
     Parameters
     ----------
-    source : xarray.DataTree or fit result
+    source : xarray.DataTree
         Needs ``posterior`` and ``sample_stats`` (``diverging``, ``energy``) groups.
     rhat_max, ess_min, bfmi_min, max_divergences
         Gate thresholds (defaults from :mod:`bayes_keta.constants`).
@@ -263,13 +273,13 @@ def diagnose(
     if len(varying):
         nan_rhat = varying.index[varying["r_hat"].isna()].tolist()
         if nan_rhat:
-            failures.append(f"R-hat is NaN for {_names(nan_rhat)}")
+            failures.append(f"R-hat is NaN for {name_list(nan_rhat)}")
         bad = varying.loc[varying["r_hat"] > rhat_max, "r_hat"].sort_values(ascending=False)
         if len(bad):
             failures.append(
                 f"max R-hat {format_rhat(max_rhat, rhat_max)} > {rhat_max:g} (chains disagree);"
                 f" {len(bad)}"
-                f" quantities above, worst first: {_names(bad.index.tolist())}"
+                f" quantities above, worst first: {name_list(bad.index.tolist())}"
             )
         for kind, worst in (("bulk", min_ess_bulk), ("tail", min_ess_tail)):
             col = f"ess_{kind}"
@@ -278,7 +288,7 @@ def diagnose(
                 failures.append(
                     f"min {kind} ESS {format_ess(worst, ess_min)} < {ess_min:g}; {len(low)}"
                     " quantities below,"
-                    f" worst first: {_names(low.index.tolist())}"
+                    f" worst first: {name_list(low.index.tolist())}"
                     " (run more draws or reparameterise)"
                 )
 
@@ -332,7 +342,7 @@ def diagnose(
         "bfmi_min": float(bfmi_min),
         "max_divergences": int(max_divergences),
     }
-    text = _render(
+    text = render_verdict(
         passed=passed,
         failures=failures,
         warnings=warnings,
@@ -366,48 +376,64 @@ def diagnose(
     )
 
 
+@dataclass(frozen=True)
+class DrawDiagnostics:
+    """R-hat, bulk ESS and divergences of a few quantities given as arrays (no gate).
+
+    Attributes
+    ----------
+    max_rhat, min_ess_bulk : float
+        Worst rank-normalised split R-hat and bulk ESS over the quantities (NaNs ignored).
+    divergences : int or None
+        Divergent transitions (None when not recorded).
+    """
+
+    max_rhat: float
+    min_ess_bulk: float
+    divergences: int | None
+
+
+def diagnose_arrays(
+    draws: Mapping[str, np.ndarray], *, diverging: np.ndarray | None = None
+) -> DrawDiagnostics:
+    """Convergence numbers of quantities given as ``(chain, draw)`` arrays.
+
+    The array-level entry of the same ArviZ statistics :func:`diagnose` uses, for callers that
+    already hold the few quantities they judge (SBC's ranked quantities): no DataTree, no gate.
+
+    Parameters
+    ----------
+    draws : mapping of str to numpy.ndarray
+        Each of shape ``(chain, draw)``.
+    diverging : numpy.ndarray, optional
+        The sampler's divergence flags.
+
+    Returns
+    -------
+    DrawDiagnostics
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> d = diagnose_arrays({"a": rng.normal(size=(2, 500))}, diverging=np.zeros((2, 500)))
+    >>> d.max_rhat < 1.01, d.min_ess_bulk > 400, d.divergences
+    (True, True, 0)
+    """
+    from arviz_stats.base import array_stats
+
+    stacked = np.stack(list(draws.values()))  # (quantity, chain, draw)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rhat = np.asarray(array_stats.rhat(stacked, chain_axis=-2, draw_axis=-1))
+        ess = np.asarray(array_stats.ess(stacked, chain_axis=-2, draw_axis=-1, method="bulk"))
+    return DrawDiagnostics(
+        max_rhat=float(np.nanmax(rhat)),
+        min_ess_bulk=float(np.nanmin(ess)),
+        divergences=None if diverging is None else int(np.sum(diverging)),
+    )
+
+
 def _constant_rows(table: pd.DataFrame) -> list[str]:
     """Rows of the summary whose draws never vary (R-hat is undefined there, not a failure)."""
     if not len(table):
         return []
     return table.index[(table["sd"] == 0) & table["r_hat"].isna()].tolist()
-
-
-def _names(rows: list[str], limit: int = 5) -> str:
-    shown = ", ".join(rows[:limit])
-    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
-
-
-def _render(
-    *,
-    passed: bool,
-    failures: list[str],
-    warnings: list[str],
-    max_rhat: float,
-    min_ess_bulk: float,
-    min_ess_tail: float,
-    divergences: int | None,
-    min_bfmi: float | None,
-    n_chains: int,
-    n_draws: int,
-    excluded: list[str],
-    thresholds: dict[str, float],
-) -> str:
-    head = "DIAGNOSTICS PASSED" if passed else "DIAGNOSTICS FAILED"
-    ess_min = thresholds["ess_min"]
-    ess_bulk, ess_tail = format_ess(min_ess_bulk, ess_min), format_ess(min_ess_tail, ess_min)
-    bfmi = format_vs_threshold(min_bfmi, thresholds["bfmi_min"], decimals=2)
-    lines = [
-        f"{head} ({n_chains} chains x {n_draws} draws): max R-hat"
-        f" {format_rhat(max_rhat, thresholds['rhat_max'])}, min bulk ESS {ess_bulk},"
-        f" min tail ESS {ess_tail},"
-        f" divergences {divergences if divergences is not None else 'n/a'},"
-        f" min E-BFMI {bfmi}"
-    ]
-    lines += [f"  FAILED: {f}" for f in failures]
-    lines += [f"  warning: {w}" for w in warnings]
-    if excluded:
-        lines.append(f"  (not gated: {', '.join(excluded)})")
-    if not passed:
-        lines.append("  Do not interpret these posteriors until the failures are resolved.")
-    return "\n".join(lines)

@@ -11,7 +11,7 @@ import math
 
 from bayes_keta.constants import ESS_MIN, RHAT_MAX
 
-__all__ = ["format_ess", "format_rhat", "format_vs_threshold"]
+__all__ = ["format_ess", "format_rhat", "format_vs_threshold", "name_list", "render_verdict"]
 
 
 def format_vs_threshold(value: float | None, threshold: float, *, decimals: int = 3) -> str:
@@ -82,3 +82,51 @@ def format_ess(value: float | None, threshold: float = ESS_MIN) -> str:
     ('399.7', '1450')
     """
     return format_vs_threshold(value, threshold, decimals=0)
+
+
+def name_list(rows: list[str], limit: int = 5) -> str:
+    """Join the first ``limit`` names, saying how many more there are.
+
+    Examples
+    --------
+    >>> name_list(["a", "b", "c"], limit=2)
+    'a, b and 1 more'
+    """
+    shown = ", ".join(rows[:limit])
+    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def render_verdict(
+    *,
+    passed: bool,
+    failures: list[str],
+    warnings: list[str],
+    max_rhat: float,
+    min_ess_bulk: float,
+    min_ess_tail: float,
+    divergences: int | None,
+    min_bfmi: float | None,
+    n_chains: int,
+    n_draws: int,
+    excluded: list[str],
+    thresholds: dict[str, float],
+) -> str:
+    """Plain-language verdict of the convergence gate (:class:`bayes_keta.Diagnostics` text)."""
+    head = "DIAGNOSTICS PASSED" if passed else "DIAGNOSTICS FAILED"
+    ess_min = thresholds["ess_min"]
+    ess_bulk, ess_tail = format_ess(min_ess_bulk, ess_min), format_ess(min_ess_tail, ess_min)
+    bfmi = format_vs_threshold(min_bfmi, thresholds["bfmi_min"], decimals=2)
+    lines = [
+        f"{head} ({n_chains} chains x {n_draws} draws): max R-hat"
+        f" {format_rhat(max_rhat, thresholds['rhat_max'])}, min bulk ESS {ess_bulk},"
+        f" min tail ESS {ess_tail},"
+        f" divergences {divergences if divergences is not None else 'n/a'},"
+        f" min E-BFMI {bfmi}"
+    ]
+    lines += [f"  FAILED: {f}" for f in failures]
+    lines += [f"  warning: {w}" for w in warnings]
+    if excluded:
+        lines.append(f"  (not gated: {', '.join(excluded)})")
+    if not passed:
+        lines.append("  Do not interpret these posteriors until the failures are resolved.")
+    return "\n".join(lines)

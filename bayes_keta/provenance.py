@@ -1,7 +1,9 @@
-"""Provenance: what produced a result (versions, data hash, spec, priors, sampler, time).
+"""Provenance helpers: package versions, machine facts, and records of non-fit results.
 
-Records are plain JSON-able dicts; :func:`as_attrs` turns one into string attributes for an
-xarray DataTree (and so for every netCDF file written from it).
+A fit's provenance is its :class:`bayes_keta.fitting.FitRecord` (written once into the
+DataTree attrs). :func:`provenance_record` builds the flat JSON-able record of other results
+(prior sweeps); :func:`as_attrs` turns one into string attributes for an xarray object (and so
+for every netCDF file written from it).
 """
 
 from __future__ import annotations

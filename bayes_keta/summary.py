@@ -29,14 +29,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import platform
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -45,13 +42,15 @@ from bayes_keta.constants import CI_PROB
 from bayes_keta.estimands import (
     CI_LABEL,
     beyond_by_row,
-    contrast_draws,
     contrast_table,
     format_threshold,
 )
 from bayes_keta.exceptions import OutputError
-from bayes_keta.outcome import Outcome
 from bayes_keta.outputs import atomic_write, refuse_existing
+
+if TYPE_CHECKING:
+    from bayes_keta.diagnostics import Diagnostics
+    from bayes_keta.fitting.result import FitResult
 
 __all__ = [
     "SCHEMA_ID",
@@ -117,11 +116,18 @@ def validate_summary(summary: Mapping[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------------- building
-def _version(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "not installed"
+#: summary.json provenance key -> package (as :func:`bayes_keta.provenance.package_versions`).
+_VERSIONS = {
+    "bayes_keta": "bayes_keta",
+    "pymc": "pymc",
+    "arviz": "arviz",
+    "arviz_base": "arviz-base",
+    "arviz_stats": "arviz-stats",
+    "nutpie": "nutpie",
+    "numpy": "numpy",
+    "xarray": "xarray",
+    "python": "python",
+}
 
 
 def _jsonable(obj: Any) -> Any:
@@ -189,28 +195,25 @@ def contrast_records(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def build_summary(
-    fit: Any,
+    fit: FitResult,
     *,
     command: str | None = None,
-    diagnostics: Any | None = None,
+    diagnostics: Diagnostics | None = None,
     created: str | None = None,
 ) -> dict[str, Any]:
-    """Build (and validate) the summary.json record of a fit.
+    """Build (and validate) the summary.json record of a fit: a view of its record and draws.
 
     Parameters
     ----------
-    fit : FitResult-like
-        Needs ``.datatree`` (posterior with ``arm_mean``, sample_stats), ``.trial``
-        (:class:`bayes_keta.Trial`), ``.spec`` (``.name``, ``.text``, ``.sha256``),
-        ``.priors`` (role -> prior with ``to_dict``, or plain dicts) and
-        ``.sampler_settings`` (``name``, ``draws``, ``tune``, ``chains``, ``seed``...).
+    fit : FitResult
+        The fit (fresh, reloaded or exported alike: everything but the draws comes from
+        ``fit.record``).
     command : str, optional
-        Command line that produced the fit (default: the DataTree's ``command`` attribute,
-        else ``"python API"``).
+        Command line that produced the fit (default: the record's, else ``"python API"``).
     diagnostics : Diagnostics, optional
-        Precomputed gate verdict (default: :func:`bayes_keta.diagnose` on the DataTree).
+        Precomputed gate verdict (default: :attr:`FitResult.verdict`).
     created : str, optional
-        ISO timestamp (default: now, UTC).
+        ISO timestamp (default: the record's).
 
     Returns
     -------
@@ -220,53 +223,48 @@ def build_summary(
     Raises
     ------
     OutputError
-        When the record would not match the schema (a bug or an incomplete fit object).
+        When the record would not match the schema.
     """
-    from bayes_keta.diagnostics import diagnose
-
-    tree = fit.datatree
-    trial = fit.trial
-    spec = fit.spec
-    settings = dict(getattr(fit, "sampler_settings", None) or {})
-    diag = diagnostics if diagnostics is not None else diagnose(tree)
-    outcome = Outcome.nrs_0_10()
-    draws = contrast_draws(tree, reference=trial.reference, outcome=outcome)
+    record = fit.record
+    data, spec, run = record.data, record.model, record.sampler
+    diag = diagnostics if diagnostics is not None else fit.verdict
+    outcome = fit.outcome
+    draws = fit.contrast_draws()
     n_days = int(draws.attrs["n_days"])
     table = contrast_table(draws, outcome=outcome)
-
-    spec_hash = getattr(spec, "sha256", None) or getattr(spec, "hash", None)
-    structure = spec.structure() if hasattr(spec, "structure") else None
-    seed = _int_or_none(settings.get("seed"))
+    flat = run.to_dict()
+    seed = _int_or_none(flat["seed"])
     sampler = {
-        "name": str(settings.get("name", settings.get("sampler", "unknown"))),
-        "draws": int(settings["draws"]) if "draws" in settings else 0,
-        "tune": int(settings["tune"]) if "tune" in settings else 0,
-        "chains": int(settings["chains"]) if "chains" in settings else 0,
+        "name": str(flat.pop("sampler")),
+        "draws": int(flat.pop("draws")),
+        "tune": int(flat.pop("tune")),
+        "chains": int(flat.pop("chains")),
         "seed": seed,
     }
-    sampler.update({k: _jsonable(v) for k, v in settings.items() if k not in {*sampler, "sampler"}})
+    flat.pop("seed")
+    sampler.update({k: _jsonable(v) for k, v in flat.items()})
     model: dict[str, Any] = {
-        "name": str(spec.name),
-        "spec": str(getattr(spec, "text", "") or ""),
-        "spec_hash": None if spec_hash is None else str(spec_hash),
+        "name": spec.name,
+        "spec": spec.toml,
+        "spec_hash": spec.sha256,
+        "structure": _jsonable(spec.structure),
     }
-    if structure is not None:
-        model["structure"] = _jsonable(structure)
+    versions = record.versions
     summary = {
         "schema": SCHEMA_ID,
         "data": {
-            "name": str(trial.name),
-            "sha256": str(trial.sha256),
-            "synthetic": bool(trial.synthetic),
-            "n_subjects": int(trial.n_subjects),
-            "n_observations": int(trial.n_observations),
-            "n_days": int(trial.n_days),
-            "treatments": [str(t) for t in trial.treatments],
-            "reference": str(trial.reference),
-            "source": str(trial.source),
+            "name": data.name,
+            "sha256": data.sha256,
+            "synthetic": bool(data.synthetic),
+            "n_subjects": int(data.n_subjects),
+            "n_observations": int(data.n_observations),
+            "n_days": int(data.n_days),
+            "treatments": list(data.treatments),
+            "reference": data.reference,
+            "source": data.source,
         },
         "model": model,
-        "priors": _jsonable(dict(getattr(fit, "priors", None) or {})),
+        "priors": _jsonable(record.priors),
         "sampler": sampler,
         "diagnostics": diag.to_dict(),
         "estimands": {
@@ -277,19 +275,11 @@ def build_summary(
         },
         "contrasts": contrast_records(table),
         "provenance": {
-            "bayes_keta": _version("bayes_keta"),
-            "pymc": _version("pymc"),
-            "arviz": _version("arviz"),
-            "arviz_base": _version("arviz-base"),
-            "arviz_stats": _version("arviz-stats"),
-            "nutpie": _version("nutpie"),
-            "numpy": _version("numpy"),
-            "xarray": _version("xarray"),
-            "python": platform.python_version(),
-            "created": created or datetime.now(UTC).isoformat(timespec="seconds"),
-            "command": command or str(tree.attrs.get("command") or "python API"),
-            "data_sha256": str(trial.sha256),
-            "spec_hash": model["spec_hash"],
+            **{key: str(versions.get(name, "unknown")) for key, name in _VERSIONS.items()},
+            "created": created or record.created,
+            "command": command or record.command or "python API",
+            "data_sha256": data.sha256,
+            "spec_hash": spec.sha256,
             "seed": seed,
         },
     }

@@ -123,7 +123,7 @@ def _fit_once(trial, spec: str, sampler: str, cfg: dict[str, Any]) -> dict[str, 
         prior_draws=cfg.get("prior_draws", 500),
     )
     total = time.perf_counter() - start
-    settings = result.sampler_settings
+    settings = result.record.sampler.to_dict()
     tree = result.datatree
     posterior = tree["posterior"].to_dataset()
     stats = tree["sample_stats"].to_dataset()

@@ -8,12 +8,13 @@ every draw, plus common noise of sd ``noise_sd`` shared by the draw).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
+
+if TYPE_CHECKING:
+    from bayes_keta.fitting import FitResult
 
 TREATMENTS = ("placebo", "ketamine", "ketamine_magnesium")
 
@@ -91,20 +92,34 @@ def fake_tree(
     return tree
 
 
-@dataclass
-class FakeFit:
-    """Duck-typed FitResult: what build_summary and the results glue read."""
+def fake_fit(
+    trial: Any,
+    tree: xr.DataTree | None = None,
+    *,
+    spec: Any = "daily",
+    priors: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
+    **tree_options: Any,
+) -> FitResult:
+    """A real FitResult over a fake posterior (``fake_tree``), with a real record.
 
-    datatree: xr.DataTree
-    trial: Any
-    spec: Any = field(
-        default_factory=lambda: SimpleNamespace(
-            name="fake", text='name = "fake"\n', sha256="ab" * 32
-        )
+    The record names ``trial``, the shipped spec ``spec``, the given priors (default: a
+    normal(0, 2) treatment effect) and the sampler ``"fake"`` with ``settings`` (default 4
+    chains x 500 draws, seed 1).
+    """
+    from bayes_keta.fitting import FitRecord, FitResult, SamplerSettings
+    from bayes_keta.fitting.record import DataRecord, ModelRecord, SamplerRecord
+    from bayes_keta.spec import load_spec
+
+    if tree is None:
+        tree = fake_tree(n_days=trial.n_days, **tree_options)
+    settings = settings or {"draws": 500, "tune": 500, "chains": 4, "seed": 1}
+    record = FitRecord(
+        data=DataRecord.from_trial(trial),
+        model=ModelRecord.from_spec(load_spec(spec)),
+        priors=priors or {"treatment_effect": {"dist": "normal", "mu": 0.0, "sigma": 2.0}},
+        sampler=SamplerRecord(SamplerSettings(**settings), used="fake"),
+        command="pytest",
     )
-    priors: dict[str, Any] = field(
-        default_factory=lambda: {"treatment_effect": {"dist": "normal", "mu": 0.0, "sigma": 2.0}}
-    )
-    sampler_settings: dict[str, Any] = field(
-        default_factory=lambda: {"name": "fake", "draws": 500, "tune": 500, "chains": 4, "seed": 1}
-    )
+    tree.attrs.update(record.to_attrs())
+    return FitResult(tree, record, trial)

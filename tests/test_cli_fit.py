@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from fake_fits import FakeFit, fake_tree
+from fake_fits import fake_fit, fake_tree
 
 from bayes_keta.cli import fit as cli_fit
 from bayes_keta.cli import main
 from bayes_keta.exceptions import ConvergenceError, DataError, OutputError, SpecError
-from bayes_keta.results import ResultsMixin, load_fit
+from bayes_keta.fitting import load_fit
 from bayes_keta.summary import read_summary, schema_errors
-
-
-class _Fit(FakeFit, ResultsMixin):
-    pass
 
 
 @pytest.fixture
@@ -27,7 +23,7 @@ def fake_sampling(monkeypatch):
         calls.append(options)
         trial = options["trial"]
         tree = fake_tree(n_days=trial.n_days, n_draws=500, seed=5)
-        return _Fit(datatree=tree, trial=trial, spec=options["spec"])
+        return fake_fit(trial, tree, spec=options["spec"])
 
     monkeypatch.setattr(cli_fit, "_run_fit", run)
     return calls
@@ -64,7 +60,7 @@ def test_fit_writes_valid_outputs_and_reports(fake_sampling, tmp_path, capsys):
 def test_failed_diagnostics_are_loud_and_strict_exits_nonzero(monkeypatch, tmp_path, capsys):
     def run(options):
         tree = fake_tree(n_days=options["trial"].n_days, stuck=True)
-        return _Fit(datatree=tree, trial=options["trial"], spec=options["spec"])
+        return fake_fit(options["trial"], tree, spec=options["spec"])
 
     monkeypatch.setattr(cli_fit, "_run_fit", run)
     assert main(["fit", "--out", str(tmp_path / "lenient")]) == 0

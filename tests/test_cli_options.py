@@ -178,12 +178,12 @@ def _cli_phrase(argv: list[str], option: str, capsys) -> str:
 def test_fit_cli_and_api_word_errors_alike(
     option, value, name, api_value, fixed_trial, tmp_path, capsys, monkeypatch
 ):
-    from bayes_keta import fitting
+    from bayes_keta.fitting import runner
 
     def no_sampling(*args, **kwargs):
         raise AssertionError("sampled although the settings were invalid")
 
-    monkeypatch.setattr(fitting, "run_sampler", no_sampling)
+    monkeypatch.setattr(runner, "run_sampler", no_sampling)
     phrase = _cli_phrase(["fit", "--out", str(tmp_path), f"{option}={value}"], option, capsys)
     with pytest.raises(SpecError) as err:
         bk.fit(fixed_trial, "daily", **{name: api_value})
@@ -235,7 +235,7 @@ def test_python_api_refuses_bad_settings_before_sampling(
         raise AssertionError("sampled although the settings were invalid")
 
     monkeypatch.setattr(pymc, "sample", no_sampling)
-    monkeypatch.setattr("bayes_keta.fitting.run_sampler", no_sampling)
+    monkeypatch.setattr("bayes_keta.fitting.runner.run_sampler", no_sampling)
     csv = tmp_path / "trials.csv"
     csv.write_text("trial,estimate,se\nA,-0.3,0.2\nB,-0.1,0.25\n")
     with pytest.raises(SpecError, match=needle.replace("(", r"\(").replace(".", r"\.")):

@@ -13,17 +13,12 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 import xarray as xr
-from fake_fits import FakeFit, fake_tree
+from fake_fits import fake_fit, fake_tree
 
 from bayes_keta.cli import fit as cli_fit
 from bayes_keta.cli import main
 from bayes_keta.cli import progress as cli_progress
 from bayes_keta.cli.progress import Progress
-from bayes_keta.results import ResultsMixin
-
-
-class _Fit(FakeFit, ResultsMixin):
-    pass
 
 
 @pytest.fixture
@@ -39,7 +34,7 @@ def fake_sampling(monkeypatch):
         post["sigma_subject"] = post["arm_mean"].isel(treatment=0, day=0) * 0 + 2.0
         post["sigma_subject_period"] = post["sigma_subject"] * 0 + 1.5
         tree["posterior"] = xr.DataTree(post)
-        return _Fit(datatree=tree, trial=options["trial"], spec=options["spec"])
+        return fake_fit(options["trial"], tree, spec=options["spec"])
 
     monkeypatch.setattr(cli_fit, "_run_fit", run)
     return calls

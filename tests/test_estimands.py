@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from fake_fits import FakeFit, fake_tree
+from fake_fits import fake_fit, fake_tree
 
 from bayes_keta import constants
 from bayes_keta.estimands import (
@@ -233,9 +233,10 @@ def test_reference_override_and_default(fixed_trial):
     with pytest.raises(DataError, match="reference"):
         contrast_draws(tree, reference="aspirin")
     # no duck typing: a fit object passes its datatree and reference explicitly
-    fit = FakeFit(datatree=tree, trial=fixed_trial)
+    fit = fake_fit(fixed_trial, tree)
     with pytest.raises(DataError, match="datatree"):
         contrast_table(fit)
+    assert fit.contrasts()["reference"].iloc[0] == "placebo"
 
 
 def test_bad_inputs_raise_data_error():

@@ -10,13 +10,12 @@ import dataclasses
 import hashlib
 import json
 import sys
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from fake_fits import FakeFit, fake_tree
+from fake_fits import fake_fit, fake_tree
 
 import bayes_keta as bk
 from bayes_keta.cli import main
@@ -24,19 +23,14 @@ from bayes_keta.exceptions import OutputError
 from bayes_keta.export import EXPORT_FILES, export_fit, meta_summary, read_export, tidy_draws
 from bayes_keta.export import write as export_write
 from bayes_keta.export.likelihood import NormalEffects, gaussian_division
-from bayes_keta.export.reload import table_provenance
-from bayes_keta.results import ResultsMixin
-from bayes_keta.spec import load_spec
+from bayes_keta.export.manifest import table_provenance
+from bayes_keta.fitting import FitResult
 from bayes_keta.summary import load_schema, validate_summary
 
 KEY = ("ketamine", "placebo", "mean_daily_difference")
 
 
-class _Fit(FakeFit, ResultsMixin):
-    pass
-
-
-def _fake_fit(trial, *, effect: str = "constant", prior: dict | None = None, **kw) -> _Fit:
+def _fake_fit(trial, *, effect: str = "constant", prior: dict | None = None, **kw) -> FitResult:
     tree = fake_tree(n_days=trial.n_days, n_chains=2, n_draws=200, seed=3, **kw)
     rng = np.random.default_rng(4)
     post = tree["posterior"].to_dataset()
@@ -44,12 +38,9 @@ def _fake_fit(trial, *, effect: str = "constant", prior: dict | None = None, **k
     post["sigma_subject"] = (("chain", "draw"), 2.0 + 0.1 * rng.standard_normal(shape))
     post["sigma_subject_period"] = (("chain", "draw"), 1.5 + 0.1 * rng.standard_normal(shape))
     tree["posterior"] = xr.DataTree(post)
-    spec = load_spec("daily")
-    if effect != "constant":  # only the structure matters here
-        structure = {**spec.structure(), "effect": effect}
-        spec = SimpleNamespace(name="decay", text="", sha256="ab" * 32, structure=lambda: structure)
+    spec = {"constant": "daily", "decay": "daily_decay"}[effect]  # only the structure matters
     priors = {"treatment_effect": prior or {"dist": "normal", "mu": 0.0, "sigma": 2.0}}
-    return _Fit(datatree=tree, trial=trial, spec=spec, priors=priors)
+    return fake_fit(trial, tree, spec=spec, priors=priors)
 
 
 def _sha(path) -> str:
@@ -192,8 +183,8 @@ def test_meta_reads_an_export_table_without_data_columns_from_its_sidecar(
     bare.to_csv(out / "meta_summary.csv", index=False)  # an export.json still lists it
     pick = {"estimand": "smd", "active": "ketamine", "reference": "placebo"}
     inputs = bk.read_meta_inputs([out / "meta_summary.csv"], **pick)
-    # the fake fit has no spec_name in its provenance, so the label has no model part
-    assert inputs.table.loc[0, "trial"] == f"{synthetic_trial.name} [SYNTHETIC]"
+    # the model's name comes from the provenance in export.json
+    assert inputs.table.loc[0, "trial"] == f"{synthetic_trial.name}/daily [SYNTHETIC]"
     assert any("SYNTHETIC DATA" in note for note in inputs.notes)
     (out / "export.json").unlink()  # nothing says where it came from: the directory's name
     assert bk.read_meta_inputs([out / "meta_summary.csv"], **pick).table.loc[0, "trial"] == "exp"
@@ -257,9 +248,11 @@ def test_export_files_schemas_and_provenance(real):
 @pytest.mark.slow
 def test_round_trip_gives_the_same_numbers(real):
     exported = read_export(real["out"])
-    recomputed = tidy_draws(exported.datatree)
+    assert isinstance(exported.fit, FitResult) and exported.fit.record == real["vague"].record
+    recomputed = tidy_draws(exported.fit)
     pd.testing.assert_frame_equal(recomputed, exported.draws, check_dtype=False, check_exact=True)
-    pd.testing.assert_frame_equal(meta_summary(exported), exported.meta_summary, rtol=1e-12)
+    again = meta_summary(exported.fit, draws=exported.draws)
+    pd.testing.assert_frame_equal(again, exported.meta_summary, rtol=1e-12)
     direct = meta_summary(real["vague"]).set_index(["active", "reference", "estimand"])
     table = exported.meta_summary.set_index(["active", "reference", "estimand"])
     np.testing.assert_allclose(table["estimate"], direct["estimate"], rtol=1e-12)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import bayes_keta as bk
-from bayes_keta.fitting import cache_info, fit, set_prior_values
+from bayes_keta.fitting import FitRecord, cache_info, fit, set_prior_values
 from bayes_keta.spec import load_spec
 
 pytestmark = pytest.mark.slow
@@ -75,12 +75,15 @@ def test_fit_result_contract(benefit_fit, benefit_trial):
     assert tree.log_likelihood["pain"].shape == (2, 500, benefit_trial.n_observations)
     assert tree.posterior_predictive["pain"].shape == (2, 500, benefit_trial.n_observations)
     attrs = tree.attrs
-    assert attrs["data_sha256"] == benefit_trial.sha256
-    assert attrs["spec_name"] == "daily" and attrs["spec_toml"].startswith("# daily.toml")
+    assert attrs["data_sha256"] == benefit_trial.sha256 and attrs["spec_name"] == "daily"
     assert all(isinstance(v, str) for v in attrs.values())
-    assert '"seed": 20200701' in attrs["sampler"]
+    record = FitRecord.from_attrs(attrs)  # the one place the fit's facts are read from
+    assert record == benefit_fit.record
+    assert record.data.sha256 == benefit_trial.sha256
+    assert record.model.toml.startswith("# daily.toml")
+    assert record.sampler.settings.seed == 20200701 and attrs["seed"] == "20200701"
     # the lean compile passed its check against PyTensor (no silent fallback to nutpie's own)
-    assert benefit_fit.sampler_settings["compile"] == "lean"
+    assert record.sampler.compile == "lean"
     # arm_mean contrast equals the treatment effect for the constant-effect model
     diff = tree.posterior["arm_mean"].sel(treatment="ketamine", day=7) - tree.posterior[
         "arm_mean"
@@ -91,7 +94,7 @@ def test_fit_result_contract(benefit_fit, benefit_trial):
 def test_daily_null_effect(null_trial, benefit_fit):
     result = fit(null_trial, "daily", **FAST)
     # same shapes as the benefit trial, fitted first in this process: no recompilation
-    assert result.sampler_settings["compile_cache_hit"]
+    assert result.record.sampler.cache_hit
     for label in ("ketamine", "ketamine_magnesium"):
         draws = _draws(result, "treatment_effect", label)
         assert (draws < -1).mean() < 0.1
@@ -149,7 +152,7 @@ def test_marginal_and_centred_agree(benefit_trial, name):
 
 def test_same_seed_identical_posterior(benefit_trial, benefit_fit):
     again = fit(benefit_trial, "daily", **FAST)
-    assert again.sampler_settings["compile_cache_hit"]
+    assert again.record.sampler.cache_hit
     for name in ("treatment_effect", "sigma", "arm_mean", "subject_mean", "cell_mean"):
         np.testing.assert_array_equal(
             again.datatree.posterior[name].to_numpy(), benefit_fit.datatree.posterior[name]
@@ -165,11 +168,11 @@ def test_prior_values_are_data(benefit_trial, benefit_fit):
     tight = fit(
         benefit_trial, "daily", priors={"treatment_effect": {"mu": 2.0, "sigma": 0.01}}, **FAST
     )
-    assert tight.sampler_settings["compile_cache_hit"]
+    assert tight.record.sampler.cache_hit
     assert cache_info()["hits"] == before + 1
     assert _draws(tight, "treatment_effect", "ketamine").mean() == pytest.approx(2.0, abs=0.03)
     skeptical = fit(benefit_trial, "daily", priors="skeptical", **FAST)
-    assert skeptical.sampler_settings["compile_cache_hit"]
+    assert skeptical.record.sampler.cache_hit
     # shrunk towards 0 relative to the default prior, but still a benefit
     shrunk = _draws(skeptical, "treatment_effect", "ketamine").mean()
     assert _draws(benefit_fit, "treatment_effect", "ketamine").mean() < shrunk < 0
@@ -230,18 +233,19 @@ def test_other_specs_recover_sign_of_strong_effect(name):
         assert gate.divergences == 0 and gate.max_rhat < 1.05, gate.text
         # forward sampling cannot honour the ordered cutpoints: no (wrong) prior draws kept
         assert "prior" not in result.datatree.children
-        assert "ordered cutpoints" in result.datatree.attrs["model_notes"]
+        assert any("ordered cutpoints" in note for note in result.notes)
 
 
 def test_pymc_fallback_when_nutpie_fails(monkeypatch, fixed_trial):
-    import bayes_keta.fitting.samplers as samplers
+    import bayes_keta.fitting.runner as runner
 
     def broken(*args, **kwargs):
         raise ImportError("nutpie missing")
 
-    monkeypatch.setattr(samplers, "compiled_for", broken)
+    monkeypatch.setattr(runner, "compiled_for", broken)
     with pytest.warns(RuntimeWarning, match="nutpie unavailable"):
         result = fit(fixed_trial, "daily", draws=100, tune=100, chains=2, prior_draws=20)
-    assert result.sampler_settings["sampler"] == "pymc"
-    assert "nutpie missing" in result.datatree.attrs["sampler"]
+    assert result.record.sampler.used == "pymc"
+    assert result.record.sampler.settings.sampler == "nutpie"
+    assert "nutpie missing" in result.record.sampler.fallback_reason
     assert result.datatree.log_likelihood["pain"].shape[:2] == (2, 100)

@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fake_fits import FakeFit, fake_tree
+from fake_fits import fake_fit, fake_tree
 
 import bayes_keta.outputs as outputs
 from bayes_keta.cli import fit as cli_fit
 from bayes_keta.cli import main
 from bayes_keta.exceptions import OutputError
-from bayes_keta.results import ResultsMixin
 from bayes_keta.stages import STAGE_FILE_ENV
 
 SCRIPT = Path(sys.executable).with_name("bayes-keta")
@@ -219,13 +218,9 @@ def test_main_restores_signal_handlers_and_wakeup_fd(capsys):
     assert signal.set_wakeup_fd(fd) == fd
 
 
-class _Fit(FakeFit, ResultsMixin):
-    pass
-
-
 def _fake_run(options):
     trial = options["trial"]
-    return _Fit(datatree=fake_tree(n_days=trial.n_days, n_draws=200), trial=trial)
+    return fake_fit(trial, fake_tree(n_days=trial.n_days, n_draws=200))
 
 
 def _fail(*args, **kwargs):
@@ -267,7 +262,7 @@ def test_fit_prints_the_results_when_writing_fails_at_the_end(tmp_path, monkeypa
         Path(path).write_bytes(b"\0" * 100)
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("bayes_keta.results.write_netcdf", disk_full)
+    monkeypatch.setattr("bayes_keta.fitting.io.write_netcdf", disk_full)
     out = tmp_path / "out"
     assert main(["fit", "--out", str(out)]) == OutputError.exit_code
     captured = capsys.readouterr()

@@ -244,3 +244,35 @@ def test_cli_writes_outputs_and_refuses_overwrite(tmp_path, capsys):
     assert "OutputError" in capsys.readouterr().err
     # Our own output is not an input.
     assert main(["meta", str(out / "meta_summary.csv"), "--out", str(tmp_path / "x")]) == 3
+
+
+@pytest.mark.slow
+def test_meta_draws_are_those_before_the_one_runner():
+    """Golden numbers recorded from main at 4f59205, when meta_analysis called pm.sample
+    itself; the one sampler runner must give the same draws (nutpie's threads may move the
+    last digits: rel 1e-9)."""
+    df = pd.DataFrame(
+        {
+            "trial": ["A", "B", "C", "D"],
+            "estimate": [-0.4, -0.1, -0.3, -0.6],
+            "se": [0.2, 0.15, 0.25, 0.3],
+            "scale": "smd",
+        }
+    )
+    res = meta_analysis(df, seed=1, draws=500, tune=500)
+    assert res.table["mean"].tolist() == pytest.approx(
+        [
+            -0.30391831933561186,
+            0.22135286530312628,
+            -0.31498438109796073,
+            -0.34107458738530555,
+            -0.19296224412247512,
+            -0.2916513796634446,
+            -0.3934338265775492,
+        ],
+        rel=1e-9,
+    )
+    assert res.table["rhat"].iloc[:2].tolist() == pytest.approx(
+        [1.0144975568737218, 1.0224021090840643], rel=1e-9
+    )
+    assert not res.passed and res.settings["divergences"] == 0

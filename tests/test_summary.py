@@ -7,11 +7,11 @@ import json
 
 import numpy as np
 import pytest
-from fake_fits import FakeFit, fake_tree
+from fake_fits import fake_fit, fake_tree
 
-from bayes_keta.estimands import contrast_table
 from bayes_keta.exceptions import OutputError
-from bayes_keta.results import ResultsMixin, SavedFit, load_fit
+from bayes_keta.fitting import FitResult, load_fit
+from bayes_keta.spec import load_spec
 from bayes_keta.summary import (
     SCHEMA_ID,
     build_summary,
@@ -34,18 +34,14 @@ REQUIRED = {
 }
 
 
-class Fit(FakeFit, ResultsMixin):
-    """A fake fit with the result methods a real FitResult inherits."""
+@pytest.fixture(scope="module")
+def fit21(synthetic_trial):
+    return fake_fit(synthetic_trial, fake_tree(seed=21))
 
 
 @pytest.fixture(scope="module")
-def fake_fit(synthetic_trial):
-    return FakeFit(datatree=fake_tree(seed=21), trial=synthetic_trial)
-
-
-@pytest.fixture(scope="module")
-def summary(fake_fit):
-    return build_summary(fake_fit, command="bayes-keta fit --model fake")
+def summary(fit21):
+    return build_summary(fit21, command="bayes-keta fit --model fake")
 
 
 def test_schema_is_draft_2020_12_and_self_valid():
@@ -65,8 +61,9 @@ def test_valid_summary_has_the_contract_keys(summary, synthetic_trial):
     assert data["synthetic"] is True
     assert data["n_subjects"] == 20
     assert data["n_observations"] == synthetic_trial.n_observations
-    assert summary["model"]["spec"] == 'name = "fake"\n'
-    assert summary["sampler"] == {"name": "fake", "draws": 500, "tune": 500, "chains": 4, "seed": 1}
+    assert summary["model"]["spec"] == load_spec("daily").text
+    shown = {k: summary["sampler"][k] for k in ("name", "draws", "tune", "chains", "seed")}
+    assert shown == {"name": "fake", "draws": 500, "tune": 500, "chains": 4, "seed": 1}
     diag = summary["diagnostics"]
     assert {"passed", "max_rhat", "min_ess_bulk", "min_ess_tail", "divergences", "min_bfmi"} <= set(
         diag
@@ -78,7 +75,7 @@ def test_valid_summary_has_the_contract_keys(summary, synthetic_trial):
     json.dumps(summary, allow_nan=False)
 
 
-def test_contrasts_cover_three_contrasts_by_all_estimands(summary, fake_fit):
+def test_contrasts_cover_three_contrasts_by_all_estimands(summary, fit21):
     items = summary["contrasts"]
     assert len(items) == 3 * 8
     pairs = {(c["active"], c["reference"]) for c in items}
@@ -97,12 +94,12 @@ def test_contrasts_cover_three_contrasts_by_all_estimands(summary, fake_fit):
     }
     assert set(by_key[("ketamine - placebo", "relative_change_pct")]["p_beyond"]) == {"30.0"}
     assert by_key[("ketamine - placebo", "relative_change_pct")]["p_rope"] is None
-    row = contrast_table(fake_fit.datatree, reference=fake_fit.trial.reference).iloc[0]
+    row = fit21.contrasts().iloc[0]
     assert mdd["mean"] == pytest.approx(row["mean"])
     assert mdd["ci95"] == [pytest.approx(row["lo95"]), pytest.approx(row["hi95"])]
     assert mdd["p_beyond"]["1.0"] == pytest.approx(row["p_beyond_1"])
     auc = by_key[("ketamine - placebo", "auc_difference")]
-    x = fake_fit.datatree["posterior"]["arm_mean"]
+    x = fit21.datatree["posterior"]["arm_mean"]
     x = (x.sel(treatment="ketamine") - x.sel(treatment="placebo")).mean("day").values
     assert auc["p_beyond"]["35.0"] == pytest.approx(np.mean(35 * x < -35.0))
     assert auc["rope"] == 17.5 and mdd["rope"] == 0.5
@@ -147,15 +144,15 @@ def test_nan_is_refused(summary):
 
 
 def test_failed_diagnostics_are_recorded(synthetic_trial):
-    fit = FakeFit(datatree=fake_tree(stuck=True, seed=2), trial=synthetic_trial)
+    fit = fake_fit(synthetic_trial, fake_tree(stuck=True, seed=2))
     record = build_summary(fit)
     assert record["diagnostics"]["passed"] is False
     assert any("R-hat" in f for f in record["diagnostics"]["failures"])
 
 
-def test_incomplete_fit_is_refused(synthetic_trial):
-    fit = FakeFit(datatree=fake_tree(seed=3), trial=synthetic_trial, sampler_settings={})
-    with pytest.raises(OutputError, match="sampler"):
+def test_impossible_record_is_refused(synthetic_trial):
+    fit = fake_fit(synthetic_trial, fake_tree(seed=3), settings={"draws": 0})
+    with pytest.raises(OutputError, match="sampler/draws"):
         build_summary(fit)
 
 
@@ -176,26 +173,27 @@ def test_write_summary_refuses_to_overwrite(summary, tmp_path):
 
 def test_save_and_load_fit_round_trip(synthetic_trial, tmp_path):
     tree = fake_tree(seed=31, slope=0.01, n_draws=200)
-    fit = Fit(datatree=tree, trial=synthetic_trial)
+    fit = fake_fit(synthetic_trial, tree)
     paths = fit.save(tmp_path, command="test")
     assert paths["posterior"].exists() and paths["summary"].exists()
     with pytest.raises(OutputError, match="overwrite"):
         fit.save(tmp_path)
     loaded = load_fit(tmp_path)
-    assert isinstance(loaded, SavedFit) and loaded.synthetic
+    assert isinstance(loaded, FitResult) and loaded.synthetic and loaded.trial is None
     original, reloaded = fit.contrasts(), loaded.contrasts()
     np.testing.assert_allclose(reloaded["mean"], original["mean"])
     np.testing.assert_allclose(reloaded["hi95"], original["hi95"])
     assert loaded.summary() == read_summary(paths["summary"])
+    assert loaded.record == fit.record.with_command("test")
     assert "SYNTHETIC DATA" in loaded.contrast_summary().text
     assert loaded.diagnostics().passed == loaded.summary()["diagnostics"]["passed"]
 
 
 def test_load_fit_detects_mismatched_files(synthetic_trial, tmp_path):
-    Fit(datatree=fake_tree(seed=1, n_draws=100), trial=synthetic_trial).save(tmp_path / "a")
-    Fit(
-        datatree=fake_tree(seed=2, n_draws=100, effects={"ketamine": 0, "ketamine_magnesium": 0}),
-        trial=synthetic_trial,
+    fake_fit(synthetic_trial, fake_tree(seed=1, n_draws=100)).save(tmp_path / "a")
+    fake_fit(
+        synthetic_trial,
+        fake_tree(seed=2, n_draws=100, effects={"ketamine": 0, "ketamine_magnesium": 0}),
     ).save(tmp_path / "b")
     (tmp_path / "a" / "summary.json").replace(tmp_path / "b" / "summary.json")
     with pytest.raises(OutputError, match="do not belong together"):

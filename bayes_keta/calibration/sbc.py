@@ -6,9 +6,9 @@ Talts, Betancourt, Simpson, Vehtari & Gelman (2018), arXiv:1804.06788. For each 
 1. draw :math:`\theta^{(s)}` from the prior and data :math:`y^{(s)} \sim p(y \mid
    \theta^{(s)})` on the trial's design (same subjects, sequences and missing days;
    :mod:`bayes_keta.calibration.prior`);
-2. fit the model to :math:`y^{(s)}` with NUTS: the model is built and compiled **once**; each
-   simulation only swaps the data into the compiled nutpie model (the fitting compile cache,
-   :mod:`bayes_keta.fitting.cache`), chains in parallel;
+2. fit the model to :math:`y^{(s)}` with NUTS: one :class:`bayes_keta.fitting.Fitter` builds
+   and compiles the model **once**; each simulation only swaps its data in
+   (``Fitter.sample(observed=...)``), chains in parallel;
 3. rank each true value among ``n_rank_draws`` evenly thinned posterior draws, and record
    whether the 95% (``CI_PROB``) equal-tailed interval of every quantity covers it.
 
@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pymc as pm
 import xarray as xr
 
 from bayes_keta.calibration.prior import prior_datasets
@@ -40,6 +39,7 @@ from bayes_keta.calibration.ranks import rank_uniformity, sbc_rank, thin
 from bayes_keta.constants import CI_PROB, DEFAULT_SEED
 from bayes_keta.data.embedded import ketapain_synthetic
 from bayes_keta.data.trial import Trial
+from bayes_keta.diagnostics import diagnose_arrays
 from bayes_keta.estimands import contrast_draws
 from bayes_keta.spec import ModelSpec, load_spec
 
@@ -301,36 +301,14 @@ def _quantities(ds: xr.Dataset, reference: str) -> dict[str, np.ndarray]:
     return {**_scalar_draws(ds, RANK_VARIABLES), **_contrasts(ds, reference)}
 
 
-def _fit_one(built, key: str, data_name: str, y: np.ndarray, *, settings: SBCSettings, seed: int):
-    from bayes_keta.fitting.samplers import run_sampler
-
-    pm.set_data({data_name: y}, model=built.model)
-    return run_sampler(
-        built.model,
-        key,
-        sampler="nutpie",
-        draws=settings.draws,
-        tune=settings.tune,
-        chains=settings.chains,
-        cores=min(settings.chains, os.cpu_count() or 1),
-        seed=seed,
-        progressbar=False,
-        mass_matrix=built.spec.sampler_defaults.get("mass_matrix", "diag"),
-    )
-
-
 def _run_diagnostics(tree: xr.DataTree, quantities: dict[str, np.ndarray]) -> dict[str, float]:
-    from arviz_stats.base import array_stats
-
-    stacked = np.stack(list(quantities.values()))  # (quantity, chain, draw)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rhat = np.asarray(array_stats.rhat(stacked, chain_axis=-2, draw_axis=-1))
-        ess = np.asarray(array_stats.ess(stacked, chain_axis=-2, draw_axis=-1, method="bulk"))
     stats = tree["sample_stats"].to_dataset()
+    diverging = stats["diverging"].to_numpy() if "diverging" in stats else None
+    diag = diagnose_arrays(quantities, diverging=diverging)
     return {
-        "divergences": int(stats["diverging"].sum()) if "diverging" in stats else -1,
-        "max_rhat": float(np.nanmax(rhat)),
-        "min_ess_bulk": float(np.nanmin(ess)),
+        "divergences": -1 if diag.divergences is None else diag.divergences,
+        "max_rhat": diag.max_rhat,
+        "min_ess_bulk": diag.min_ess_bulk,
     }
 
 
@@ -370,26 +348,29 @@ def run_sbc(
     >>> res.ranks.shape  # doctest: +SKIP
     (8, 9)
     """
-    from bayes_keta.fitting.cache import graph_key
-    from bayes_keta.models import build
+    from bayes_keta.fitting import Fitter, SamplerSettings
 
     start = time.perf_counter()
     trial = trial or ketapain_synthetic()
     loaded = load_spec(spec)
     digest, files = sbc_hash(loaded)
-    built = build(trial, loaded)
-    key = graph_key(built.model, built.spec, built.scaled)
+    sampler = SamplerSettings(
+        draws=settings.draws,
+        tune=settings.tune,
+        chains=settings.chains,
+        cores=min(settings.chains, os.cpu_count() or 1),
+        seed=settings.seed,
+    )
+    fitter = Fitter.compile(trial, loaded, settings=sampler)
     base = _spec_seed(settings.seed, loaded.name)
-    sims = prior_datasets(built, trial, n_sims=settings.n_sims, seed=base)
+    sims = prior_datasets(fitter.built, trial, n_sims=settings.n_sims, seed=base)
     truths = {k: v.reshape(-1) for k, v in _quantities(sims.prior, trial.reference).items()}
     seeds = np.random.SeedSequence(base).generate_state(settings.n_sims)
     tail = (1.0 - CI_PROB) / 2.0
     ranks, covered, runs = [], [], []
     for s in range(settings.n_sims):
-        run = _fit_one(
-            built, key, sims.data_name, sims.data[s], settings=settings, seed=int(seeds[s])
-        )
-        post = _quantities(run.datatree["posterior"].to_dataset(), trial.reference)
+        sampled = fitter.sample(seed=int(seeds[s]), observed=sims.data[s])
+        post = _quantities(sampled.posterior, trial.reference)
         rank_row, cover_row = {}, {}
         for name, draws in post.items():
             truth = float(truths[name][s])
@@ -401,9 +382,9 @@ def run_sbc(
         runs.append(
             {
                 "seed": int(seeds[s]),
-                **_run_diagnostics(run.datatree, post),
-                "sample_s": round(run.sample_seconds, 3),
-                "cache_hit": bool(run.cache_hit),
+                **_run_diagnostics(sampled.datatree, post),
+                "sample_s": round(sampled.run.sample_seconds, 3),
+                "cache_hit": bool(sampled.run.cache_hit),
             }
         )
         if progress is not None:
@@ -419,5 +400,5 @@ def run_sbc(
         hashed_files=files,
         seconds=time.perf_counter() - start,
         acceptance=sims.acceptance,
-        mass_matrix=built.spec.sampler_defaults.get("mass_matrix", "diag"),
+        mass_matrix=str(fitter.settings.mass_matrix),
     )

@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     from bayes_keta.cli.progress import Progress
     from bayes_keta.data.load import load_trial
     from bayes_keta.exceptions import ConvergenceError, OutputError
-    from bayes_keta.results import check_outputs
+    from bayes_keta.fitting.io import check_outputs
 
     progress = Progress.for_args(args)
     # 1. everything that can be checked before sampling

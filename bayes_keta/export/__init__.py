@@ -25,20 +25,22 @@ it is SYNTHETIC, and the model (columns ``data_name``, ``data_sha256``, ``synthe
 Every table is validated against its pandera schema (:mod:`bayes_keta.export.schemas`),
 ``summary.json`` against its JSON Schema and ``export.json`` against
 ``bayes_keta/schemas/export.schema.json``, before anything is written.
-:func:`read_export` reopens an export and checks the sha256 of every file.
+:func:`read_export` reopens an export and checks the sha256 of every file; its ``.fit`` is
+the exported fit, a :class:`~bayes_keta.fitting.result.FitResult` like any other.
 """
 
 from __future__ import annotations
 
 from bayes_keta.export.draws import DRAWS_COLUMNS, tidy_draws
+from bayes_keta.export.manifest import EXPORT_FILES, table_provenance
 from bayes_keta.export.meta_summary import META_COLUMNS, meta_summary
-from bayes_keta.export.reload import ExportedFit, read_export, table_provenance
-from bayes_keta.export.write import EXPORT_FILES, export_fit
+from bayes_keta.export.reload import Export, read_export
+from bayes_keta.export.write import export_fit
 
 __all__ = [
     "DRAWS_COLUMNS",
     "EXPORT_FILES",
-    "ExportedFit",
+    "Export",
     "META_COLUMNS",
     "export_fit",
     "meta_summary",

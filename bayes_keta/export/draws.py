@@ -27,6 +27,7 @@ them) so that the tidy file keeps one value per draw, contrast and estimand.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,8 +35,8 @@ import pandas as pd
 import xarray as xr
 
 from bayes_keta.estimands import contrast_draws, estimand_names
-from bayes_keta.export.source import FitView, fit_view
 from bayes_keta.export.standardizer import Standardizer, smd_standardizer
+from bayes_keta.fitting.result import FitResult, as_fit
 
 __all__ = [
     "DATA_COLUMNS",
@@ -43,8 +44,8 @@ __all__ = [
     "SMD_ESTIMAND",
     "data_columns",
     "estimand_draws",
+    "fit_standardizer",
     "tidy_draws",
-    "view_standardizer",
     "with_data_columns",
 ]
 
@@ -68,76 +69,61 @@ DRAWS_COLUMNS: tuple[str, ...] = (
 SMD_ESTIMAND: str = "smd"
 
 
-def view_standardizer(view: FitView, n_days: int) -> Standardizer:
-    """Return the SMD standardizer of a fit view (see :func:`smd_standardizer`)."""
-    observed = view.provenance.get("observed_variable")
+def fit_standardizer(fit: FitResult, n_days: int) -> Standardizer:
+    """Return the SMD standardizer of a fit (see :func:`smd_standardizer`)."""
     return smd_standardizer(
-        view.datatree,
+        fit.datatree,
         n_days=n_days,
-        spec=view.spec,
-        observed=observed if isinstance(observed, str) else None,
+        spec=fit.record.model.structure,
+        observed=fit.record.observed_variable,
     )
 
 
-def data_columns(view: FitView) -> dict[str, Any]:
-    """Values of :data:`DATA_COLUMNS` for a fit: from its ``summary.json``, else its attrs.
-
-    Unknown values (a bare DataTree without provenance attrs) are ``None``; an export refuses
-    them (its schema requires every data column).
+def data_columns(fit: FitResult) -> dict[str, Any]:
+    """Values of :data:`DATA_COLUMNS` for a fit (from its record).
 
     Examples
     --------
-    >>> am = xr.DataArray(np.zeros((1, 2, 2, 3)), dims=("chain", "draw", "treatment", "day"),
-    ...                   coords={"treatment": ["placebo", "drug"], "day": [1, 2, 3]})
-    >>> tree = xr.DataTree(xr.Dataset(attrs={"data_name": "mine", "data_synthetic": "false"}))
-    >>> tree["posterior"] = xr.Dataset({"arm_mean": am})
-    >>> data_columns(fit_view(tree))
-    {'data_name': 'mine', 'data_sha256': None, 'synthetic': False, 'model': None}
+    >>> import bayes_keta as bk
+    >>> fit = bk.load_fit("reports/latest/fits/daily")  # doctest: +SKIP
+    >>> data_columns(fit)  # doctest: +SKIP
+    {'data_name': 'ketapain_synthetic', 'data_sha256': '...', 'synthetic': True, 'model': 'daily'}
     """
-    data = (view.record or {}).get("data") or {}
-    model = (view.record or {}).get("model") or {}
-    attrs = view.provenance
-    synthetic = data.get("synthetic", attrs.get("data_synthetic"))
-    if isinstance(synthetic, str):  # attrs written as text
-        synthetic = {"true": True, "false": False}.get(synthetic.strip().lower())
+    record = fit.record
     return {
-        "data_name": data.get("name", attrs.get("data_name")),
-        "data_sha256": data.get("sha256", attrs.get("data_sha256")),
-        "synthetic": None if synthetic is None else bool(synthetic),
-        "model": model.get("name", attrs.get("spec_name")),
+        "data_name": record.data.name,
+        "data_sha256": record.data.sha256,
+        "synthetic": bool(record.data.synthetic),
+        "model": record.model.name,
     }
 
 
-def with_data_columns(table: pd.DataFrame, view: FitView) -> pd.DataFrame:
-    """Append the :data:`DATA_COLUMNS` of ``view`` to ``table`` (same value on every row).
-
-    Examples
-    --------
-    >>> view = FitView(xr.DataTree(), None, {}, {}, {"data_synthetic": True}, None, "python")
-    >>> with_data_columns(pd.DataFrame({"value": [0.1, 0.2]}), view)["synthetic"].tolist()
-    [True, True]
-    """
+def with_data_columns(table: pd.DataFrame, fit: FitResult) -> pd.DataFrame:
+    """Append the :data:`DATA_COLUMNS` of ``fit`` to ``table`` (same value on every row)."""
     n = len(table)
     columns: dict[str, Any] = {}
-    for name, value in data_columns(view).items():
-        if name == "synthetic" and value is None:
-            columns[name] = pd.array([pd.NA] * n, dtype="boolean")
-        elif name == "synthetic":
+    for name, value in data_columns(fit).items():
+        if name == "synthetic":
             columns[name] = np.full(n, value, dtype=bool)
         else:
-            columns[name] = np.full(n, None if value is None else str(value), dtype=object)
+            columns[name] = np.full(n, str(value), dtype=object)
     out = table.assign(**columns)
     out.attrs = dict(table.attrs)
     return out
 
 
-def estimand_draws(source: Any, *, reference: str | None = None, smd: bool = True) -> xr.Dataset:
+def estimand_draws(
+    source: FitResult | str | Path | xr.DataTree,
+    *,
+    reference: str | None = None,
+    smd: bool = True,
+) -> xr.Dataset:
     """Draws of every scalar estimand, plus ``smd`` when the standardizer is defined.
 
     Parameters
     ----------
-    source : FitResult, SavedFit, fit directory, DataTree or FitView
-        The fit.
+    source : FitResult, fit directory or a fit's DataTree
+        The fit (:func:`bayes_keta.fitting.result.as_fit`).
     reference : str, optional
         Reference arm (default: the fit's).
     smd : bool
@@ -150,11 +136,11 @@ def estimand_draws(source: Any, *, reference: str | None = None, smd: bool = Tru
         ``smd`` (attrs ``scale="smd"``, ``standardizer``) when defined; dataset attrs add
         ``smd_reason`` when it is not.
     """
-    view = fit_view(source, reference=reference)
-    ds = contrast_draws(view.datatree, reference=view.reference)
+    fit = as_fit(source)
+    ds = contrast_draws(fit.datatree, reference=reference or fit.reference, outcome=fit.outcome)
     if not smd:
         return ds
-    std = view_standardizer(view, int(ds.attrs["n_days"]))
+    std = fit_standardizer(fit, int(ds.attrs["n_days"]))
     if std.draws is None:
         ds.attrs["smd_reason"] = std.reason or "undefined"
         return ds
@@ -196,36 +182,37 @@ def _long(ds: xr.Dataset) -> pd.DataFrame:
     return table
 
 
-def tidy_draws(source: Any, *, reference: str | None = None, smd: bool = True) -> pd.DataFrame:
+def tidy_draws(
+    source: FitResult | str | Path | xr.DataTree,
+    *,
+    reference: str | None = None,
+    smd: bool = True,
+) -> pd.DataFrame:
     """Long table of the draws of every contrast and scalar estimand.
 
     Parameters
     ----------
-    source : FitResult, SavedFit, fit directory, DataTree or FitView
-        The fit (anything with ``arm_mean`` draws in its posterior).
+    source : FitResult, fit directory or a fit's DataTree
+        The fit (:func:`bayes_keta.fitting.result.as_fit`).
     reference : str, optional
-        Reference arm (default: the fit's, else the first treatment).
+        Reference arm (default: the fit's).
     smd : bool
         Include the ``smd`` rows (when the model defines the standardizer).
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`DRAWS_COLUMNS` (see the module docstring; the :data:`DATA_COLUMNS`
-        are ``None`` when the fit carries no provenance); ``attrs["n_days"]``.
+        Columns :data:`DRAWS_COLUMNS` (see the module docstring); ``attrs["n_days"]``.
 
     Examples
     --------
-    >>> rng = np.random.default_rng(0)
-    >>> am = xr.DataArray(rng.normal(5, 0.1, (2, 50, 2, 35)),
-    ...                   dims=("chain", "draw", "treatment", "day"),
-    ...                   coords={"treatment": ["placebo", "drug"], "day": np.arange(1, 36)})
-    >>> table = tidy_draws(xr.DataTree.from_dict({"posterior": xr.Dataset({"arm_mean": am})}))
-    >>> table.columns.tolist()[5:9], len(table) == 2 * 50 * 8
-    (['estimand', 'scale', 'value', 'data_name'], True)
+    >>> import bayes_keta as bk
+    >>> table = tidy_draws("reports/latest/fits/daily")  # doctest: +SKIP
+    >>> table.columns.tolist()[5:9]  # doctest: +SKIP
+    ['estimand', 'scale', 'value', 'data_name']
     """
-    view = fit_view(source, reference=reference)
-    ds = estimand_draws(view, smd=smd)
+    fit = as_fit(source)
+    ds = estimand_draws(fit, reference=reference, smd=smd)
     table = _long(ds)
     table.attrs = {"n_days": int(ds.attrs["n_days"])}
-    return with_data_columns(table, view).loc[:, list(DRAWS_COLUMNS)]
+    return with_data_columns(table, fit).loc[:, list(DRAWS_COLUMNS)]

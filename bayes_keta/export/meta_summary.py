@@ -38,18 +38,20 @@ own priors are vague).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from bayes_keta.constants import CI_PROB
 from bayes_keta.estimands import CI_LABEL, contrast_draws
 from bayes_keta.export.draws import (
     DATA_COLUMNS,
     SMD_ESTIMAND,
+    fit_standardizer,
     tidy_draws,
-    view_standardizer,
     with_data_columns,
 )
 from bayes_keta.export.likelihood import (
@@ -59,10 +61,10 @@ from bayes_keta.export.likelihood import (
     gaussian_division,
     prior_draws_agree,
 )
-from bayes_keta.export.source import FitView, fit_view
 from bayes_keta.export.standardizer import capabilities_of
+from bayes_keta.fitting.result import FitResult, as_fit
 
-__all__ = ["META_COLUMNS", "meta_summary", "moment_t_df"]
+__all__ = ["META_COLUMNS", "lik_context", "meta_summary", "moment_t_df"]
 
 LO, HI = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
 
@@ -119,8 +121,8 @@ def moment_t_df(x: np.ndarray) -> float:
     return float(4.0 + 6.0 / g2)
 
 
-def _model_arms(view: FitView) -> tuple[str, tuple[str, ...]]:
-    post = view.datatree["posterior"]
+def _model_arms(fit: FitResult) -> tuple[str, tuple[str, ...]]:
+    post = fit.datatree["posterior"]
     treatments = [str(t) for t in post["arm_mean"]["treatment"].values]
     if "active" in post.coords:
         actives = tuple(str(a) for a in post["active"].values)
@@ -146,9 +148,9 @@ def _base_effects(draws: pd.DataFrame, model_ref: str, actives: tuple[str, ...])
     return np.column_stack(columns)
 
 
-def _structure_reason(view: FitView, prior: NormalEffects, model_ref: str) -> str | None:
+def _structure_reason(fit: FitResult, prior: NormalEffects, model_ref: str) -> str | None:
     """Why the estimands' prior is not the treatment_effect prior (None: it is)."""
-    spec = view.spec
+    spec = fit.record.model.structure
     caps = capabilities_of(spec)
     if caps is not None and caps.latent:
         return f"{caps.builder} model: NRS-scale contrasts are non-linear in the latent effects"
@@ -157,7 +159,7 @@ def _structure_reason(view: FitView, prior: NormalEffects, model_ref: str) -> st
             f"{spec.get('effect')} effect: the treatment_effect prior is on the sustained part,"
             " so the prior of the mean daily difference is not that normal"
         )
-    tree = view.datatree
+    tree = fit.datatree
     has_prior = "prior" in tree.children and "arm_mean" in tree["prior"].data_vars
     if has_prior:
         ds = contrast_draws(tree["prior"].to_dataset(), reference=model_ref)
@@ -173,13 +175,20 @@ def _structure_reason(view: FitView, prior: NormalEffects, model_ref: str) -> st
     return None
 
 
-def _lik_context(view: FitView, draws: pd.DataFrame) -> dict[str, Any]:
-    """Prior and likelihood of the effect vector, or the reason they are unavailable."""
-    model_ref, actives = _model_arms(view)
-    prior, reason = effect_prior(view.priors, actives)
+def lik_context(fit: FitResult, draws: pd.DataFrame) -> dict[str, Any]:
+    """Prior and likelihood of the effect vector, or the reason they are unavailable.
+
+    Returns
+    -------
+    dict
+        ``actives``, ``prior`` (NormalEffects or None), ``lik`` (NormalEffects or None) and
+        ``reason`` (why ``lik`` is None).
+    """
+    model_ref, actives = _model_arms(fit)
+    prior, reason = effect_prior(fit.record.priors, actives)
     lik = None
     if prior is not None:
-        reason = _structure_reason(view, prior, model_ref)
+        reason = _structure_reason(fit, prior, model_ref)
     if prior is not None and reason is None:
         x = _base_effects(draws, model_ref, actives)
         post = NormalEffects(actives, x.mean(axis=0), np.atleast_2d(np.cov(x, rowvar=False)))
@@ -231,7 +240,7 @@ def _row_lik(
 
 
 def meta_summary(
-    source: Any,
+    source: FitResult | str | Path | xr.DataTree,
     *,
     reference: str | None = None,
     draws: pd.DataFrame | None = None,
@@ -241,13 +250,13 @@ def meta_summary(
 
     Parameters
     ----------
-    source : FitResult, SavedFit, fit directory, DataTree, FitView or ExportedFit
-        The fit (its priors, structure and standardizer are read from it).
+    source : FitResult, fit directory or a fit's DataTree
+        The fit (its priors, structure and standardizer come from its record).
     reference : str, optional
         Reference arm (default: the fit's).
     draws : pandas.DataFrame, optional
-        Tidy draws to summarise (default: :func:`bayes_keta.tidy_draws` of ``source``; an
-        :class:`~bayes_keta.export.reload.ExportedFit` supplies its reloaded ``draws``).
+        Tidy draws to summarise (default: :func:`bayes_keta.tidy_draws` of ``source``; e.g.
+        an export's reloaded ``draws``).
     ci_prob : float
         Probability of the credible interval (default ``CI_PROB``; columns ``lo95``/``hi95``
         keep their names).
@@ -264,14 +273,12 @@ def meta_summary(
     >>> table.query("estimand == 'mean_daily_difference'")[["estimate", "lik_estimate"]]
     ... # doctest: +SKIP
     """
-    if draws is None and isinstance(getattr(source, "draws", None), pd.DataFrame):
-        draws = source.draws
-    view = fit_view(source, reference=reference)
+    fit = as_fit(source)
     if draws is None:
-        draws = tidy_draws(view)
-    n_days = int(view.datatree["posterior"]["arm_mean"].sizes["day"])
-    std = view_standardizer(view, n_days)
-    ctx = _lik_context(view, draws)
+        draws = tidy_draws(fit, reference=reference)
+    n_days = int(fit.datatree["posterior"]["arm_mean"].sizes["day"])
+    std = fit_standardizer(fit, n_days)
+    ctx = lik_context(fit, draws)
     tail = (1.0 - ci_prob) / 2.0
     keys = ["active", "reference", "estimand", "scale"]
     mean_daily = {
@@ -303,6 +310,6 @@ def meta_summary(
         }
         row |= _row_lik(ctx, key, factor, std)
         rows.append(row)
-    table = with_data_columns(pd.DataFrame(rows), view).loc[:, list(META_COLUMNS)]
+    table = with_data_columns(pd.DataFrame(rows), fit).loc[:, list(META_COLUMNS)]
     table.attrs = {"n_days": n_days, "ci_prob": ci_prob}
     return table

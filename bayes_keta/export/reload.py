@@ -1,4 +1,4 @@
-"""Reopen an export directory: check every file's sha256, validate, return tables + DataTree."""
+"""Reopen an export directory: check every file's sha256, validate, return the fit + tables."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import pyarrow.parquet as pq
 import xarray as xr
 
 from bayes_keta.exceptions import OutputError
+from bayes_keta.export.manifest import check_files
 from bayes_keta.export.schemas import validate_manifest, validate_table
-from bayes_keta.export.source import decode_attrs
+from bayes_keta.fitting.result import FitResult
 from bayes_keta.summary import read_summary
 
-__all__ = ["ExportedFit", "read_export", "table_provenance"]
+__all__ = ["Export", "read_export"]
 
 #: Text columns of the exported tables (read as text whatever they look like).
 _TEXT = (
@@ -36,15 +37,16 @@ _TEXT = (
 
 
 @dataclass(frozen=True)
-class ExportedFit:
-    """An export: the DataTree, the tables, the fit summary and the manifest.
+class Export:
+    """An export reopened: the fit, the tables, the fit's summary and the manifest.
 
     Attributes
     ----------
     path : Path or None
         The export directory.
-    datatree : xarray.DataTree
-        ``posterior.nc`` (fit provenance attrs plus ``export_provenance``).
+    fit : FitResult
+        ``posterior.nc`` reopened as a fit (its record, plus ``export_provenance`` in the
+        DataTree attrs).
     draws : pandas.DataFrame
         ``draws.parquet`` (columns :data:`bayes_keta.export.DRAWS_COLUMNS`).
     meta_summary : pandas.DataFrame
@@ -56,73 +58,16 @@ class ExportedFit:
     """
 
     path: Path | None
-    datatree: xr.DataTree = field(repr=False)
+    fit: FitResult = field(repr=False)
     draws: pd.DataFrame = field(repr=False)
     meta_summary: pd.DataFrame = field(repr=False)
     summary: dict[str, Any] = field(repr=False)
     manifest: dict[str, Any] = field(repr=False)
 
     @property
-    def record(self) -> dict[str, Any]:
-        """The fit's summary.json record (as :class:`bayes_keta.SavedFit` names it)."""
-        return self.summary
-
-    @property
     def provenance(self) -> dict[str, Any]:
-        """The fit's provenance (DataTree attrs, JSON values decoded)."""
-        return decode_attrs(self.datatree.attrs)
-
-
-def table_provenance(path: str | Path) -> dict[str, Any]:
-    """Provenance of an exported table: its Parquet metadata, or a CSV's ``export.json``.
-
-    The CSV files hold only their header row and data (the data set's name, sha256 and
-    synthetic flag and the model are columns of every row); their provenance is in the
-    manifest ``export.json`` beside them, the JSON sidecar of the export.
-
-    Returns
-    -------
-    dict
-        ``{"provenance": ..., "export": ..., "columns": ..., "schema": ...}``: the fit's
-        provenance, the export's record (schema, created, command, source, bayes_keta),
-        the column definitions and the table's schema id.
-
-    Raises
-    ------
-    OutputError
-        A CSV without an ``export.json`` beside it that lists it.
-    """
-    path = Path(path)
-    if path.suffix == ".parquet":
-        meta = pq.read_schema(path).metadata or {}
-        prefix = b"bayes_keta."
-        found = {k: v for k, v in meta.items() if k.startswith(prefix)}
-        return {k[len(prefix) :].decode(): json.loads(v) for k, v in found.items()}
-    sidecar = path.parent / "export.json"
-    try:
-        manifest = json.loads(sidecar.read_text(encoding="utf-8"))
-        entry = manifest["files"][path.name]
-    except (OSError, json.JSONDecodeError, KeyError, TypeError):
-        raise OutputError(f"{path}: no export.json beside it that lists {path.name}") from None
-    kind = path.stem if path.stem in manifest.get("columns", {}) else None
-    return {
-        "provenance": manifest.get("provenance", {}),
-        "export": {k: manifest.get(k) for k in ("schema", "created", "command", "source")}
-        | {"bayes_keta": manifest.get("versions", {}).get("bayes_keta")},
-        "columns": manifest["columns"][kind] if kind else {},
-        "schema": entry.get("schema"),
-    }
-
-
-def _check_files(out: Path, manifest: dict[str, Any]) -> None:
-    from bayes_keta.export.write import _sha256
-
-    for name, entry in manifest["files"].items():
-        path = out / name
-        if not path.exists():
-            raise OutputError(f"{out}: {name} listed in export.json is missing")
-        if _sha256(path) != entry["sha256"]:
-            raise OutputError(f"{out}: {name} does not match its sha256 in export.json (modified?)")
+        """The fit's provenance (:meth:`bayes_keta.fitting.FitRecord.provenance`)."""
+        return self.fit.record.provenance()
 
 
 def _same_table(a: pd.DataFrame, b: pd.DataFrame) -> bool:
@@ -163,7 +108,7 @@ def _parse_bool(value: Any) -> Any:
     return {"true": True, "false": False}.get(text, value)
 
 
-def read_export(path: str | Path, *, check: bool = True) -> ExportedFit:
+def read_export(path: str | Path, *, check: bool = True) -> Export:
     """Reopen an export written by :func:`bayes_keta.export_fit` / ``bayes-keta export``.
 
     Parameters
@@ -177,7 +122,8 @@ def read_export(path: str | Path, *, check: bool = True) -> ExportedFit:
 
     Returns
     -------
-    ExportedFit
+    Export
+        ``.fit`` is the exported fit (a :class:`~bayes_keta.fitting.result.FitResult`).
 
     Raises
     ------
@@ -199,7 +145,7 @@ def read_export(path: str | Path, *, check: bool = True) -> ExportedFit:
         raise OutputError(f"cannot read {out / 'export.json'}: {err}") from err
     validate_manifest(manifest)
     if check:
-        _check_files(out, manifest)
+        check_files(out, manifest)
     try:
         with xr.open_datatree(out / "posterior.nc", engine="h5netcdf") as handle:
             tree = handle.load()
@@ -207,6 +153,10 @@ def read_export(path: str | Path, *, check: bool = True) -> ExportedFit:
         meta = _read_table_csv(out / "meta_summary.csv")
     except (OSError, ValueError) as err:
         raise OutputError(f"cannot read the export in {out}: {err}") from err
+    try:
+        fit = FitResult.from_tree(tree, origin=out)
+    except OutputError as err:
+        raise OutputError(f"{out / 'posterior.nc'}: {err}") from err
     draws = validate_table(draws, "draws", where=str(out / "draws.parquet"))
     meta = validate_table(meta, "meta_summary", where=str(out / "meta_summary.csv"))
     summary = read_summary(out / "summary.json")
@@ -216,12 +166,12 @@ def read_export(path: str | Path, *, check: bool = True) -> ExportedFit:
         hashes = {
             "export.json": manifest["data"]["sha256"],
             "summary.json": summary["data"]["sha256"],
-            "posterior.nc": str(tree.attrs.get("data_sha256", manifest["data"]["sha256"])),
+            "posterior.nc": fit.record.data.sha256,
             "draws.parquet": str(draws["data_sha256"].iloc[0]),
             "meta_summary.csv": str(meta["data_sha256"].iloc[0]),
         }
         if len(set(hashes.values())) > 1:
             raise OutputError(f"{out}: files describe different data sets: {hashes}")
-    return ExportedFit(
-        path=out, datatree=tree, draws=draws, meta_summary=meta, summary=summary, manifest=manifest
+    return Export(
+        path=out, fit=fit, draws=draws, meta_summary=meta, summary=summary, manifest=manifest
     )

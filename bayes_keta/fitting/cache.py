@@ -22,6 +22,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,8 +30,10 @@ import pandas as pd
 import pymc as pm
 from pytensor.compile.sharedvalue import SharedVariable
 
+from bayes_keta.exceptions import SpecError
 from bayes_keta.fitting.lean_compile import compile_lean, compile_stock, with_data_checked
-from bayes_keta.spec import ModelSpec, Prior
+from bayes_keta.models.priors import prior_data_values, scaled_priors
+from bayes_keta.spec import ModelSpec, Prior, PriorsArg, load_spec, resolve_priors
 
 __all__ = [
     "cache_info",
@@ -38,6 +41,7 @@ __all__ = [
     "compiled_for",
     "data_values",
     "graph_key",
+    "set_prior_values",
     "with_values",
 ]
 
@@ -149,3 +153,58 @@ def clear_cache() -> None:
     """Empty the compile cache (and reset its counters)."""
     _CACHE.clear()
     _STATS.update(hits=0, misses=0)
+
+
+def set_prior_values(
+    target: Any,
+    spec: str | Path | ModelSpec,
+    priors: PriorsArg,
+    *,
+    n_days: int,
+) -> Any:
+    """Put new prior *values* into a built model or a compiled nutpie model (no rebuild).
+
+    Parameters
+    ----------
+    target : pymc.Model or nutpie compiled model
+        A ``pm.Model`` is updated in place (``pm.set_data``) and returned; a compiled nutpie
+        model is immutable, so an updated copy is returned (``with_data``).
+    spec : str, Path or ModelSpec
+        The spec the target was built from.
+    priors : str, Path, dict or list
+        Prior sets / overrides, resolved against the spec as in :func:`fit`.
+    n_days : int
+        Days of follow-up of the trial (the AUC spec scales priors by it).
+
+    Returns
+    -------
+    pymc.Model or compiled model
+
+    Raises
+    ------
+    SpecError
+        A prior changes family (a structural change: rebuild instead), or is invalid.
+    """
+    spec = load_spec(spec)
+    scaled = scaled_priors(spec, resolve_priors(spec, priors), n_days)
+    values = prior_data_values(scaled)
+    if isinstance(target, pm.Model):
+        names = {v.name for v in target.data_vars}
+        missing = sorted(k for k in values if k not in names and not _unused(k))
+        if missing:
+            raise SpecError(
+                f"prior values {missing} have no data in this model: a prior family changed"
+                " (structure); rebuild the model instead"
+            )
+        pm.set_data({k: v for k, v in values.items() if k in names}, model=target)
+        return target
+    known = {var.name for var in target.shared_var_keys}
+    extra = sorted(k for k in values if k not in known and not _unused(k))
+    if extra:
+        raise SpecError(f"prior values {extra} are not in the compiled model: rebuild it")
+    return with_values(target, values)
+
+
+def _unused(name: str) -> bool:
+    # ZeroSumNormal period effects have no ``mu`` parameter in the graph (it is always 0).
+    return name == "prior__period_effect__mu"

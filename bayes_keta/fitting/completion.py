@@ -16,7 +16,7 @@ import xarray as xr
 from bayes_keta.fitting.predictive import evaluate_over_draws
 from bayes_keta.models.marginal import RandomEffectTerms
 
-__all__ = ["complete_random_effects"]
+__all__ = ["attach_data_groups", "complete_random_effects"]
 
 
 def complete_random_effects(
@@ -90,3 +90,23 @@ def complete_random_effects(
             mean_c + rng.standard_normal(mean_c.shape) / np.sqrt(precision_c), "cell"
         )
     return posterior.assign(added)
+
+
+def attach_data_groups(tree: xr.DataTree, model: pm.Model) -> None:
+    """(Re)write ``constant_data`` and ``observed_data`` from ``model`` (the full model)."""
+    from pymc.backends.arviz import (
+        coords_and_dims_for_inferencedata,
+        dict_to_dataset,
+        find_constants,
+        find_observations,
+    )
+
+    coords, dims = coords_and_dims_for_inferencedata(model)
+    for group, values in (
+        ("constant_data", find_constants(model)),
+        ("observed_data", find_observations(model)),
+    ):
+        data = dict_to_dataset(
+            values, inference_library=pm, coords=coords, dims=dims, sample_dims=[]
+        )
+        tree[group] = xr.DataTree(data)

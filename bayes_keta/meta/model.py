@@ -34,14 +34,8 @@ import numpy as np
 import pandas as pd
 
 from bayes_keta import checks
-from bayes_keta.constants import (
-    BFMI_MIN,
-    CI_PROB,
-    DIVERGENCES_MAX,
-    ESS_MIN,
-    META_SEED,
-    RHAT_MAX,
-)
+from bayes_keta.constants import CI_PROB, ESS_MIN, META_SEED, RHAT_MAX
+from bayes_keta.diagnostics import diagnose
 from bayes_keta.exceptions import ConvergenceError, SpecError
 from bayes_keta.meta.inputs import MetaInputs, meta_inputs_from_frame, read_meta_inputs
 from bayes_keta.published.scales import scale_info
@@ -178,39 +172,11 @@ class MetaAnalysisResult:
 
 
 def _diagnostics(dt, var_names: Sequence[str]) -> tuple[pd.DataFrame, int, bool]:
-    import arviz_stats as azs
-
-    rhat = azs.rhat(dt, var_names=list(var_names))
-    ess_b = azs.ess(dt, var_names=list(var_names), method="bulk")
-    ess_t = azs.ess(dt, var_names=list(var_names), method="tail")
-    rows = []
-    for v in var_names:
-        r = rhat[v].values.ravel()
-        for j in range(r.size):
-            label = v if r.size == 1 else f"{v}[{rhat[v].coords['trial'].values[j]}]"
-            rows.append(
-                {
-                    "parameter": label,
-                    "rhat": float(r[j]),
-                    "ess_bulk": float(ess_b[v].values.ravel()[j]),
-                    "ess_tail": float(ess_t[v].values.ravel()[j]),
-                }
-            )
-    table = pd.DataFrame(rows)
-    div = int(dt.sample_stats["diverging"].sum())
-    bfmi_ok = True
-    try:
-        bfmi = azs.bfmi(dt)
-        bfmi_ok = bool(np.all(np.asarray(bfmi) >= BFMI_MIN))
-    except Exception:  # noqa: BLE001 - BFMI needs energy; not every sampler records it
-        pass
-    passed = bool(
-        (table["rhat"] <= RHAT_MAX).all()
-        and (table[["ess_bulk", "ess_tail"]] >= ESS_MIN).all().all()
-        and div <= DIVERGENCES_MAX
-        and bfmi_ok
-    )
-    return table, div, passed
+    """Per-parameter R-hat and ESS, divergences and the gate verdict (:func:`diagnose`)."""
+    diag = diagnose(dt, var_names=list(var_names))
+    table = diag.table.rename(columns={"r_hat": "rhat"})[["rhat", "ess_bulk", "ess_tail"]]
+    table = table.rename_axis("parameter").reset_index()
+    return table, int(diag.divergences or 0), bool(diag.passed)
 
 
 def _summarise(draws: np.ndarray, thresholds: Sequence[float], benefit: bool) -> dict:
@@ -280,7 +246,8 @@ def meta_analysis(
     >>> res = meta_analysis(df, draws=500, tune=500)  # doctest: +SKIP
     >>> res.table.set_index("quantity").loc["pooled", "mean"]  # doctest: +SKIP
     """
-    import pymc as pm
+    from bayes_keta.fitting.runner import sample_model
+    from bayes_keta.fitting.settings import SamplerSettings
 
     checks.check_sampling(draws=draws, tune=tune, chains=chains, seed=seed)
     if isinstance(data, MetaInputs):
@@ -316,19 +283,16 @@ def meta_analysis(
     model = build_meta_model(
         inputs, tau_prior=tau_prior, tau_scale=float(tau_scale or 0.0), mu_sd=float(mu_sd)
     )
-    dt = pm.sample(
-        draws,
+    settings = SamplerSettings(
+        sampler=nuts_sampler,
+        draws=draws,
         tune=tune,
         chains=chains,
         cores=1,
-        random_seed=seed,
-        nuts_sampler=nuts_sampler,
+        seed=seed,
         target_accept=target_accept,
-        progressbar=False,
-        quiet=True,  # no PyMC log lines; the diagnostics below judge the draws
-        compute_convergence_checks=False,
-        model=model,
     )
+    dt = sample_model(model, settings)
     free = ["mu"] if tau_prior == "fixed0" else ["mu", "tau", "theta"]
     diag, div, passed = _diagnostics(dt, free)
     if strict and not passed:

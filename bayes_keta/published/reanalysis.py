@@ -366,26 +366,15 @@ def build_summary_model(prior: Prior, y: np.ndarray, se: np.ndarray, labels: Seq
 
 
 def _sample(model, *, seed: int, draws: int, chains: int, nuts_sampler: str):
-    import arviz_stats as azs
-    import pymc as pm
+    from bayes_keta.diagnostics import diagnose
+    from bayes_keta.fitting.runner import sample_model
+    from bayes_keta.fitting.settings import SamplerSettings
 
-    dt = pm.sample(
-        draws,
-        tune=1000,
-        chains=chains,
-        cores=1,
-        random_seed=seed,
-        nuts_sampler=nuts_sampler,
-        progressbar=False,
-        quiet=True,  # no "NUTS[nutpie]: [theta]" log lines: the table reports the result
-        compute_convergence_checks=False,
-        model=model,
+    settings = SamplerSettings(
+        sampler=nuts_sampler, draws=draws, tune=1000, chains=chains, cores=1, seed=seed
     )
-    theta = dt.posterior["theta"]
-    ess = azs.ess(dt, var_names=["theta"])["theta"]
-    rhat = azs.rhat(dt, var_names=["theta"])["theta"]
-    div = int(dt.sample_stats["diverging"].sum())
-    return dt, theta, ess, rhat, div
+    dt = sample_model(model, settings)
+    return dt, diagnose(dt, var_names=["theta"])
 
 
 def reanalyse_published(
@@ -542,21 +531,22 @@ def reanalyse_published(
                 )
             continue
         model = build_summary_model(prior, y_b, se, labels)
-        dt, theta, ess, rhat, div = _sample(
+        dt, diag = _sample(
             model, seed=seed + k, draws=draws, chains=chains, nuts_sampler=nuts_sampler
         )
         datatrees[prior.name] = dt
+        theta = dt.posterior["theta"]
         for i, lab in enumerate(labels):
-            d = SampledDist(theta.sel(contrast=lab).values.ravel(), float(ess.sel(contrast=lab)))
+            ess = float(diag.table.loc[f"theta[{lab}]", "ess_bulk"])
+            d = SampledDist(theta.sel(contrast=lab).values.ravel(), ess)
             posts[i, prior.name] = (d, "pymc", d.mcse_mean)
-        from bayes_keta.constants import DIVERGENCES_MAX, ESS_MIN, RHAT_MAX
-        from bayes_keta.formatting import format_ess, format_rhat
+        if not diag.passed:
+            from bayes_keta.formatting import format_ess, format_rhat
 
-        if float(rhat.max()) > RHAT_MAX or float(ess.min()) < ESS_MIN or div > DIVERGENCES_MAX:
             notes.append(
                 f"WARNING: prior {prior.name!r}: sampling diagnostics failed (max R-hat"
-                f" {format_rhat(float(rhat.max()))}, min ESS {format_ess(float(ess.min()))},"
-                f" {div} divergences)."
+                f" {format_rhat(diag.max_rhat)}, min ESS {format_ess(diag.min_ess_bulk)},"
+                f" {diag.divergences} divergences)."
             )
 
     records, entries = [], []

@@ -31,6 +31,7 @@ from bayes_keta import checks
 from bayes_keta.constants import DEFAULT_MAIN_SPEC, DEFAULT_SPECS
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import ConvergenceError, SpecError
+from bayes_keta.fitting.result import FitResult
 from bayes_keta.outputs import atomic_write, check_writable, refuse_existing, staged_folder
 from bayes_keta.report.collect import GateThresholds, ReportData, collect
 from bayes_keta.report.render import render_html, render_markdown
@@ -180,7 +181,7 @@ def fit_specs(
     seed: int | None = None,
     sampler: str | None = None,
     log: Callable[[str], None] | None = None,
-) -> tuple[dict[str, Any], dict[str, float]]:
+) -> tuple[dict[str, FitResult], dict[str, float]]:
     """Fit each spec with :func:`bayes_keta.fitting.fit`; return fits and wall times by name.
 
     Specs are validated (loaded) before any sampling, so a typo fails in seconds.
@@ -203,7 +204,7 @@ def fit_specs(
         options["seed"] = seed
     if sampler is not None:
         options["sampler"] = sampler
-    fits: dict[str, Any] = {}
+    fits: dict[str, FitResult] = {}
     seconds: dict[str, float] = {}
     for k, spec in enumerate(loaded, start=1):
         t0 = time.perf_counter()
@@ -216,18 +217,11 @@ def fit_specs(
     return fits, seconds
 
 
-def _save_fit(fit: Any, out: Path, *, diagnostics: Any, command: str) -> Path:
+def _save_fit(fit: FitResult, out: Path, *, diagnostics: Any, command: str) -> Path:
     """Write posterior.nc + summary.json of one fit into ``out`` (inside the staging folder)."""
-    from bayes_keta.results import POSTERIOR_FILE, write_posterior
-    from bayes_keta.results import SUMMARY_FILE as FIT_SUMMARY
-    from bayes_keta.summary import build_summary, write_summary
+    from bayes_keta.fitting.io import write_fit_files
 
-    if hasattr(fit, "save"):  # a FitResult or SavedFit: its own record
-        record = fit.summary(command=command, diagnostics=diagnostics)
-    else:
-        record = build_summary(fit, command=command, diagnostics=diagnostics)
-    write_summary(record, out / FIT_SUMMARY)
-    write_posterior(fit.datatree, out / POSTERIOR_FILE)
+    write_fit_files(fit, out, command=command, diagnostics=diagnostics)
     return out
 
 
@@ -286,7 +280,7 @@ def write_report(data: ReportData, out_dir: Path, *, force: bool = False) -> dic
 
 def _run_sweep(
     trial: Trial,
-    main_fit: Any,
+    main_fit: FitResult,
     *,
     grid: str | Path,
     priors: Any,
@@ -335,7 +329,7 @@ def build_report(
     force: bool = False,
     strict: bool = False,
     command: str = "python API",
-    fits: Mapping[str, Any] | None = None,
+    fits: Mapping[str, FitResult] | None = None,
     root: str | Path = REPORTS_ROOT,
     log: Callable[[str], None] | None = None,
 ) -> ReportOutcome:

@@ -11,12 +11,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from bayes_keta import checks
 from bayes_keta.constants import BFMI_MIN, ESS_MIN, RHAT_MAX
 from bayes_keta.data.trial import Trial
-from bayes_keta.diagnostics import Diagnostics, diagnose
+from bayes_keta.diagnostics import Diagnostics
+from bayes_keta.fitting.result import FitResult
 from bayes_keta.models import Capabilities, capabilities
 from bayes_keta.report.loo import LooResult, loo_fit
 from bayes_keta.report.ppc import PPC, posterior_predictive_checks
@@ -50,8 +50,7 @@ class SpecResult:
     name : str
         Spec name.
     fit : FitResult
-        The fit (``datatree``, ``trial``, ``spec``, ``priors``, ``model``,
-        ``sampler_settings``).
+        The fit (``datatree``, ``record``, ``spec``, ``priors``, ``model``).
     diagnostics : Diagnostics
         The gate's verdict with the report's thresholds.
     loo : LooResult
@@ -67,7 +66,7 @@ class SpecResult:
     """
 
     name: str
-    fit: Any = field(repr=False)
+    fit: FitResult = field(repr=False)
     diagnostics: Diagnostics = field(repr=False)
     loo: LooResult = field(repr=False)
     ppc: PPC | None = field(repr=False)
@@ -134,7 +133,7 @@ class ReportData:
 
 def collect(
     trial: Trial,
-    fits: Mapping[str, Any],
+    fits: Mapping[str, FitResult],
     *,
     main: str,
     gate: GateThresholds | None = None,
@@ -151,7 +150,7 @@ def collect(
     trial : Trial
         The fitted data.
     fits : mapping of spec name to FitResult
-        The fits (any object with ``datatree``, ``spec``, ``priors``, ``sampler_settings``).
+        The fits.
     main : str
         The main spec (must be in ``fits``).
     gate : GateThresholds, optional
@@ -180,7 +179,7 @@ def collect(
     for k, (name, fit) in enumerate(fits.items()):
         t0 = time.perf_counter()
         tree = fit.datatree
-        diag = diagnose(tree, rhat_max=gate.rhat_max, ess_min=gate.ess_min, bfmi_min=gate.bfmi_min)
+        diag = fit.diagnostics(rhat_max=gate.rhat_max, ess_min=gate.ess_min, bfmi_min=gate.bfmi_min)
         caps = capabilities(fit.spec)
         loo = loo_fit(name, tree, capabilities=caps)
         try:
@@ -201,7 +200,7 @@ def collect(
         verdict = "passed" if diag.passed else "FAILED"
         say(f"  {name}: diagnostics {verdict}; checks in {time.perf_counter() - t0:.1f} s")
     main_fit = fits[main]
-    psense = power_scaling(main_fit.datatree, model=getattr(main_fit, "model", None))
+    psense = power_scaling(main_fit.datatree, model=main_fit.model)
     return ReportData(
         trial=trial,
         results=results,

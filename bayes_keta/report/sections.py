@@ -7,7 +7,6 @@ record; figures come from :mod:`bayes_keta.report.plots`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +62,7 @@ def _section(sid: str, blocks: list, *, title: str | None = None, level: int = 2
 
 
 def _draws(result: SpecResult):
-    return contrast_draws(result.fit.datatree, reference=result.fit.trial.reference)
+    return contrast_draws(result.fit.datatree, reference=result.fit.reference)
 
 
 # --------------------------------------------------------------------------------- banners
@@ -246,7 +245,7 @@ def data_section(data: ReportData) -> Section:
 
 # ----------------------------------------------------------------------------------- model
 def _settings_table(fit) -> pd.DataFrame:
-    s = dict(getattr(fit, "sampler_settings", {}) or {})
+    s = fit.record.sampler.to_dict()
     keep = (
         "sampler",
         "requested_sampler",
@@ -836,30 +835,19 @@ def provenance_section(data: ReportData) -> Section:
         {"item": "data source", "value": trial.source},
         {"item": "data sha256", "value": trial.sha256},
     ]
-    attrs = dict(data.main_result.fit.datatree.attrs)
-    versions = attrs.get("versions")
-    if versions:
-        try:
-            parsed = json.loads(versions)
-            rows += [{"item": f"version: {k}", "value": str(v)} for k, v in sorted(parsed.items())]
-        except (TypeError, ValueError):
-            rows.append({"item": "versions", "value": str(versions)})
-    else:
-        from bayes_keta.provenance import package_versions
-
-        rows += [{"item": f"version: {k}", "value": v} for k, v in package_versions().items()]
+    versions = data.main_result.fit.record.versions
+    rows += [{"item": f"version: {k}", "value": str(v)} for k, v in sorted(versions.items())]
     per_model = []
     for name, r in data.results.items():
-        a = dict(r.fit.datatree.attrs)
-        s = dict(getattr(r.fit, "sampler_settings", {}) or {})
+        record = r.fit.record
         per_model.append(
             {
                 "model": name,
-                "spec sha256": a.get("spec_sha256", getattr(r.fit.spec, "sha256", "")),
-                "spec file": getattr(r.fit.spec, "source", ""),
-                "seed": s.get("seed", a.get("seed", "")),
-                "sampler": s.get("sampler", ""),
-                "fit created": a.get("created", ""),
+                "spec sha256": record.model.sha256,
+                "spec file": record.model.source,
+                "seed": record.sampler.settings.seed,
+                "sampler": record.sampler.used,
+                "fit created": record.created,
                 "outputs": f"fits/{name}/posterior.nc, fits/{name}/summary.json",
             }
         )
@@ -867,7 +855,7 @@ def provenance_section(data: ReportData) -> Section:
         Table.from_frame(pd.DataFrame(rows), caption="Run and environment."),
         Table.from_frame(pd.DataFrame(per_model), caption="Per model: spec hash, seed, sampler."),
     ]
-    spec_text = getattr(data.main_result.fit.spec, "text", "")
+    spec_text = data.main_result.fit.record.model.toml
     if spec_text:
         blocks.append(Text(f"Spec of the main model '{data.main}' as read:\n\n{spec_text}", "pre"))
     blocks.append(

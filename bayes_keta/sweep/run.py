@@ -1,22 +1,22 @@
 """Run a prior grid: one NUTS fit per setting, one compiled model, serially or on Dask.
 
-Compile once, reuse everywhere: every setting is built as a fresh (cheap) ``pm.Model`` and
-sampled through :func:`bayes_keta.fitting.samplers.run_sampler`, whose compile cache
-(:mod:`bayes_keta.fitting.cache`) is keyed by graph *structure*; settings differ only in prior
-*values* (``pm.Data``), so they all hit the one compiled nutpie model, with their values swapped
-in (``with_data``). A per-process lock makes sure concurrent settings wait for that one compile
-instead of compiling it twice.
+Compile once, reuse everywhere: each process makes one :class:`bayes_keta.fitting.Fitter`
+for the sweep (the spec built and compiled for the trial, under the base priors) and samples
+it under every setting's priors (:meth:`~bayes_keta.fitting.Fitter.sample`): settings differ
+only in prior *values* (``pm.Data``), so they all reuse the one compiled nutpie model, their
+values swapped in (``with_data``). Threads of a process share its Fitter (a lock makes them
+wait for the one compile instead of compiling it twice).
 
 Scheduling (``scheduler``):
 
 * ``"local"`` (default): a ``dask.distributed.LocalCluster`` of *threads* in this process
   (``processes=False``, one thread per worker, ``workers`` workers, default
-  ``min(settings, cpu count)``). Threads share the compile cache, so the model compiles once
-  per sweep (compiled nutpie models hold numba function pointers and are not shipped between
+  ``min(settings, cpu count)``). Threads share the Fitter, so the model compiles once per
+  sweep (compiled nutpie models hold numba function pointers and are not shipped between
   processes); nutpie releases the GIL while it samples. Each setting runs its chains one after
   another (``cores=1``) so settings, not chains, fill the cores.
 * an address (``tcp://host:8786``): an existing Dask cluster. Each worker *process* compiles the
-  model once, on its first setting (the lock serialises its threads), and reuses it after.
+  model once, on its first setting, and reuses it after.
 * ``"serial"``: in this process without Dask, chains in parallel on the available cores.
 
 Diagnostics: every setting goes through the convergence gate (:func:`bayes_keta.diagnose`,
@@ -30,6 +30,7 @@ a function of the base seed and the setting's name only, so any schedule gives t
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -37,10 +38,10 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bayes_keta import checks
-from bayes_keta.constants import DEFAULT_SEED
+from bayes_keta.constants import DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_SEED, DEFAULT_TUNE
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import SpecError
 from bayes_keta.provenance import provenance_record
@@ -54,13 +55,35 @@ from bayes_keta.sweep.output import (
     sweep_text,
 )
 
+if TYPE_CHECKING:
+    from bayes_keta.fitting import Fitter, SamplerSettings
+
 __all__ = ["SCHEDULERS", "prior_sweep", "run_setting"]
 
 #: Named schedulers (anything else is taken as a Dask scheduler address).
 SCHEDULERS: tuple[str, ...] = ("local", "serial")
 
-_COMPILE_LOCK = threading.Lock()
-_WARM: set[str] = set()
+#: The process's Fitters by sweep (trial, spec, base priors, settings); the last few kept.
+_FITTERS: dict[str, Fitter] = {}
+_FITTERS_KEPT = 4
+_FITTERS_LOCK = threading.Lock()
+
+
+def _fitter(trial: Trial, spec: ModelSpec, base: PriorsArg, settings: SamplerSettings) -> Fitter:
+    """Return the process's Fitter for a sweep: compiled by the first setting, shared after."""
+    from bayes_keta.fitting import Fitter
+
+    key = json.dumps(
+        [trial.sha256, spec.sha256, base, settings.to_dict()], sort_keys=True, default=str
+    )
+    with _FITTERS_LOCK:  # other threads wait for the one compile
+        fitter = _FITTERS.get(key)
+        if fitter is None:
+            fitter = Fitter.compile(trial, spec, base, settings=settings)
+            _FITTERS[key] = fitter
+            while len(_FITTERS) > _FITTERS_KEPT:
+                _FITTERS.pop(next(iter(_FITTERS)))
+    return fitter
 
 
 def run_setting(
@@ -86,41 +109,21 @@ def run_setting(
         ``sampler`` (name, cache hit, timings): small, picklable.
     """
     from bayes_keta.diagnostics import diagnose
-    from bayes_keta.fitting.cache import compiled_for, graph_key
-    from bayes_keta.fitting.samplers import run_sampler
-    from bayes_keta.models import build
+    from bayes_keta.fitting import SamplerSettings
 
     start = time.perf_counter()
-    built = build(trial, spec, setting.sources(base))
-    key = graph_key(built.model, built.spec, built.scaled)
-    with _COMPILE_LOCK:  # one compile per process and structure, however many threads
-        if key not in _WARM:
-            try:
-                compiled_for(built.model, key)
-            except Exception:  # noqa: BLE001 - run_sampler falls back to PyMC and says why
-                pass
-            _WARM.add(key)
+    settings = SamplerSettings(draws=draws, tune=tune, chains=chains, cores=cores, seed=seed)
+    fitter = _fitter(trial, spec, base, settings)
     point_seed = setting_seed(seed, setting.name)
-    run = run_sampler(
-        built.model,
-        key,
-        sampler="nutpie",
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        cores=cores,
-        seed=point_seed,
-        progressbar=False,
-        mass_matrix=built.spec.sampler_defaults.get("mass_matrix", "diag"),
-    )
-    posterior = run.datatree["posterior"].to_dataset()
-    free = [rv.name for rv in built.model.free_RVs if rv.name in posterior.data_vars]
-    diag = diagnose(run.datatree, var_names=free)
-    effect = built.priors["treatment_effect"]
+    sampled = fitter.sample(setting.sources(base), seed=point_seed)
+    run = sampled.run
+    diag = diagnose(sampled.datatree, var_names=sampled.free_variables)
+    priors = sampled.built.priors
+    effect = priors["treatment_effect"]
     return {
         "setting": setting.name,
         "seed": point_seed,
-        "rows": summarize_point(posterior, reference=trial.reference),
+        "rows": summarize_point(sampled.posterior, reference=trial.reference),
         "prior": {
             "kind": setting.kind,
             "prior_set": setting.prior_set,
@@ -129,7 +132,7 @@ def run_setting(
             "prior_effect_sigma": float(effect.params.get("sigma", float("nan"))),
             "hyper_scale": float(setting.hyper_scale),
         },
-        "priors": {role: p.to_dict() for role, p in sorted(built.priors.items())},
+        "priors": {role: p.to_dict() for role, p in sorted(priors.items())},
         "diagnostics": {
             "passed": bool(diag.passed),
             "max_rhat": float(diag.max_rhat),
@@ -153,9 +156,9 @@ def prior_sweep(
     *,
     grid: str | Path | Mapping[str, Any] | SweepGrid | None = None,
     priors: PriorsArg = None,
-    draws: int = 1000,
-    tune: int = 1000,
-    chains: int = 4,
+    draws: int = DEFAULT_DRAWS,
+    tune: int = DEFAULT_TUNE,
+    chains: int = DEFAULT_CHAINS,
     seed: int = DEFAULT_SEED,
     scheduler: str = "local",
     workers: int | None = None,

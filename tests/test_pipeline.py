@@ -1,0 +1,146 @@
+"""One pipeline (Fitter: compile, sample, complete) for fits, sweeps and SBC: same draws as before.
+
+Golden numbers: recorded from main at 4f59205 (before fits, sweeps and SBC went through the
+Fitter), on the 6-subject ``fixed_trial`` with small draws. They must not move when the code
+is reorganised; they may move only when the sampler, a model graph or a seed rule changes on
+purpose (then say why in the commit and record them again).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bayes_keta.calibration import SBCSettings, run_sbc
+from bayes_keta.exceptions import SpecError
+from bayes_keta.fitting import Fitter, SamplerSettings, clear_cache, fit
+from bayes_keta.sweep import prior_sweep
+
+pytestmark = pytest.mark.slow
+
+SMALL = {"draws": 100, "tune": 100, "chains": 2}
+TINY_GRID = {
+    "name": "tiny",
+    "effect": {"centres": [-1.0, 0.0], "scales": [0.1]},
+    "hyper": {"multipliers": [2.0]},
+}
+TIGHT = {"treatment_effect": {"mu": -1.0, "sigma": 0.3}}
+
+
+def _sum(tree, group: str, name: str) -> float:
+    return float(tree[group][name].to_numpy().sum())
+
+
+@pytest.mark.parametrize(
+    ("options", "golden"),
+    [
+        (
+            {},
+            {
+                ("posterior", "treatment_effect"): 182.75599566264276,
+                ("posterior", "subject_mean"): 6116.651564232285,
+                ("posterior_predictive", "pain"): 135446.6927711049,
+                ("log_likelihood", "pain"): -30942.239806250414,
+                ("prior", "treatment_effect"): 2.825303513352978,
+            },
+        ),
+        (
+            {"sampler": "pymc", "seed": 5},
+            {
+                ("posterior", "treatment_effect"): 222.36396929710367,
+                ("posterior", "subject_mean"): 5974.567603960552,
+                ("posterior_predictive", "pain"): 135173.6222953301,
+                ("log_likelihood", "pain"): -30906.032991542364,
+                ("prior", "treatment_effect"): -0.35548959225589805,
+            },
+        ),
+    ],
+    ids=["nutpie", "pymc"],
+)
+def test_fit_gives_the_draws_it_gave_before(fixed_trial, options, golden):
+    result = fit(fixed_trial, "daily", **SMALL, prior_draws=20, **options)
+    got = {key: _sum(result.datatree, *key) for key in golden}
+    assert got == golden
+
+
+def test_ordinal_fit_with_its_low_rank_mass_matrix_gives_the_draws_it_gave_before(fixed_trial):
+    result = fit(fixed_trial, "daily_ordinal", **SMALL, prior_draws=20)
+    assert result.settings.mass_matrix == "low_rank"  # the spec's suggestion
+    assert _sum(result.datatree, "posterior", "cutpoints") == -108.45268414449768
+    assert _sum(result.datatree, "posterior", "treatment_effect") == 320.3415825316257
+    assert "prior" not in result.datatree.children
+
+
+def test_one_fitter_sampled_twice_equals_two_fresh_fits(fixed_trial):
+    clear_cache()
+    settings = SamplerSettings(**SMALL, seed=9)
+    fitter = Fitter.compile(fixed_trial, "daily", settings=settings)
+    via = [fitter.complete(fitter.sample(p), prior_draws=20) for p in (TIGHT, "skeptical")]
+    fresh = [
+        fit(fixed_trial, "daily", priors=p, **SMALL, seed=9, prior_draws=20)
+        for p in (TIGHT, "skeptical")
+    ]
+    for a, b in zip(via, fresh, strict=True):
+        for group in ("posterior", "posterior_predictive", "log_likelihood", "prior"):
+            for name, values in b.datatree[group].data_vars.items():
+                np.testing.assert_array_equal(a.datatree[group][name], values, err_msg=name)
+        assert a.record.priors == b.record.priors
+        assert a.record.prior_sources == b.record.prior_sources
+    # one compile, charged to the Fitter's first sample; the fresh fits reused it
+    assert [f.record.sampler.cache_hit for f in (*via, *fresh)] == [False, True, True, True]
+
+
+def test_observed_data_swap_and_back(fixed_trial):
+    settings = SamplerSettings(**SMALL, seed=4)
+    fitter = Fitter.compile(fixed_trial, "daily", settings=settings)
+    own = fitter.sample().posterior["treatment_effect"].to_numpy()
+    y = fitter.built.model["pain_data"].get_value()
+    shifted = fitter.sample(observed=y + 1.0).posterior
+    assert float(shifted["mu"].mean()) > float(fitter.sample().posterior["mu"].mean()) + 0.5
+    np.testing.assert_array_equal(fitter.sample().posterior["treatment_effect"], own)
+    with pytest.raises(SpecError, match="shape"):
+        fitter.sample(observed=y[:-1])
+
+
+def test_sweep_gives_the_numbers_it_gave_before(fixed_trial):
+    result = prior_sweep(
+        fixed_trial, "daily", grid=TINY_GRID, **SMALL, seed=11, scheduler="serial", progress=False
+    )
+    table = result.table
+    assert len(table) == 48
+    assert sum(table["mean"].tolist()) == 38.69244914183591
+    assert sum(table["p_beyond_1"].tolist()) == 6.3
+    per_setting = table.drop_duplicates("setting")
+    assert per_setting["max_rhat"].tolist() == [
+        1.0392535873572806,
+        1.1314624638691748,
+        1.015824011401702,
+        1.0199023426701066,
+    ]
+    assert per_setting["seed"].tolist() == [1325631248, 210701836, 277692476, 1548251718]
+
+
+def test_sbc_gives_the_numbers_it_gave_before(fixed_trial):
+    clear_cache()
+    settings = SBCSettings(n_sims=3, draws=100, tune=100, chains=2, n_rank_draws=50, seed=3)
+    result = run_sbc("daily", settings=settings, trial=fixed_trial)
+    assert result.ranks.to_dict("list") == {
+        "mu": [2, 48, 46],
+        "treatment_effect[ketamine]": [46, 23, 29],
+        "treatment_effect[ketamine_magnesium]": [48, 24, 4],
+        "sigma_subject": [16, 25, 9],
+        "sigma_subject_period": [20, 32, 35],
+        "sigma": [24, 43, 42],
+        "mean_daily_difference[ketamine - placebo]": [46, 23, 29],
+        "mean_daily_difference[ketamine_magnesium - placebo]": [48, 24, 4],
+        "mean_daily_difference[ketamine_magnesium - ketamine]": [29, 21, 2],
+    }
+    runs = result.runs
+    assert runs["seed"].tolist() == [2315128029, 1960050438, 2578391317]
+    assert runs["max_rhat"].tolist() == [1.0451336957156812, 1.040007398132885, 1.0188920413214466]
+    assert runs["min_ess_bulk"].tolist() == [
+        76.67350212247608,
+        179.56622100719406,
+        171.41830469159316,
+    ]
+    assert runs["cache_hit"].tolist() == [False, True, True]

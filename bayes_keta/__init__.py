@@ -19,6 +19,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 #: Where each public name lives; imported on first use (PEP 562), so ``import bayes_keta``
 #: and the command line's ``--help`` stay fast and load PyMC only when a name needs it.
 _LAZY: dict[str, str] = {
+    "AssuranceResult": "bayes_keta.planning",
+    "assurance": "bayes_keta.planning",
+    "plot_assurance": "bayes_keta.planning",
     "DesignSummary": "bayes_keta.data.design",
     "design_summary": "bayes_keta.data.design",
     "ketapain_synthetic": "bayes_keta.data.embedded",
@@ -92,6 +95,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from bayes_keta.meta import MetaAnalysisResult, meta_analysis, read_meta_inputs
     from bayes_keta.models import build_model
     from bayes_keta.outcome import Outcome
+    from bayes_keta.planning import AssuranceResult, assurance, plot_assurance
     from bayes_keta.published import PublishedReanalysis, reanalyse_published
     from bayes_keta.results import SavedFit, load_fit
     from bayes_keta.spec import load_spec
@@ -100,6 +104,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 
 __all__ = [
     "__version__",
+    "AssuranceResult",
     "BayesKetaError",
     "ConvergenceError",
     "ContrastSummary",
@@ -116,6 +121,7 @@ __all__ = [
     "SpecError",
     "SweepResult",
     "Trial",
+    "assurance",
     "build_model",
     "build_summary",
     "by_day",
@@ -134,6 +140,7 @@ __all__ = [
     "meta_analysis",
     "prior_sweep",
     "meta_summary",
+    "plot_assurance",
     "read_export",
     "read_meta_inputs",
     "reanalyse_published",

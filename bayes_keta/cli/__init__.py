@@ -29,6 +29,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "sweep",
     "export",
     "meta",
+    "assurance",
 )
 
 

@@ -29,6 +29,7 @@ import logging
 import os
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -301,13 +302,15 @@ def _dask(
 
     cluster = None
     if scheduler == "local":
-        cluster = LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=False,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
+        with warnings.catch_warnings():  # "Port 8787 is already in use": another cluster's
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            cluster = LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=False,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
         client = Client(cluster)
     else:
         try:
@@ -321,7 +324,13 @@ def _dask(
             client.submit(run_task, setup_f, *job, pure=False, key=f"assurance-{token}-{i}")
             for i, job in enumerate(jobs)
         ]
-        return client.gather(futures)
+        try:
+            return client.gather(futures)
+        except ImportError as err:  # a worker without this package
+            raise SpecError(
+                f"the Dask workers of {scheduler!r} cannot import bayes_keta ({err}); install"
+                " this version of bayes_keta where the workers run"
+            ) from err
     finally:
         client.close()
         if cluster is not None:

@@ -119,24 +119,6 @@ def test_cli_writes_validated_outputs_and_refuses_bad_input(null_fit, tmp_path, 
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
 
 
-def test_help_imports_nothing_heavy():
-    code = (
-        "import contextlib, io, json, sys\n"
-        "from bayes_keta.cli import build_parser\n"
-        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
-        "    build_parser().parse_args(['assurance', '--help'])\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
-    )
-    assert proc.returncode == 0, proc.stderr
-    loaded = {m.split(".")[0] for m in json.loads(proc.stdout.splitlines()[-1])}
-    heavy = {"pymc", "numpy", "scipy", "pandas", "xarray", "dask", "distributed", "matplotlib"}
-    assert sorted(loaded & heavy) == []
-
-
 @pytest.fixture
 def dask_cluster(tmp_path):
     """A real ``dask scheduler`` and one ``dask worker`` on 127.0.0.1 (separate processes)."""

@@ -53,6 +53,7 @@ from bayes_keta.planning.analysis_prior import AnalysisPrior
 from bayes_keta.planning.design import FutureDesign
 
 __all__ = [
+    "METHOD",
     "Rule",
     "WithinPlan",
     "fit_cells",
@@ -60,6 +61,19 @@ __all__ = [
     "success_rules",
     "within_plan",
 ]
+
+
+#: The analysis in plain words (assurance.json, the report section).
+METHOD = (
+    "Each simulated next trial is analysed on its own data: the within-subject linear model of"
+    " its period means (subject, period and treatment effects; least squares on the"
+    " within-subject deviations). With a flat prior on the effects and p(sigma) ~ 1/sigma, each"
+    " contrast's posterior is a Student-t centred at its estimate, with its standard error and"
+    " the residual degrees of freedom (closed form). With a normal prior on the effects, the"
+    " posterior given the residual variance is normal (conjugate) and is averaged over the"
+    " residual variance's posterior by Gauss-Legendre quadrature. Success: P(benefit beyond the"
+    " threshold) > prob for the contrast, the benefit direction from the outcome."
+)
 
 
 @dataclass(frozen=True)

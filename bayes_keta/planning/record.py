@@ -93,8 +93,8 @@ def build_record(
         "analysis": {
             "prior": setup.prior.to_dict(),
             "priors_given": analysis_priors if analysis_priors is None else str(analysis_priors),
-            "method": _first_paragraphs(analyse.__doc__, 3),
-            "simulation": _first_paragraphs(simulate.__doc__, 3),
+            "method": analyse.METHOD,
+            "simulation": simulate.METHOD,
         },
         "rules": [r.to_dict() | {"text": r.text(outcome.units)} for r in setup.rules],
         "run": dict(run),
@@ -173,8 +173,3 @@ def _exact_summary(exact: pd.DataFrame, settings: Mapping[str, int]) -> dict[str
             " outside the outcome's bounds are clipped (clipped_fraction) for both"
         ),
     }
-
-
-def _first_paragraphs(doc: str | None, k: int) -> str:
-    paragraphs = [" ".join(p.split()) for p in (doc or "").strip().split("\n\n")]
-    return "\n\n".join(paragraphs[:k])

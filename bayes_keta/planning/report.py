@@ -89,7 +89,8 @@ def assurance_section(result: Any) -> Any:
                 kind="note",
             )
         )
-    blocks.append(Text(rec["analysis"]["method"], kind="pre"))
+    blocks.append(Text(rec["analysis"]["simulation"]))
+    blocks.append(Text(rec["analysis"]["method"]))
     return Section(SECTION_ID, "Designing the next trial (assurance)", tuple(blocks))
 
 

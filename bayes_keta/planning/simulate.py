@@ -43,6 +43,7 @@ from bayes_keta.planning.design import FutureDesign
 from bayes_keta.planning.prior import DesignPrior
 
 __all__ = [
+    "METHOD",
     "FAST_STREAM",
     "EXACT_STREAM",
     "effect_columns",
@@ -51,6 +52,14 @@ __all__ = [
     "task_rng",
 ]
 
+#: The simulation in plain words (assurance.json).
+METHOD = (
+    "Each simulated next trial takes one design-prior draw (effects and variance components)"
+    " and draws its period means from the fitted Gaussian model: the mean effect of the period's"
+    " treatment plus a normal residual with the subject-by-period variance plus the residual"
+    " variance of a mean of the period's readings (exact for iid and AR(1) readings). Subject,"
+    " period and level terms are left out: the within-subject analysis does not depend on them."
+)
 #: Seed streams: fast tasks and the trials of the ``--exact`` check draw apart.
 FAST_STREAM, EXACT_STREAM = 0, 1
 

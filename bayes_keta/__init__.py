@@ -15,6 +15,9 @@ from bayes_keta._version import __version__
 #: Where each public name lives; imported on first use (PEP 562), so ``import bayes_keta``
 #: and the command line's ``--help`` stay fast and load PyMC only when a name needs it.
 _LAZY: dict[str, str] = {
+    "AssuranceResult": "bayes_keta.planning",
+    "assurance": "bayes_keta.planning",
+    "plot_assurance": "bayes_keta.planning",
     "DesignSummary": "bayes_keta.data.design",
     "design_summary": "bayes_keta.data.design",
     "ketapain_synthetic": "bayes_keta.data.embedded",
@@ -90,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from bayes_keta.meta import MetaAnalysisResult, meta_analysis, read_meta_inputs
     from bayes_keta.models import build_model
     from bayes_keta.outcome import Outcome
+    from bayes_keta.planning import AssuranceResult, assurance, plot_assurance
     from bayes_keta.published import PublishedReanalysis, reanalyse_published
     from bayes_keta.spec import load_spec
     from bayes_keta.summary import build_summary, validate_summary, write_summary
@@ -97,6 +101,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 
 __all__ = [
     "__version__",
+    "AssuranceResult",
     "BayesKetaError",
     "ConvergenceError",
     "ContrastSummary",
@@ -115,6 +120,7 @@ __all__ = [
     "SpecError",
     "SweepResult",
     "Trial",
+    "assurance",
     "build_model",
     "build_summary",
     "by_day",
@@ -133,6 +139,7 @@ __all__ = [
     "meta_analysis",
     "prior_sweep",
     "meta_summary",
+    "plot_assurance",
     "read_export",
     "read_meta_inputs",
     "reanalyse_published",

@@ -26,6 +26,7 @@ from bayes_keta.constants import MIN_CHAINS, MIN_CHAINS_RHAT, MIN_DRAWS, MIN_TUN
 from bayes_keta.exceptions import SpecError
 
 __all__ = [
+    "BENEFIT_SIZE",
     "BFMI_MIN",
     "CHAINS",
     "CORES",
@@ -33,17 +34,21 @@ __all__ = [
     "DRAWS",
     "DROPOUT_RATE",
     "ESS_MIN",
+    "EXACT_SIMS",
     "FINITE",
     "Integer",
     "MISSING_RATE",
     "NEGATIVE",
     "POSITIVE",
     "PRIOR_DRAWS",
+    "PROBABILITY",
     "RHAT_MAX",
     "Real",
     "SEED",
+    "SIMS",
     "SUBJECTS",
     "TARGET_ACCEPT",
+    "TRIAL_SIZE",
     "TUNE",
     "WORKERS",
     "check_gate",
@@ -175,6 +180,16 @@ NEGATIVE = Real(high=0.0, why="negative = benefit, less pain")
 FINITE = Real()
 #: NUTS step-size adaptation target (an acceptance probability).
 TARGET_ACCEPT = Real(low=0.0, high=1.0)
+#: Assurance (bayes_keta.planning): subjects of a next trial, simulated trials, posterior
+#: probabilities of a success rule, and the size of benefit it asks for (its direction comes
+#: from the outcome, so the size is never negative).
+TRIAL_SIZE = Integer(2, why="a crossover trial of at least two subjects")
+SIMS = Integer(1)
+EXACT_SIMS = Integer(0)
+PROBABILITY = Real(low=0.0, high=1.0)
+BENEFIT_SIZE = Real(
+    low=0.0, low_closed=True, why="the size of the benefit; its direction comes from the outcome"
+)
 
 
 def check_sampling(

@@ -137,3 +137,28 @@ def auc_thresholds(n_days: int = N_DAYS) -> tuple[float, ...]:
     (17.5, 35.0, 70.0)
     """
     return tuple(float(n_days * t) for t in NRS_THRESHOLDS)
+
+
+#: Assurance of a next trial (:mod:`bayes_keta.planning`; O'Hagan, Stevens & Campbell, Pharm
+#: Stat 2005;4:187-201). Simulated trials per sample size, and the success rule
+#: "P(benefit beyond ASSURANCE_THRESHOLD) > ASSURANCE_PROB" per active-vs-reference contrast;
+#: the threshold is a size of benefit in the outcome's units (0-10 NRS: Farrar's 1 point,
+#: "minimally improved"), its direction comes from the outcome.
+ASSURANCE_SIMS: int = 2000
+ASSURANCE_THRESHOLD: float = 1.0
+ASSURANCE_PROB: float = 0.9
+#: The preset rule reported beside it: P(any benefit) > 0.975 (one-sided 2.5%, the Bayesian
+#: twin of a two-sided 5% test).
+ASSURANCE_PRESET_PROB: float = 0.975
+#: Future-trial designs: all orderings / a Williams square of the fitted trial's treatments,
+#: AB/BA of each active vs the reference, or the fitted trial's own sequences.
+ASSURANCE_DESIGNS: tuple[str, ...] = ("williams", "2x2", "same")
+#: Simulated trials per Dask task (fixed, so any cluster gives the same numbers).
+ASSURANCE_CHUNK: int = 500
+#: Gauss-Legendre nodes over the residual variance when the analysis prior of the effects is
+#: normal (the flat prior has a closed form: Student-t).
+ASSURANCE_QUADRATURE_NODES: int = 48
+#: NUTS settings of the ``--exact`` check (one fit per simulated trial of the subset).
+ASSURANCE_EXACT_DRAWS: int = 1000
+ASSURANCE_EXACT_TUNE: int = 500
+ASSURANCE_EXACT_CHAINS: int = 2

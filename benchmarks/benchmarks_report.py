@@ -12,6 +12,8 @@ import pandas as pd
 TARGET_COLD_S = 10.0
 TARGET_CACHED_S = 3.0
 TARGET_ESS_RATIO = 3.0
+#: Target of issue 17: simulated next-trial analyses per minute on 2 cores (fast path).
+TARGET_ASSURANCE_PER_MIN = 10_000.0
 
 
 def _f(x: Any, digits: int = 1) -> str:
@@ -36,7 +38,7 @@ def _markdown(frame: pd.DataFrame, columns: list[str]) -> str:
             elif c in _INTS and not pd.isna(v):
                 cells.append(str(int(v)))
             else:
-                digits = 0 if c in ("min_ess_bulk", "min_ess_tail", "peak_rss_mb") else 1
+                digits = 0 if c in ("min_ess_bulk", "min_ess_tail", "peak_rss_mb", "per_min") else 1
                 cells.append(_f(None if pd.isna(v) else float(v), digits))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -121,6 +123,38 @@ def _ratios(table: pd.DataFrame) -> list[str]:
     return out
 
 
+def _assurance(table: pd.DataFrame, info: dict[str, Any]) -> list[str]:
+    rows = table[table["scenario"] == "assurance"].dropna(subset=["total_s"])
+    if rows.empty:
+        return []
+    out = [
+        "## Assurance (issue 17)",
+        "",
+        "| target | measured | met? |",
+        "|---|---|---|",
+    ]
+    for _, r in rows.iterrows():
+        ratio = r["per_min"] / TARGET_ASSURANCE_PER_MIN
+        out.append(
+            f"| >= {TARGET_ASSURANCE_PER_MIN:,.0f} simulated trial analyses per minute on"
+            f" {info['cores']} cores, {r['sampler']} | {r['per_min']:,.0f} per minute"
+            f" ({int(r['draws'])} trials x 3 sizes in {r['total_s']:.2f} s):"
+            f" **{ratio:,.0f}x** the target | {'yes' if ratio >= 1 else '**no**'} |"
+        )
+    runs = [run for run in info.get("partial_runs", []) if "assurance" in run.get("only", [])]
+    machine = runs[-1] if runs else info
+    out += [
+        "",
+        f"Measured on {machine['cores']} cores, {machine['cpu']} (load average"
+        f" {machine['load_before'][0]:.1f} before); `bayes_keta.assurance` on a saved `daily`"
+        " fit of the embedded trial (the fit itself is not timed).",
+        "",
+        _markdown(rows, ["sampler", "draws", "sample_s", "total_s", "per_min", "notes"]),
+        "",
+    ]
+    return out
+
+
 def write_readme(table: pd.DataFrame, info: dict[str, Any], path: Path) -> None:
     """Write the benchmark README: targets, ratios, tables, machine."""
     v = info["versions"]
@@ -189,6 +223,7 @@ def write_readme(table: pd.DataFrame, info: dict[str, Any], path: Path) -> None:
         "parameterisation of the random intercepts; `daily` and `daily_decay` integrate them",
         'out (`parameterization = "marginal"`); `daily_decay` has no bambi equivalent.',
         "",
+        *_assurance(table, info),
         "## Sweep cost",
         "",
         _markdown(sweep, ["model", "sampler", "total_s", "notes"]),

@@ -25,6 +25,15 @@ divides by the sampling time (tuning included, compilation excluded).
 ``sweep``: N prior settings of ``daily`` with :func:`bayes_keta.prior_sweep` (one compile) vs
 the same N fits each compiled from scratch (the compile cache cleared before each).
 
+``assurance``: :func:`bayes_keta.assurance` from a ``daily`` fit of the embedded trial (4
+chains x 1000 draws; the fit is not timed): 3 sample sizes x 20,000 simulated next trials,
+fast path (closed-form analysis), serial and on a local Dask cluster of 2 workers;
+``per_min`` = simulated trial analyses per minute of the whole call (reading the fit and
+writing nothing), against the target of 10,000 per minute on 2 cores.
+
+With ``--only``, the rows of the other scenarios already in ``results.csv`` are kept and the
+machine of this partial run is recorded under ``partial_runs`` in ``machine.json``.
+
 ``scaling``: ``daily`` with nutpie on :func:`bayes_keta.simulate_trial` trials of 20, 80 and
 320 subjects x 35 and 90 days (4 chains x 500 draws, 500 tune: the log-likelihood and
 posterior predictive groups of ``fit`` grow as draws x observations).
@@ -46,6 +55,13 @@ from typing import Any
 from bayes_keta.constants import DEFAULT_SEED
 
 HERE = Path(__file__).resolve().parent
+#: Scenarios and the ``scenario`` values of their rows.
+SCENARIOS = {
+    "samplers": ("samplers", "samplers_cached", "samplers_first_run"),
+    "sweep": ("sweep",),
+    "scaling": ("scaling",),
+    "assurance": ("assurance",),
+}
 SEED = DEFAULT_SEED
 COLUMNS = [
     "scenario",
@@ -65,6 +81,7 @@ COLUMNS = [
     "peak_rss_mb",
     "divergences",
     "notes",
+    "per_min",
 ]
 BAMBI_FORMULA = "pain ~ 0 + treatment + period + (1|subject) + (1|subject:period)"
 
@@ -278,7 +295,55 @@ def work_sweep(cfg: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-WORKERS = {"fit": work_fit, "bambi": work_bambi, "sweep": work_sweep}
+def work_assurance(cfg: dict[str, Any]) -> list[dict[str, Any]]:
+    """Assurance's fast path: simulated next-trial analyses per minute (fit not timed)."""
+    import bayes_keta as bk
+
+    trial = _trial(20, 35)
+    fit = bk.fit(
+        trial,
+        "daily",
+        draws=cfg["draws"],
+        tune=cfg["tune"],
+        chains=cfg["chains"],
+        seed=SEED,
+        prior_draws=0,
+        posterior_predictive=False,
+    )
+    sizes, sims = cfg["sizes"], cfg["sims"]
+    analyses = sims * len(sizes)
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        fit.save(Path(folder) / "fit")
+        for scheduler in ("serial", "local"):
+            start = time.perf_counter()
+            res = bk.assurance(
+                Path(folder) / "fit",
+                n=sizes,
+                sims=sims,
+                seed=SEED,
+                scheduler=scheduler,
+                workers=2 if scheduler == "local" else None,
+            )
+            total = time.perf_counter() - start
+            per_min = 60.0 * analyses / total
+            rows.append(
+                {
+                    "sampler": f"fast path ({scheduler})",
+                    "sample_s": res.record["run"]["seconds"],
+                    "total_s": total,
+                    "per_min": per_min,
+                    "peak_rss_mb": _peak_rss_mb(),
+                    "notes": f"n = {sizes}, {sims} trials each, williams, posterior design"
+                    f" prior, normal(0, 2) analysis prior: {per_min:,.0f} analyses/min ="
+                    f" {per_min / cfg['target_per_min']:,.0f}x the target on"
+                    f" {os.cpu_count()} cores (sample_s: simulation and analysis only)",
+                }
+            )
+    return rows
+
+
+WORKERS = {"fit": work_fit, "bambi": work_bambi, "sweep": work_sweep, "assurance": work_assurance}
 
 
 # ------------------------------------------------------------------------------ parent side
@@ -335,6 +400,21 @@ def configs(quick: bool, only: list[str]) -> list[dict[str, Any]]:
                 **d,
             }
         )
+    if "assurance" in only:
+        out.append(
+            {
+                "scenario": "assurance",
+                "kind": "assurance",
+                "model": "daily",
+                "sampler": "fast path",
+                "n_subjects": 20,
+                "n_days": 35,
+                "sizes": [12, 24, 48],
+                "sims": 2000 if quick else 20000,
+                "target_per_min": 10_000,
+                **d,
+            }
+        )
     if "scaling" in only:
         s = {"draws": 500, "tune": 500, "chains": 4} if not quick else d
         subjects = (20, 80, 320) if not quick else (20, 80)
@@ -358,7 +438,7 @@ def configs(quick: bool, only: list[str]) -> list[dict[str, Any]]:
 def _row(cfg: dict[str, Any], res: dict[str, Any]) -> dict[str, Any]:
     row = {c: None for c in COLUMNS}
     row.update({k: cfg.get(k) for k in ("scenario", "model", "n_subjects", "n_days", "chains")})
-    row["draws"] = cfg.get("draws")
+    row["draws"] = cfg.get("sims", cfg.get("draws"))
     row["sampler"] = cfg.get("sampler")
     row.update({k: v for k, v in res.items() if k in COLUMNS})
     if res.get("cached"):
@@ -398,8 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        default=["samplers", "sweep", "scaling"],
-        choices=["samplers", "sweep", "scaling"],
+        default=list(SCENARIOS),
+        choices=list(SCENARIOS),
     )
     parser.add_argument("--out", type=Path, default=HERE)
     parser.add_argument("--note", default="", help="sentence added to the README's machine notes")
@@ -444,13 +524,25 @@ def main(argv: list[str] | None = None) -> int:
     info["quick"] = args.quick
     info["note"] = args.note
     table = pd.DataFrame(rows, columns=COLUMNS)
+    wall = info["wall_s"]
+    partial = set(args.only) != set(SCENARIOS)
+    if partial and (args.out / "results.csv").exists():
+        # keep the other scenarios' rows, and the machine of the full run
+        ran = {sc for name in args.only for sc in SCENARIOS[name]}
+        old = pd.read_csv(args.out / "results.csv")
+        old = old[~old["scenario"].isin(ran)].reindex(columns=COLUMNS)
+        table = pd.concat([old, table], ignore_index=True)
+        full = json.loads((args.out / "machine.json").read_text())
+        runs = [r for r in full.get("partial_runs", []) if r.get("only") != args.only]
+        full["partial_runs"] = [*runs, {**info, "only": args.only}]
+        info = full
     for col in ("n_subjects", "n_days", "n_obs", "chains", "draws", "divergences"):
         table[col] = table[col].astype("Int64")
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "results.csv", index=False, float_format="%.4g")
     (args.out / "machine.json").write_text(json.dumps(info, indent=1) + "\n")
     write_readme(table, info, args.out / "README.md")
-    print(f"wrote {args.out / 'results.csv'} and README.md in {info['wall_s'] / 60:.1f} min")
+    print(f"wrote {args.out / 'results.csv'} and README.md in {wall / 60:.1f} min")
     return 0
 
 

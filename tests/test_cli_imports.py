@@ -18,7 +18,17 @@ import bayes_keta as bk
 #: Imported only by the work itself, never to build the parser or answer --help.
 HEAVY = ("pymc", "pytensor", "nutpie", "arviz", "arviz_base", "xarray", "pandas", "matplotlib")
 HEAVY += ("dask", "numba", "scipy")
-COMMANDS = ("validate", "simulate", "fit", "report", "published", "sweep", "export", "meta")
+COMMANDS = (
+    "validate",
+    "simulate",
+    "fit",
+    "report",
+    "published",
+    "sweep",
+    "export",
+    "meta",
+    "assurance",
+)
 
 
 def _modules_after(code: str) -> set[str]:

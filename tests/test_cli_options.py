@@ -23,7 +23,17 @@ from bayes_keta.constants import MIN_TUNE, SEED_MAX
 from bayes_keta.exceptions import SpecError
 from bayes_keta.report.build import build_report
 
-COMMANDS = ("validate", "simulate", "fit", "report", "published", "sweep", "export", "meta")
+COMMANDS = (
+    "validate",
+    "simulate",
+    "fit",
+    "report",
+    "published",
+    "sweep",
+    "export",
+    "meta",
+    "assurance",
+)
 SAMPLING = [
     ("--draws", "1"),
     ("--draws", "nan"),
@@ -77,6 +87,19 @@ BAD: list[tuple[str, str, str]] = [
     ("meta", "--mu-sd", "nan"),
     ("meta", "--thresholds", "0"),
     ("meta", "--thresholds", "0.5,x"),
+    ("assurance", "--n", "1"),
+    ("assurance", "--n", "12,0"),
+    ("assurance", "--n", "12.5"),
+    ("assurance", "--n", ","),
+    ("assurance", "--threshold", "-1"),
+    ("assurance", "--threshold", "nan"),
+    ("assurance", "--prob", "0"),
+    ("assurance", "--prob", "1"),
+    ("assurance", "--prob", "inf"),
+    ("assurance", "--sims", "0"),
+    ("assurance", "--seed", "-1"),
+    ("assurance", "--exact", "-1"),
+    ("assurance", "--workers", "0"),
 ]
 
 
@@ -88,6 +111,7 @@ def _base(command: str, tmp: Path) -> list[str]:
         "simulate": ["--out", str(tmp / "sim.csv")],
         "export": [str(tmp / "fit"), *out],
         "meta": ["--example", *out],
+        "assurance": [str(tmp / "fit"), "--n", "12", *out],
     }.get(command, out)
 
 
@@ -154,7 +178,8 @@ def test_defaults_pass_their_own_rules(command, option, tmp_path):
     args = parser.parse_args([command, *_base(command, tmp_path)])
     default = getattr(args, option.lstrip("-").replace("-", "_"))
     if default not in (None, []):  # e.g. --rhat-max 1.01, --missing-rate 0.03, --seed 20200701
-        parsed = parser.parse_args([command, *_base(command, tmp_path), f"{option}={default}"])
+        text = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        parsed = parser.parse_args([command, *_base(command, tmp_path), f"{option}={text}"])
         assert getattr(parsed, option.lstrip("-").replace("-", "_")) == default
 
 

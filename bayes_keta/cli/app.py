@@ -21,6 +21,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "sweep",
     "export",
     "meta",
+    "assurance",
 )
 
 

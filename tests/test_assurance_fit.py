@@ -23,6 +23,9 @@ from bayes_keta.cli import main
 from bayes_keta.planning import DesignPrior, design_prior_from_fit
 from bayes_keta.planning.record import validate_record
 
+#: Every test here reads a real fit of the embedded trial (a module fixture samples it).
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -48,10 +51,10 @@ def test_design_prior_reads_the_fit(null_fit):
     prior = design_prior_from_fit(null_fit)
     saved = bk.load_fit(null_fit)
     post = saved.datatree["posterior"]
-    assert prior.treatments == tuple(saved.record["data"]["treatments"])
-    assert prior.reference == saved.record["data"]["reference"] == "placebo"
+    assert prior.treatments == tuple(saved.record.data.treatments)
+    assert prior.reference == saved.record.data.reference == "placebo"
     assert prior.n_draws == 500 and prior.n_days == 35
-    assert prior.spec.sha256 == saved.datatree.attrs["spec_sha256"]  # spec rebuilt exactly
+    assert prior.spec.sha256 == saved.record.model.sha256  # spec rebuilt exactly
     effect = post["treatment_effect"].sel(active="ketamine").to_numpy().ravel()
     assert np.allclose(prior.mean_effect[:, 0], effect)
     assert np.allclose(prior.sigma, post["sigma"].to_numpy().ravel())

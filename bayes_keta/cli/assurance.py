@@ -220,7 +220,11 @@ def run(args: argparse.Namespace) -> int:
         command=command_line(args),
     )
     progress.stage(f"writing {args.out}")
-    paths = result.save(args.out, force=args.force, report=args.report)
+    from bayes_keta.report.assurance import render_section
+
+    paths = result.save(
+        args.out, force=args.force, report=render_section if args.report else None
+    )
     print(result.text)
     print("\nwrote " + ", ".join(str(p) for p in paths.values()))
     return 0

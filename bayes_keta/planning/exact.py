@@ -59,7 +59,8 @@ def exact_check(
         ``success_fast``, ``success_exact``, ``clipped`` (fraction of that trial's readings
         clipped), ``passed`` (the NUTS fit's diagnostics gate), ``draw`` (design-prior draw).
     """
-    import bayes_keta as bk
+    from bayes_keta.data.load import load_trial
+    from bayes_keta.fitting.pipeline import fit as fit_trial
 
     thresholds = [r.threshold for r in setup.rules]
     rows: list[dict[str, Any]] = []
@@ -78,13 +79,13 @@ def exact_check(
                     column=outcome.column,
                 )
                 fit_seed = int(rng.integers(0, 2**31 - 1))
-                trial = bk.load_trial(
+                trial = load_trial(
                     frame,
                     treatments=list(design.treatments),
                     reference=design.reference,
                     name=f"assurance_n{size}_{j}",
                 )
-                fit = bk.fit(
+                fit = fit_trial(
                     trial,
                     prior.spec,
                     priors=analysis_priors,

@@ -14,7 +14,7 @@ contrast x rule: the fast and the NUTS posterior probabilities). With ``--report
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,12 +228,19 @@ class AssuranceResult:
         return plot_assurance(self, ax=ax, rule=rule)
 
     def save(
-        self, out_dir: str | Path, *, force: bool = False, report: bool = False
+        self,
+        out_dir: str | Path,
+        *,
+        force: bool = False,
+        report: Callable[[AssuranceResult], tuple[str, str]] | None = None,
     ) -> dict[str, Path]:
         """Write ``assurance.csv``, ``.json``, ``.png`` (+ the exact check, + the report).
 
         The record is validated against its schema before anything is written; the files
-        appear together (:func:`bayes_keta.outputs.staged_folder`).
+        appear together (:func:`bayes_keta.outputs.staged_folder`). ``report`` renders the
+        report section on its own as ``(markdown, html)``
+        (:func:`bayes_keta.report.assurance.render_section`; the report layer renders, this
+        one only writes).
 
         Raises
         ------
@@ -243,7 +250,7 @@ class AssuranceResult:
         import matplotlib.pyplot as plt
 
         paths = check_assurance_outputs(
-            out_dir, force=force, exact=self.exact is not None, report=report
+            out_dir, force=force, exact=self.exact is not None, report=report is not None
         )
         validate_record(self.record)
         text = json.dumps(self.record, indent=2, sort_keys=True, allow_nan=False) + "\n"
@@ -257,10 +264,8 @@ class AssuranceResult:
                 plt.close(ax.figure)
                 if self.exact is not None:
                     self.exact.to_csv(staged["exact"], index=False)
-                if report:
-                    from bayes_keta.planning.report import render_section
-
-                    markdown, html = render_section(self)
+                if report is not None:
+                    markdown, html = report(self)
                     staged["report_md"].write_text(markdown, encoding="utf-8")
                     staged["report_html"].write_text(html, encoding="utf-8")
         except (ValueError, TypeError) as err:

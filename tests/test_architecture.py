@@ -35,8 +35,7 @@ LONG_MODULES: dict[str, str] = {
 }
 
 #: __init__.py path -> why it is not a face yet.
-NOT_FACES: dict[str, str] = {
-}
+NOT_FACES: dict[str, str] = {}
 
 #: (importing module, imported module) -> why the layer rule is broken for now.
 LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {}

@@ -222,9 +222,7 @@ def run(args: argparse.Namespace) -> int:
     progress.stage(f"writing {args.out}")
     from bayes_keta.report.assurance import render_section
 
-    paths = result.save(
-        args.out, force=args.force, report=render_section if args.report else None
-    )
+    paths = result.save(args.out, force=args.force, report=render_section if args.report else None)
     print(result.text)
     print("\nwrote " + ", ".join(str(p) for p in paths.values()))
     return 0

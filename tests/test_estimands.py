@@ -407,3 +407,23 @@ def test_summary_schema_enums_match_the_registry():
     contrast = load_schema()["$defs"]["contrast"]["properties"]
     assert contrast["estimand"]["enum"] == list(estimand_names())
     assert set(contrast["scale"]["enum"]) == set(scale_labels().values())
+
+
+def test_carryover_table_summarises_each_active_arm():
+    from bayes_keta.estimands import carryover_table
+
+    rng = np.random.default_rng(3)
+    draws = rng.normal([0.5, -1.0], 0.1, size=(2, 500, 2))
+    tree = xr.DataTree.from_dict(
+        {
+            "posterior": xr.Dataset(
+                {"carryover_effect": (("chain", "draw", "active"), draws)},
+                coords={"active": ["ketamine", "ketamine_magnesium"]},
+            )
+        }
+    )
+    table = carryover_table(tree)
+    assert table["treatment"].tolist() == ["ketamine", "ketamine_magnesium"]
+    np.testing.assert_allclose(table["mean"], draws.reshape(-1, 2).mean(axis=0))
+    assert (table["lo95"] < table["mean"]).all() and (table["mean"] < table["hi95"]).all()
+    assert carryover_table(xr.DataTree.from_dict({"posterior": xr.Dataset()})).empty

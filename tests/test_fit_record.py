@@ -176,3 +176,17 @@ def test_one_diagnose_array_entry_agrees_with_the_tree_gate():
     assert diagnose_arrays({"x": np.random.default_rng(1).normal(size=(2, 50))}).divergences is None
     with pytest.raises(DataError, match="needs a DataTree"):
         diagnose(fake_fit(bk.ketapain_synthetic(), fake_tree(n_draws=20)))
+
+
+def test_data_record_carries_the_outcome_and_the_flagship_flag(fixed_trial, synthetic_trial):
+    from bayes_keta.fitting.record import DataRecord
+    from bayes_keta.outcome import Outcome
+
+    own = DataRecord.from_trial(fixed_trial)
+    embedded = DataRecord.from_trial(synthetic_trial)
+    assert (own.flagship, embedded.flagship) == (False, True)
+    assert Outcome.from_dict(own.outcome) == fixed_trial.outcome == Outcome.nrs_0_10()
+    # records written before the outcome existed read as the 0-10 NRS, not the flagship
+    old = {k: v for k, v in own.__dict__.items() if k not in ("outcome", "flagship")}
+    assert DataRecord(**old).outcome == Outcome.nrs_0_10().to_dict()
+    assert DataRecord(**old).flagship is False

@@ -65,6 +65,7 @@ def ketapain_synthetic() -> Trial:
         ),
         n_days=int(frame["day"].max()),
         notes=("SYNTHETIC DATA: simulated, not patients", *notes),
+        flagship=True,
     )
 
 

@@ -9,6 +9,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from bayes_keta.outcome import Outcome
+
 __all__ = ["Trial"]
 
 
@@ -39,6 +41,12 @@ class Trial:
         Follow-up days per period (the largest ``day``), the horizon of AUC estimands.
     notes : tuple of str
         Facts the validator reports without refusing (drop-outs, missing days...).
+    outcome : Outcome
+        What the readings measure and how differences are judged (units, bounds, direction
+        of benefit, thresholds, ROPE); the 0-10 pain NRS unless the data declare another.
+    flagship : bool
+        True only for the embedded KETAPAIN-like trial, whose report may show the published
+        KETAPAIN results beside it; any other data set is the user's own trial.
     """
 
     data: pd.DataFrame
@@ -49,6 +57,8 @@ class Trial:
     source: str
     n_days: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+    outcome: Outcome = field(default_factory=Outcome.nrs_0_10)
+    flagship: bool = False
 
     # ----------------------------------------------------------------------------- coordinates
     @cached_property

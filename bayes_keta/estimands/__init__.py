@@ -15,6 +15,7 @@ from bayes_keta.estimands.core import (
     format_threshold,
     summarize_draws,
 )
+from bayes_keta.estimands.parameters import carryover_table, parameter_table
 from bayes_keta.estimands.registry import (
     ESTIMANDS,
     Curves,
@@ -40,6 +41,7 @@ __all__ = [
     "beyond_by_row",
     "beyond_column",
     "by_day",
+    "carryover_table",
     "contrast_draws",
     "contrast_pairs",
     "contrast_table",
@@ -47,6 +49,7 @@ __all__ = [
     "estimand_names",
     "format_probability",
     "format_threshold",
+    "parameter_table",
     "scale_labels",
     "summarize_contrasts",
     "summarize_draws",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from bayes_keta.exceptions import BayesKetaError, OutputError
 from bayes_keta.fitting.settings import SamplerSettings
+from bayes_keta.outcome import Outcome
 from bayes_keta.provenance import package_versions
 
 if TYPE_CHECKING:
@@ -52,7 +53,11 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class DataRecord:
-    """Identity and shape of the data fitted.
+    """Identity and shape of the data fitted, and the outcome its estimands are judged on.
+
+    ``outcome`` is :meth:`bayes_keta.outcome.Outcome.to_dict` of the trial's outcome (records
+    written before it existed read as the 0-10 pain NRS); ``flagship`` marks the embedded
+    KETAPAIN-like trial.
 
     Examples
     --------
@@ -71,9 +76,12 @@ class DataRecord:
     n_days: int
     treatments: tuple[str, ...]
     reference: str
+    outcome: dict[str, Any] = field(default_factory=lambda: Outcome.nrs_0_10().to_dict())
+    flagship: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "treatments", tuple(str(t) for t in self.treatments))
+        object.__setattr__(self, "outcome", _plain(dict(self.outcome)))
 
     @classmethod
     def from_trial(cls, trial: Any) -> DataRecord:
@@ -88,6 +96,8 @@ class DataRecord:
             n_days=int(trial.n_days),
             treatments=tuple(str(t) for t in trial.treatments),
             reference=str(trial.reference),
+            outcome=trial.outcome.to_dict(),
+            flagship=bool(trial.flagship),
         )
 
 

@@ -21,6 +21,7 @@ from bayes_keta.diagnostics import Diagnostics, diagnose
 from bayes_keta.estimands import (
     ContrastSummary,
     by_day,
+    carryover_table,
     contrast_draws,
     contrast_table,
     summarize_contrasts,
@@ -165,12 +166,8 @@ class FitResult:
 
     @property
     def outcome(self) -> Outcome:
-        """The outcome the estimands are worded and thresholded on (the 0-10 pain NRS).
-
-        Fits record no other outcome yet (design files with other scales come with issue 13),
-        so this is :meth:`bayes_keta.outcome.Outcome.nrs_0_10`.
-        """
-        return Outcome.nrs_0_10()
+        """The outcome the estimands are worded and thresholded on (from the fit record)."""
+        return Outcome.from_dict(self.record.data.outcome)
 
     # -------------------------------------------------------------------------- estimands
     def contrast_draws(self) -> xr.Dataset:
@@ -206,6 +203,14 @@ class FitResult:
         return threshold_curve(
             self.datatree, reference=self.reference, outcome=self.outcome, **options
         )
+
+    def carryover(self) -> pd.DataFrame:
+        """First-order carryover of each active treatment (no rows without a carryover term).
+
+        Columns ``treatment``, ``mean``, ``sd``, ``lo95``, ``hi95``, on the model's scale (see
+        :func:`bayes_keta.estimands.carryover_table`).
+        """
+        return carryover_table(self.datatree)
 
     # ------------------------------------------------------------------- checks and outputs
     def diagnostics(self, **gate: Any) -> Diagnostics:

@@ -17,7 +17,8 @@ from bayes_keta._version import __version__
 _LAZY: dict[str, str] = {
     "AssuranceResult": "bayes_keta.planning",
     "assurance": "bayes_keta.planning",
-    "plot_assurance": "bayes_keta.planning",
+    "plot_assurance": "bayes_keta.plots",
+    "plots": "bayes_keta.plots",
     "DesignSummary": "bayes_keta.data.design",
     "design_summary": "bayes_keta.data.design",
     "ketapain_synthetic": "bayes_keta.data.embedded",
@@ -66,6 +67,7 @@ _LAZY: dict[str, str] = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from bayes_keta import plots
     from bayes_keta.data.design import DesignSummary, design_summary
     from bayes_keta.data.embedded import ketapain_synthetic
     from bayes_keta.data.load import load_trial
@@ -93,7 +95,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from bayes_keta.meta import MetaAnalysisResult, meta_analysis, read_meta_inputs
     from bayes_keta.models import build_model
     from bayes_keta.outcome import Outcome
-    from bayes_keta.planning import AssuranceResult, assurance, plot_assurance
+    from bayes_keta.planning import AssuranceResult, assurance
+    from bayes_keta.plots import plot_assurance
     from bayes_keta.published import PublishedReanalysis, reanalyse_published
     from bayes_keta.spec import load_spec
     from bayes_keta.summary import build_summary, validate_summary, write_summary
@@ -140,6 +143,7 @@ __all__ = [
     "prior_sweep",
     "meta_summary",
     "plot_assurance",
+    "plots",
     "read_export",
     "read_meta_inputs",
     "reanalyse_published",
@@ -157,7 +161,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'bayes_keta' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    imported = importlib.import_module(module)
+    value = imported if module == f"{__name__}.{name}" else getattr(imported, name)
     globals()[name] = value  # later lookups skip __getattr__
     return value
 

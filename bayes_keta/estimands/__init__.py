@@ -3,7 +3,7 @@
 ``registry`` declares every estimand (adding one is one entry in
 :data:`~bayes_keta.estimands.registry.ESTIMANDS`); ``core`` summarises draws (NumPy only);
 ``contrasts`` computes the draws from ``arm_mean``; ``tables`` the long table and threshold
-curves; ``text`` words them. The
+curves; ``curves`` the by-day bands; ``text`` words them. The
 outcome (direction of benefit, thresholds, ROPE, units) is a
 :class:`bayes_keta.outcome.Outcome`.
 """
@@ -15,6 +15,7 @@ from bayes_keta.estimands.core import (
     format_threshold,
     summarize_draws,
 )
+from bayes_keta.estimands.curves import by_day_summary
 from bayes_keta.estimands.parameters import carryover_table, parameter_table
 from bayes_keta.estimands.registry import (
     ESTIMANDS,
@@ -41,6 +42,7 @@ __all__ = [
     "beyond_by_row",
     "beyond_column",
     "by_day",
+    "by_day_summary",
     "carryover_table",
     "contrast_draws",
     "contrast_pairs",

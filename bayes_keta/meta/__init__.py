@@ -1,7 +1,7 @@
 """Bayesian random-effects meta-analysis of trial-level estimates.
 
 Inputs in :mod:`~bayes_keta.meta.inputs`, model and fit in :mod:`~bayes_keta.meta.model`,
-forest plot in :mod:`~bayes_keta.meta.plots`.
+forest plot :func:`bayes_keta.plots.meta_forest`.
 """
 
 from __future__ import annotations

@@ -165,10 +165,10 @@ class MetaAnalysisResult:
         return "\n".join(lines) + "\n"
 
     def plot_forest(self, **kwargs: Any):
-        """Forest plot (see :func:`bayes_keta.meta.plots.plot_forest`)."""
-        from bayes_keta.meta.plots import plot_forest
+        """Forest plot as a Figure (see :func:`bayes_keta.plots.meta_forest`)."""
+        from bayes_keta.plots.meta import meta_forest
 
-        return plot_forest(self, **kwargs)
+        return meta_forest(self, **kwargs).figure
 
 
 def _diagnostics(dt, var_names: Sequence[str]) -> tuple[pd.DataFrame, int, bool]:

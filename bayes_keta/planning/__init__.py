@@ -11,13 +11,12 @@ benefit, given what a fitted trial taught us (O'Hagan, Stevens & Campbell, Pharm
 :mod:`.simulate` (simulated trials), :mod:`.analysis_prior` and :mod:`.analyse` (the fast
 analysis and success rules), :mod:`.tasks` and :mod:`.run` (tasks, seeds, Dask),
 :mod:`.exact` (the NUTS check), :mod:`.record` and :mod:`.output` (files),
-:mod:`.plots`, :mod:`.report`.
+the figure is :func:`bayes_keta.plots.assurance_curve`.
 """
 
 from __future__ import annotations
 
 from bayes_keta.planning.output import AssuranceResult
-from bayes_keta.planning.plots import plot_assurance
 from bayes_keta.planning.prior import DesignPrior, design_prior_from_fit
 from bayes_keta.planning.run import assurance
 
@@ -26,5 +25,4 @@ __all__ = [
     "DesignPrior",
     "assurance",
     "design_prior_from_fit",
-    "plot_assurance",
 ]

@@ -222,10 +222,10 @@ class AssuranceResult:
         return "\n".join(lines)
 
     def plot(self, *, ax: Any = None, rule: str | None = None) -> Any:
-        """Assurance against ``n`` (see :func:`bayes_keta.planning.plots.plot_assurance`)."""
-        from bayes_keta.planning.plots import plot_assurance
+        """Assurance against ``n`` (see :func:`bayes_keta.plots.assurance_curve`)."""
+        from bayes_keta.plots.assurance import assurance_curve
 
-        return plot_assurance(self, ax=ax, rule=rule)
+        return assurance_curve(self, ax=ax, rule=rule)
 
     def save(
         self,

@@ -35,3 +35,12 @@ class OutputError(BayesKetaError, OSError):
     """An output would overwrite something the user has, or cannot be written."""
 
     exit_code = 6
+
+
+class DiagnosticsWarning(UserWarning):
+    """Numbers were asked of a fit that failed the diagnostics gate (they are not reliable).
+
+    Raised as a warning (never an error) by :meth:`bayes_keta.FitResult.contrasts` and
+    :meth:`~bayes_keta.FitResult.contrast_summary`; filter it with
+    ``warnings.simplefilter("ignore", bk.DiagnosticsWarning)`` once you have read it.
+    """

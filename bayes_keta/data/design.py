@@ -77,6 +77,24 @@ class DesignSummary:
     table: pd.DataFrame
     text: str
 
+    def _repr_html_(self) -> str:
+        """Render a compact card for Jupyter: the design, drop-outs and the per-arm table."""
+        from bayes_keta.cards import html_card
+
+        label = "SYNTHETIC data " if self.synthetic else ""
+        return html_card(
+            f"Design of {label}{self.name!r}",
+            facts=(
+                ("subjects", str(self.n_subjects)),
+                ("periods", str(self.n_periods)),
+                ("readings per period", str(self.n_days)),
+                ("sequences", ", ".join(f"{s} x{n}" for s, n in self.sequences.items())),
+                ("drop-outs", ", ".join(self.dropouts) or "none"),
+            ),
+            table=self.table.round(2),
+            caption="Per arm: readings expected, observed and missing; observed means and AUC.",
+        )
+
 
 def _sequences(trial: Trial) -> pd.Series:
     data = trial.data

@@ -57,6 +57,21 @@ class ContrastSummary:
     def __str__(self) -> str:
         return self.text
 
+    def _repr_html_(self) -> str:
+        """Render a compact card for Jupyter: the gate's failures (if any) and the headline."""
+        from bayes_keta.cards import contrast_frame, html_card
+
+        return html_card(
+            "Contrast summary" + (" (SYNTHETIC data)" if self.synthetic else ""),
+            verdict=False if self.gate_failures else None,
+            verdict_text="DIAGNOSTICS FAILED: " + "; ".join(self.gate_failures)
+            if self.gate_failures
+            else "",
+            table=contrast_frame(self.table, percent=format_probability),
+            caption=self.text.split("\n\n")[0 if not self.gate_failures else 1].strip(),
+            notes=("This model's effect is constant over days.",) if self.constant_over_day else (),
+        )
+
 
 @dataclass(frozen=True)
 class _Context:

@@ -14,6 +14,7 @@ from typing import Any
 import xarray as xr
 
 from bayes_keta.diagnostics import Diagnostics
+from bayes_keta.estimands import contrast_table
 from bayes_keta.exceptions import OutputError
 from bayes_keta.fitting.record import FitRecord
 from bayes_keta.fitting.result import FitResult
@@ -207,7 +208,8 @@ def _check_together(fit: FitResult, summary: dict[str, Any], out: Path) -> None:
             f"{out}: posterior.nc was fitted with spec {record.model.sha256} but summary.json"
             f" describes spec {spec_hash}"
         )
-    table = fit.contrasts().set_index(["contrast", "estimand"])
+    table = contrast_table(fit.datatree, reference=fit.reference, outcome=fit.outcome)
+    table = table.set_index(["contrast", "estimand"])
     for item in summary["contrasts"]:
         key = (item.get("contrast", f"{item['active']} - {item['reference']}"), item["estimand"])
         if key not in table.index:

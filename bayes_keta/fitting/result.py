@@ -9,6 +9,7 @@ arm; ``summary()`` is a view of the record and the draws.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,10 +25,11 @@ from bayes_keta.estimands import (
     carryover_table,
     contrast_draws,
     contrast_table,
+    format_probability,
     summarize_contrasts,
     threshold_curve,
 )
-from bayes_keta.exceptions import DataError, OutputError
+from bayes_keta.exceptions import DataError, DiagnosticsWarning, OutputError
 from bayes_keta.fitting.record import FitRecord
 from bayes_keta.fitting.settings import SamplerSettings
 from bayes_keta.outcome import Outcome
@@ -174,8 +176,28 @@ class FitResult:
         """Draws of every estimand (see :func:`bayes_keta.contrast_draws`)."""
         return contrast_draws(self.datatree, reference=self.reference, outcome=self.outcome)
 
+    def _warn_if_failed(self, what: str) -> None:
+        """Warn (:class:`DiagnosticsWarning`) when :attr:`verdict` did not pass."""
+        if not self.verdict.passed:
+            warnings.warn(
+                f"{what} of {self.record.model.name!r}: DIAGNOSTICS FAILED"
+                f" ({self._failures() or 'gate not passed'}); do not interpret these numbers"
+                " until the failures are resolved",
+                DiagnosticsWarning,
+                stacklevel=3,
+            )
+
+    def _failures(self) -> str:
+        """Return the gate's failures, each cut to its first clause (in full: diagnostics())."""
+        return "; ".join(f.split(";")[0] for f in self.verdict.failures)
+
     def contrasts(self, **options: Any) -> pd.DataFrame:
-        """Tidy contrast table (see :func:`bayes_keta.contrast_table`)."""
+        """Tidy contrast table (see :func:`bayes_keta.contrast_table`).
+
+        Warns (:class:`~bayes_keta.exceptions.DiagnosticsWarning`) when the fit failed the
+        diagnostics gate (:attr:`verdict`).
+        """
+        self._warn_if_failed("contrasts")
         return contrast_table(
             self.datatree, reference=self.reference, outcome=self.outcome, **options
         )
@@ -184,8 +206,9 @@ class FitResult:
         """Contrast table plus plain-language sentences.
 
         Says so when the data are synthetic, and opens with the gate's failures when
-        :attr:`verdict` did not pass.
+        :attr:`verdict` did not pass (and then warns, :class:`DiagnosticsWarning`).
         """
+        self._warn_if_failed("contrast summary")
         return summarize_contrasts(
             self.datatree,
             reference=self.reference,
@@ -257,10 +280,44 @@ class FitResult:
         rec = self.record
         s = rec.sampler.settings
         label = "SYNTHETIC " if rec.data.synthetic else ""
-        verdict = "passed" if self.verdict.passed else "FAILED"
+        verdict = "passed" if self.verdict.passed else f"FAILED ({self._failures()})"
         return (
             f"<FitResult {rec.model.name!r} on {label}{rec.data.name!r}: {rec.sampler.used},"
             f" {s.chains} chains x {s.draws} draws, seed {s.seed}; diagnostics {verdict}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """Render a compact card for Jupyter: the gate verdict and the headline contrasts."""
+        from bayes_keta.cards import contrast_frame, html_card
+
+        rec = self.record
+        s = rec.sampler.settings
+        label = "SYNTHETIC data " if rec.data.synthetic else ""
+        headline = contrast_table(
+            self.datatree,
+            reference=self.reference,
+            outcome=self.outcome,
+            estimands=["mean_daily_difference"],
+        )
+        verdict = self.verdict
+        return html_card(
+            f"FitResult {rec.model.name!r} on {label}{rec.data.name!r}",
+            verdict=verdict.passed,
+            verdict_text=""
+            if verdict.passed
+            else "diagnostics FAILED: " + "; ".join(verdict.failures),
+            facts=(
+                ("sampler", rec.sampler.used),
+                ("draws", f"{s.chains} x {s.draws}"),
+                ("seed", str(s.seed)),
+                ("outcome", self.outcome.label),
+            ),
+            table=contrast_frame(headline, percent=format_probability),
+            caption=f"Mean {self.outcome.noun} difference, active - reference"
+            f" ({self.outcome.units}); P(> t): benefit beyond t {self.outcome.units}.",
+            notes=("SYNTHETIC DATA: simulated subjects, not patients.",)
+            if rec.data.synthetic
+            else (),
         )
 
 

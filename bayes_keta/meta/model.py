@@ -164,6 +164,18 @@ class MetaAnalysisResult:
             lines.append(line)
         return "\n".join(lines) + "\n"
 
+    def _repr_html_(self) -> str:
+        """Render a compact card for Jupyter: the gate verdict and the pooled estimates."""
+        from bayes_keta.cards import html_card
+
+        keep = ["quantity", "trial", "mean", _LO, _HI, "p_benefit"]
+        return html_card(
+            f"Meta-analysis of {self.inputs.k} trial(s) ({self.inputs.scale})",
+            verdict=self.passed,
+            facts=(("model", str(self.settings.get("model"))),),
+            table=self.table[[c for c in keep if c in self.table]].round(3),
+        )
+
     def plot_forest(self, **kwargs: Any):
         """Forest plot as a Figure (see :func:`bayes_keta.plots.meta_forest`)."""
         from bayes_keta.plots.meta import meta_forest

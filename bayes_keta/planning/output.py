@@ -221,6 +221,17 @@ class AssuranceResult:
             )
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        """Render a compact card for Jupyter: assurance per size, contrast and rule."""
+        from bayes_keta.cards import html_card
+
+        keep = ["n", "active", "reference", "rule", "assurance", _LO, _HI]
+        return html_card(
+            repr(self).strip("<>"),
+            table=self.table[keep].round(3),
+            notes=("SYNTHETIC DATA: the fit is to simulated subjects.",) if self.synthetic else (),
+        )
+
     def plot(self, *, ax: Any = None, rule: str | None = None) -> Any:
         """Assurance against ``n`` (see :func:`bayes_keta.plots.assurance_curve`)."""
         from bayes_keta.plots.assurance import assurance_curve

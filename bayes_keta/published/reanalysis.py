@@ -324,6 +324,17 @@ class PublishedReanalysis:
             lines.append("")
         return "\n".join(lines).rstrip() + "\n"
 
+    def _repr_html_(self) -> str:
+        """Render a compact card for Jupyter: one row per contrast and prior."""
+        from bayes_keta.cards import html_card
+
+        keep = ["active", "reference", "prior", "post_mean", _LO, _HI, "p_benefit"]
+        return html_card(
+            f"Summary-level reanalysis of the published estimates ({self.scale})",
+            table=self.table[[c for c in keep if c in self.table]].round(3),
+            notes=self.notes,
+        )
+
     def plot(self, **kwargs: Any):
         """Prior, likelihood and posterior per contrast and prior (see ``published.plots``)."""
         from bayes_keta.published.plots import plot_published_reanalysis

@@ -308,6 +308,23 @@ class SweepResult:
     def __str__(self) -> str:
         return self.text
 
+    def _repr_html_(self) -> str:
+        """Render a compact card for Jupyter: settings, failures and the headline per setting."""
+        from bayes_keta.cards import html_card
+
+        n = self.dataset.sizes.get("setting", 0)
+        failed = int((~self.dataset["passed"].astype(bool)).sum())
+        rows = self.table[self.table["estimand"] == SWEEP_ESTIMANDS[0]]
+        shown = rows[["setting", "contrast", "mean", _LO, _HI, "p_benefit", *THRESHOLD_COLUMNS]]
+        return html_card(
+            f"Prior sweep of {self.provenance.get('spec_name')!r}: {n} settings",
+            verdict=failed == 0,
+            verdict_text="" if failed == 0 else f"diagnostics FAILED in {failed} setting(s)",
+            table=shown.round(3),
+            caption=f"{SWEEP_ESTIMANDS[0]} per prior setting and contrast.",
+            max_rows=10,
+        )
+
     def plot_heatmap(self, **kwargs: Any):
         """Heatmap of P(beyond 1 point) over the centre x scale grid (see :mod:`.plots`)."""
         from bayes_keta.sweep.plots import plot_heatmap

@@ -25,9 +25,6 @@ MAX_LINES = 450
 #: module path -> why it may exceed MAX_LINES for now (being split by another part of the
 #: issue-18 redesign; remove the entry when the split lands).
 LONG_MODULES: dict[str, str] = {
-    "bayes_keta/report/sections.py": "the report step splits it into report/sections/, one "
-    "module per section",
-    "bayes_keta/report/build.py": "the report step moves its computing into report/collect.py",
     "bayes_keta/published/reanalysis.py": "W2-A moves its sampling into fitting/runner.py; "
     "split the conjugate maths from the sampled path after that",
     "bayes_keta/outputs.py": "the one writer (atomic_write, refuse_existing, check_writable, "

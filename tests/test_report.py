@@ -1,5 +1,7 @@
 """The posterior report: sections, self-containment, the red gate banner, overwrite refusal,
---strict, the latest link. One shared set of small real fits (2 chains x 200 draws)."""
+--strict, the latest link, the carryover check, --assurance. One shared set of small real fits
+(2 chains x 200 draws). The sections themselves are tested on fake posteriors in
+test_report_sections.py."""
 
 from __future__ import annotations
 
@@ -16,11 +18,9 @@ from bayes_keta.cli import main
 from bayes_keta.exceptions import ConvergenceError, OutputError
 from bayes_keta.report import (
     SECTION_IDS,
-    SECTION_TITLES,
     GateThresholds,
     build_report,
     prepare_out_dir,
-    sweep_section,
 )
 from bayes_keta.report.blocks import Report, Section, Table, Text, format_frame
 from bayes_keta.report.render import render_html, render_markdown
@@ -80,30 +80,24 @@ def test_cli_refuses_existing_report_dir_before_sampling(tmp_path, capsys):
     assert "refusing to overwrite" in capsys.readouterr().err
 
 
-def test_sweep_section_reads_csv_and_pngs(tmp_path):
-    from matplotlib.figure import Figure
+def test_a_sweep_folder_is_read_once_into_the_report(tmp_path, monkeypatch):
+    from fake_fits import fake_fit
 
-    pd.DataFrame(
-        {
-            "setting": ["skeptical"],
-            "active": ["ketamine"],
-            "reference": ["placebo"],
-            "estimand": ["mean_daily_difference"],
-            "mean": [-0.1],
-            "lo95": [-0.5],
-            "hi95": [0.3],
-            "p_benefit": [0.7],
-            "p_beyond_1.0": [0.01],
-            "prior_sigma": [0.6],
-        }
-    ).to_csv(tmp_path / "sweep.csv", index=False)
-    Figure(figsize=(1, 1)).savefig(tmp_path / "sweep.png")
-    section = sweep_section(tmp_path)
-    assert section.id == "sensitivity-sweep"
-    assert any(isinstance(b, Table) and "skeptical" in b.rows[0] for b in section.blocks)
-    assert sum(hasattr(b, "png_base64") for b in section.blocks) == 1
+    from bayes_keta.report import assemble, collect
+    from bayes_keta.report.blocks import Figure, Table
+
+    trial = bk.ketapain_synthetic()
+    table = fake_fit(trial).contrasts().assign(setting="skeptical", passed=True)
+    table.to_csv(tmp_path / "sweep.csv", index=False)
+    data = collect(trial, {"daily": fake_fit(trial)}, main="daily", sweep_dir=tmp_path)
+    (tmp_path / "sweep.csv").unlink()  # read once, in collect: the sections need no file
+    section = next(s for s in assemble(data).sections if s.id == "sensitivity-sweep")
+    blocks = [b for b in section.blocks if isinstance(b, Figure | Table)]
+    blocks += [t for b in section.blocks for t in getattr(b, "blocks", ())]
+    assert any(isinstance(b, Table) and "skeptical" in b.rows[0] for b in blocks)
+    assert sum(isinstance(b, Figure) for b in blocks) == 1
     with pytest.raises(OutputError, match="sweep.csv"):
-        sweep_section(tmp_path / "nowhere")
+        collect(trial, {"daily": fake_fit(trial)}, main="daily", sweep_dir=tmp_path / "nowhere")
 
 
 # ------------------------------------------------------------------------- with real fits
@@ -120,10 +114,10 @@ def _check_self_contained(html: str) -> None:
 def test_report_sections_and_self_contained(passed_report):
     html = passed_report.html.read_text()
     md = passed_report.markdown.read_text()
-    for sid, title in SECTION_TITLES.items():
-        assert f'<section id="{sid}">' in html, sid
-        assert f">{title.replace('&', '&amp;')}</h2>" in html, title
-        assert f"## {title}" in md, title
+    present = [sid for sid in SECTION_IDS if f'<section id="{sid}">' in html]
+    assert set(SECTION_IDS) - set(present) == {"carryover", "assurance"}  # not asked, none
+    for title in ("The answer", "Clinical answers over time", "Model comparison"):
+        assert f">{title}</h2>" in html and f"## {title}" in md, title
     for spec in SPECS:
         assert f'<section id="model-{spec}">' in html
         assert (passed_report.fits[spec] / "posterior.nc").is_file()
@@ -177,3 +171,34 @@ def test_cli_strict_failed_gate_red_banner_and_latest_link(fits, tmp_path, monke
 
 def test_section_ids_are_unique():
     assert len(set(SECTION_IDS)) == len(SECTION_IDS)
+
+
+@pytest.mark.slow
+def test_carryover_check_and_assurance_with_real_fits(tmp_path):
+    """The report fits the main spec with carryover itself and compares the two by PSIS-LOO;
+    --assurance adds the assurance section of the main fit."""
+    trial = bk.ketapain_synthetic()
+    outcome = build_report(
+        trial,
+        ["daily"],
+        out_dir=tmp_path / "r",
+        draws=200,
+        tune=200,
+        chains=2,
+        seed=5,
+        gate=LENIENT,
+        assurance=[12, 24],
+        command="pytest",
+    )
+    assert set(outcome.fits) == {"daily", "daily_carryover"}
+    data = outcome.data
+    assert data.results["daily_carryover"].role == "carryover check"
+    check = data.carryover_check
+    assert (check.without, check.with_carryover) == ("daily", "daily_carryover")
+    assert check.comparison is not None and set(check.comparison.table.index) == {
+        "daily",
+        "daily_carryover",
+    }
+    html = outcome.html.read_text()
+    assert '<section id="carryover">' in html and '<section id="assurance">' in html
+    assert data.assurance is not None and set(data.assurance.table["n"]) == {12, 24}

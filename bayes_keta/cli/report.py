@@ -15,7 +15,14 @@ Fit one or more model specs to DATA (default: the embedded SYNTHETIC KETAPAIN-li
 run the diagnostics gate, PSIS-LOO, posterior predictive checks and power-scaling prior
 sensitivity, and write DIR/report.html (one self-contained file: inline figures, no network),
 DIR/report.md (its Markdown twin), DIR/summary.json (of the main spec) and
-DIR/fits/<spec>/{posterior.nc,summary.json}.
+DIR/fits/<spec>/{posterior.nc,summary.json}. Page 1 is the answer: the headline figure of the
+contrasts, a few sentences and one table; the details follow.
+
+With three or more periods the main spec is also fitted with its carryover option flipped
+(DIR/fits/<main>_carryover/) and the two are compared by PSIS-LOO (--no-carryover-check skips
+it). The KETAPAIN published-results reanalysis is included for the embedded KETAPAIN-like
+trial only, unless --published / --no-published says otherwise. --assurance 12,24,48 adds the
+assurance of a next trial of those sizes from the main fit.
 
 A failed diagnostics gate is shown in red at the top of the report and recorded in summary.json
 (diagnostics.passed = false); with --strict the command then exits with the ConvergenceError
@@ -30,12 +37,14 @@ examples:
   bayes-keta report --model models/daily.toml --out out/daily-only
   bayes-keta report diary.csv --model models/daily.toml --treatments P,D1,D2 --reference P
   bayes-keta report --draws 500 --strict --sweep out/sweep --out out/report
+  bayes-keta report --with-sweep --assurance 12,24,48 --out out/full
 """
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``report`` subcommand."""
     from bayes_keta import checks
+    from bayes_keta.cli.assurance import sizes
     from bayes_keta.cli.options import (
         add_data_argument,
         add_label_options,
@@ -115,6 +124,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             " include it (written to OUT/sweep)"
         ),
     )
+    parser.add_argument(
+        "--published",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="include the KETAPAIN published-results reanalysis (default: only for the embedded"
+        " KETAPAIN-like trial)",
+    )
+    parser.add_argument(
+        "--assurance",
+        type=sizes,
+        default=None,
+        metavar="N,N,...",
+        help="also compute the assurance of a next trial of these sizes from the main fit and"
+        " include it",
+    )
+    parser.add_argument(
+        "--no-carryover-check",
+        dest="carryover_check",
+        action="store_false",
+        default=None,
+        help="do not fit the main spec with its carryover flipped for the PSIS-LOO comparison",
+    )
     parser.add_argument("--force", action="store_true", help="write into a non-empty --out")
     parser.set_defaults(func=run)
 
@@ -125,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     from bayes_keta.cli.progress import Progress
     from bayes_keta.data.load import load_trial
     from bayes_keta.report.build import build_report, default_specs
-    from bayes_keta.report.collect import GateThresholds
+    from bayes_keta.report.data import GateThresholds
 
     t0 = time.perf_counter()
     progress = Progress.for_args(args)
@@ -165,6 +196,9 @@ def run(args: argparse.Namespace) -> int:
         gate=GateThresholds(rhat_max=args.rhat_max, ess_min=args.ess_min, bfmi_min=args.bfmi_min),
         sweep_dir=args.sweep,
         sweep_grid=args.with_sweep,
+        published=args.published,
+        assurance=args.assurance,
+        carryover_check=args.carryover_check,
         force=args.force,
         strict=False,
         command=command,

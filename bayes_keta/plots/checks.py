@@ -185,7 +185,16 @@ def ppc_by_day(
 
 
 def _figure_of(pc: Any) -> Any:
-    return pc.get_viz("figure")
+    """Return the Figure of an arviz_plots PlotCollection, released from pyplot.
+
+    A released figure is a plain Figure like every other figure here: nothing to close, and
+    Jupyter shows it as a cell's value or with ``display``.
+    """
+    import matplotlib.pyplot as plt
+
+    fig = pc.get_viz("figure")
+    plt.close(fig)
+    return fig
 
 
 def _posterior(source: Any) -> Any:

@@ -142,7 +142,7 @@ def headline_contrasts(
     records = rows.to_dict("records")
     treatments = treatments_of(rows)
     n = len(records)
-    ax = new_axes(ax, height=1.5 + 1.25 * n)
+    ax = new_axes(ax, height=1.3 + 1.15 * n)
     values = [np.asarray(draws[estimand].sel(contrast=r["contrast"])).ravel() for r in records]
     sign = out_come.benefit_sign
     thresholds = [sign * t for t in beyond[0]] if beyond and beyond[0] else []
@@ -159,13 +159,14 @@ def headline_contrasts(
         ax.axvline(t, color=_MUTED, ls="--", lw=1.1, zorder=1)
         ax.text(
             t,
-            1.0,
+            0.995,
             f"{t:g}",
             ha="center",
-            va="bottom",
+            va="top",
             color=_MUTED,
             fontsize=11,
             transform=ax.get_xaxis_transform(),
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0, "alpha": 0.85},
         )
     ax.axvline(0.0, color="black", lw=1.0, zorder=1)
     grid = np.linspace(lo, hi, 400)
@@ -190,7 +191,7 @@ def headline_contrasts(
         right.append(_probability_label(rec, bey, units, rope))
     ticks = [n - 1 - i + 0.35 for i in range(n)]
     ax.set_yticks(ticks, labels)
-    ax.set_ylim(-0.15, n + 0.25)
+    ax.set_ylim(-0.15, n + 0.3)
     twin = ax.twinx()
     twin.set_ylim(ax.get_ylim())
     twin.set_yticks(ticks, right, fontsize=11.5)

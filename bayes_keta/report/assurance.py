@@ -1,14 +1,13 @@
 """The report section "Designing the next trial (assurance)", built from a result.
 
 :func:`assurance_section` returns a :class:`bayes_keta.report.blocks.Section` (text, the table,
-the plot), so a full report can list it among its sections; :func:`render_section` renders it
-on its own as Markdown and HTML (``bayes-keta assurance --report``). Nothing is computed here.
+the plot of :func:`bayes_keta.plots.assurance_curve`), so a full report can list it among its
+sections (``bayes-keta report --assurance``); :func:`render_section` renders it on its own as
+Markdown and HTML (``bayes-keta assurance --report``). Nothing is computed here.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 from typing import Any
 
 from bayes_keta.estimands import CI_LABEL
@@ -25,8 +24,7 @@ def assurance_section(result: Any) -> Any:
     -------
     bayes_keta.report.blocks.Section
     """
-    import matplotlib.pyplot as plt
-
+    from bayes_keta.plots import assurance_curve
     from bayes_keta.report.blocks import Figure, Section, Table, Text
 
     rec = result.record
@@ -68,15 +66,11 @@ def assurance_section(result: Any) -> Any:
             formats={"assurance": ".3f", f"lo{CI_LABEL}": ".3f", f"hi{CI_LABEL}": ".3f"},
         )
     )
-    ax = result.plot()
-    buffer = io.BytesIO()
-    ax.figure.savefig(buffer, format="png", dpi=110)
-    plt.close(ax.figure)
     blocks.append(
-        Figure(
-            base64.b64encode(buffer.getvalue()).decode("ascii"),
+        Figure.of(
+            assurance_curve(result),
             caption="Assurance against the next trial's size; band: Monte Carlo interval.",
-            alt="assurance versus n",
+            alt="Assurance of a next trial against its number of subjects, per contrast.",
         )
     )
     if rec["exact"] is not None:
@@ -91,7 +85,13 @@ def assurance_section(result: Any) -> Any:
         )
     blocks.append(Text(rec["analysis"]["simulation"]))
     blocks.append(Text(rec["analysis"]["method"]))
-    return Section(SECTION_ID, "Designing the next trial (assurance)", tuple(blocks))
+    return Section(
+        SECTION_ID,
+        "Designing the next trial (assurance)",
+        tuple(blocks),
+        lead="How likely a next crossover trial of each size is to show the benefit, given what"
+        " this trial taught us.",
+    )
 
 
 def render_section(result: Any) -> tuple[str, str]:

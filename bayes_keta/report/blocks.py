@@ -1,8 +1,10 @@
-"""The report's building blocks: text, tables, figures and sections, renderer-neutral.
+"""The report's building blocks: text, tables, figures, collapsed details and sections.
 
 Section functions (:mod:`bayes_keta.report.sections`) return these; the renderers
 (:mod:`bayes_keta.report.render`) turn them into HTML and Markdown. Tables hold
-already-formatted strings so that both renderings show exactly the same numbers.
+already-formatted strings so that both renderings show exactly the same numbers. A
+:class:`Figure` holds the matplotlib figure a :mod:`bayes_keta.plots` function drew; only the
+renderer turns it into an image (:func:`bayes_keta.report.render.encode_figures`).
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
 __all__ = [
     "Banner",
     "Block",
+    "Details",
     "Figure",
     "Report",
     "Section",
@@ -85,29 +88,48 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """A PNG figure embedded as base64.
+    """A figure: drawn by a :mod:`bayes_keta.plots` function, encoded by the renderer.
 
     Attributes
     ----------
-    png_base64 : str
-        The PNG bytes, base64-encoded (ASCII).
+    figure : matplotlib.figure.Figure or None
+        The drawn figure (None once encoded).
     caption : str
         What the figure shows and how to read it.
     alt : str
-        Short alternative text.
+        Alternative text (what a reader who cannot see it needs to know).
+    uri : str or None
+        ``data:`` URI of the encoded image (set by the renderer).
     """
 
-    png_base64: str = field(repr=False)
+    figure: Any = field(repr=False, compare=False)
     caption: str
-    alt: str = "figure"
+    alt: str
+    uri: str | None = field(default=None, repr=False)
 
-    @property
-    def data_uri(self) -> str:
-        """``data:image/png;base64,...`` for inline embedding."""
-        return f"data:image/png;base64,{self.png_base64}"
+    @classmethod
+    def of(cls, drawn: Any, caption: str, alt: str) -> Figure:
+        """Wrap what a plot function returned (an Axes or a Figure)."""
+        return cls(getattr(drawn, "figure", drawn), caption, alt)
 
 
-Block = Text | Table | Figure
+@dataclass(frozen=True)
+class Details:
+    """Blocks collapsed under a one-line summary (long tables, per-model details).
+
+    Attributes
+    ----------
+    summary : str
+        The line shown while collapsed.
+    blocks : tuple of Block
+        The content.
+    """
+
+    summary: str
+    blocks: tuple[Any, ...]
+
+
+Block = Text | Table | Figure | Details
 
 
 @dataclass(frozen=True)
@@ -125,12 +147,15 @@ class Section:
     level : int
         Heading level: 2 for a top section, 3 for a sub-section listed right after its parent
         (sections are a flat list on purpose).
+    lead : str
+        The section's first sentence: what it shows (rendered before the blocks).
     """
 
     id: str
     title: str
     blocks: tuple[Block, ...]
     level: int = 2
+    lead: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,12 +169,17 @@ class Banner:
     title : str
         First line, bold.
     lines : tuple of str
-        Details, one bullet each.
+        Details, one bullet each (collapsed under the title when ``role`` is ``"gate"`` or
+        ``"warnings"``).
+    role : str
+        What the banner is about: ``"synthetic"``, ``"gate"`` (the diagnostics verdict) or
+        ``"warnings"``; the HTML marks the gate banner with ``data-gate``.
     """
 
     kind: Literal["danger", "warning", "note"]
     title: str
     lines: tuple[str, ...] = ()
+    role: str = ""
 
 
 @dataclass(frozen=True)

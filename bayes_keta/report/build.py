@@ -1,29 +1,16 @@
-"""Orchestrate a report: choose the output directory, fit the specs, collect, render, write.
+"""Orchestrate a report: check the outputs, fit the specs, sweep, collect, write.
 
-Output layout (``DIR``)::
-
-    DIR/report.html          one self-contained HTML file
-    DIR/report.md            its Markdown twin
-    DIR/summary.json         summary.json of the main spec (schema bayes_keta.summary/1)
-    DIR/fits/<spec>/         posterior.nc + summary.json per fitted spec
-
-A non-empty ``DIR`` is never overwritten silently: :func:`prepare_out_dir` refuses
-(:class:`~bayes_keta.exceptions.OutputError`) unless ``force``, and says so when it does; it
-also refuses, before any sampling, a ``DIR`` that cannot be written. Everything is written
-into a hidden staging folder and published at once when complete
-(:func:`bayes_keta.outputs.staged_folder`): an interrupted or failed report leaves nothing
-behind. Without ``DIR`` the report goes to ``reports/<data-name>-<timestamp>/`` and the
-symlink ``reports/latest`` is pointed at it once the report is complete.
+:func:`build_report` checks everything it can before sampling (the output directory, a sweep
+folder or grid, assurance sizes), fits the specs (:func:`fit_specs`) plus the main spec with its
+carryover flipped (when the design has at least three periods), runs a prior sweep when asked,
+collects every number once (:func:`bayes_keta.report.collect.collect`) and writes the report
+(:mod:`bayes_keta.report.output`: layout, staging, the ``latest`` link).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,61 +19,20 @@ from bayes_keta.constants import DEFAULT_MAIN_SPEC, DEFAULT_SPECS
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import ConvergenceError, SpecError
 from bayes_keta.fitting.result import FitResult
-from bayes_keta.outputs import atomic_write, check_writable, refuse_existing, staged_folder
-from bayes_keta.report.collect import GateThresholds, ReportData, collect
-from bayes_keta.report.render import render_html, render_markdown
-from bayes_keta.report.sections import assemble
+from bayes_keta.outputs import staged_folder
+from bayes_keta.report.collect import CARRYOVER_MIN_PERIODS, carryover_variant, collect
+from bayes_keta.report.data import GateThresholds
+from bayes_keta.report.output import (
+    REPORTS_ROOT,
+    ReportOutcome,
+    moved,
+    prepare_out_dir,
+    update_latest,
+    write_files,
+)
 from bayes_keta.stages import stage
 
-__all__ = [
-    "DEFAULT_SPECS",
-    "REPORTS_ROOT",
-    "ReportOutcome",
-    "build_report",
-    "default_specs",
-    "fit_specs",
-    "prepare_out_dir",
-    "update_latest",
-    "write_report",
-]
-
-#: Default parent of report directories (git-ignored).
-REPORTS_ROOT = Path("reports")
-
-HTML_FILE, MD_FILE, SUMMARY_FILE, FITS_DIR = "report.html", "report.md", "summary.json", "fits"
-
-
-@dataclass(frozen=True)
-class ReportOutcome:
-    """What :func:`build_report` wrote.
-
-    Attributes
-    ----------
-    out_dir : Path
-        The report directory.
-    html, markdown, summary : Path
-        The files.
-    fits : dict of str to Path
-        Per-spec fit directories.
-    passed : bool
-        Whether every spec passed the diagnostics gate.
-    failures : tuple of str
-        ``"<spec>: <failure>"`` for every failed check.
-    messages : tuple of str
-        What was done (overwrites, the ``latest`` link, timings).
-    data : ReportData
-        The collected results.
-    """
-
-    out_dir: Path
-    html: Path
-    markdown: Path
-    summary: Path
-    fits: dict[str, Path]
-    passed: bool
-    failures: tuple[str, ...]
-    messages: tuple[str, ...]
-    data: ReportData
+__all__ = ["DEFAULT_SPECS", "build_report", "default_specs", "fit_specs"]
 
 
 def default_specs() -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -103,71 +49,6 @@ def default_specs() -> tuple[tuple[str, ...], tuple[str, ...]]:
     available = set(available_models())
     present = tuple(s for s in DEFAULT_SPECS if s in available)
     return present, tuple(s for s in DEFAULT_SPECS if s not in available)
-
-
-def prepare_out_dir(
-    out_dir: str | Path | None,
-    *,
-    data_name: str,
-    force: bool = False,
-    root: str | Path = REPORTS_ROOT,
-    now: datetime | None = None,
-) -> tuple[Path, tuple[str, ...], bool]:
-    """Decide the output directory; refuse a non-empty one unless ``force``.
-
-    Parameters
-    ----------
-    out_dir : str, Path or None
-        Requested directory; None means ``<root>/<data_name>-<YYYYmmdd-HHMMSS>``.
-    data_name : str
-        Name of the data set (default directory name).
-    force : bool
-        Allow writing into a non-empty directory (existing report files are replaced).
-    root : str or Path
-        Parent of default directories.
-    now : datetime, optional
-        Time stamp (default: now).
-
-    Returns
-    -------
-    (Path, tuple of str, bool)
-        The directory (not yet created), messages to show, and whether it is a default one
-        (then ``latest`` should be updated).
-
-    Raises
-    ------
-    OutputError
-        The directory exists and is not empty (without ``force``), or is a file.
-    """
-    messages: list[str] = []
-    is_default = out_dir is None
-    if out_dir is None:
-        stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-        out = Path(root) / f"{data_name}-{stamp}"
-    else:
-        out = Path(out_dir)
-    if out.is_dir() and any(out.iterdir()):
-        refuse_existing(
-            sorted(out.iterdir()),
-            force=force,
-            advice="a previous report? choose another --out or pass --force to replace its"
-            " report files",
-        )
-        messages.append(f"--force: overwriting report files in the existing directory {out}")
-    check_writable(out)
-    return out, tuple(messages), is_default
-
-
-def update_latest(out_dir: Path, *, root: str | Path = REPORTS_ROOT) -> Path:
-    """Point ``<root>/latest`` at ``out_dir`` (a relative symlink, replaced atomically)."""
-    root = Path(root)
-    target = os.path.relpath(out_dir.resolve(), root.resolve())
-
-    def link(tmp: Path) -> None:
-        tmp.unlink()
-        os.symlink(target, tmp)
-
-    return atomic_write(root / "latest", link)
 
 
 def fit_specs(
@@ -217,77 +98,12 @@ def fit_specs(
     return fits, seconds
 
 
-def _save_fit(fit: FitResult, out: Path, *, diagnostics: Any, command: str) -> Path:
-    """Write posterior.nc + summary.json of one fit into ``out`` (inside the staging folder)."""
-    from bayes_keta.fitting.io import write_fit_files
-
-    write_fit_files(fit, out, command=command, diagnostics=diagnostics)
-    return out
-
-
-def _write_files(data: ReportData, folder: Path) -> dict[str, Any]:
-    """Write the per-spec fits, the main summary.json and the report into ``folder``."""
-    import shutil
-
-    fits = {
-        name: _save_fit(
-            r.fit, folder / FITS_DIR / name, diagnostics=r.diagnostics, command=data.command
-        )
-        for name, r in data.results.items()
-    }
-    main_summary = folder / SUMMARY_FILE
-    shutil.copyfile(fits[data.main] / SUMMARY_FILE, main_summary)
-    report = assemble(data)
-    html, md = folder / HTML_FILE, folder / MD_FILE
-    atomic_write(html, lambda tmp: tmp.write_text(render_html(report), encoding="utf-8"))
-    atomic_write(md, lambda tmp: tmp.write_text(render_markdown(report), encoding="utf-8"))
-    return {"html": html, "markdown": md, "summary": main_summary, "fits": fits}
-
-
-def _moved(paths: dict[str, Any], staging: Path, out: Path) -> dict[str, Any]:
-    """Rebase the staged ``paths`` onto ``out``, where they are once published."""
-
-    def move(p: Path) -> Path:
-        return out / p.relative_to(staging)
-
-    return {
-        k: {n: move(p) for n, p in v.items()} if isinstance(v, dict) else move(v)
-        for k, v in paths.items()
-    }
-
-
-def write_report(data: ReportData, out_dir: Path, *, force: bool = False) -> dict[str, Any]:
-    """Render and write the report, the per-spec fits and the main ``summary.json``.
-
-    Written into a staging folder and published at once when complete
-    (:func:`bayes_keta.outputs.staged_folder`).
-
-    Returns
-    -------
-    dict
-        ``html``, ``markdown``, ``summary`` paths and ``fits`` (spec -> directory).
-
-    Raises
-    ------
-    OutputError
-        A report file exists without ``force``, or writing fails (then nothing is written).
-    """
-    out_dir = Path(out_dir)
-    with staged_folder(out_dir, force=force) as tmp:
-        paths = _write_files(data, tmp)
-    return _moved(paths, tmp, out_dir)
-
-
 def _run_sweep(
     trial: Trial,
     main_fit: FitResult,
     *,
     grid: str | Path,
-    priors: Any,
-    draws: int,
-    tune: int,
-    chains: int,
-    seed: int | None,
+    options: Mapping[str, Any],
     command: str,
     log: Callable[[str], None],
 ) -> Any:
@@ -295,20 +111,60 @@ def _run_sweep(
     from bayes_keta.sweep import load_grid, prior_sweep
 
     log(f"prior-sensitivity sweep of '{main_fit.spec.name}' over grid {grid}...")
-    kwargs = {} if seed is None else {"seed": seed}
+    kwargs = {k: v for k, v in options.items() if k in ("priors", "draws", "tune", "chains")}
+    if options.get("seed") is not None:
+        kwargs["seed"] = options["seed"]
     return prior_sweep(
         trial,
         main_fit.spec,
         grid=load_grid(grid),
-        priors=priors,
-        draws=draws,
-        tune=tune,
-        chains=chains,
         scheduler="serial",
         progress=False,
         command=command,
         **kwargs,
     )
+
+
+def _check_before_sampling(
+    sweep_dir: str | Path | None, sweep_grid: str | Path | None, assurance: Sequence[int] | None
+) -> tuple[int, ...] | None:
+    """Fail in seconds on a bad sweep folder or grid, or bad assurance sizes."""
+    if sweep_dir is not None:
+        from bayes_keta.report.sensitivity import read_sweep
+
+        read_sweep(sweep_dir)
+    elif sweep_grid is not None:
+        from bayes_keta.sweep import load_grid
+
+        load_grid(sweep_grid)
+    if not assurance:
+        return None
+    from bayes_keta.planning.run import check_sizes
+
+    return check_sizes(assurance)
+
+
+def _with_carryover_check(
+    trial: Trial, specs: Sequence[str | Path], main: str | None
+) -> tuple[list[Any], str | None]:
+    """Add the main spec with its carryover flipped to the specs, when the design allows."""
+    from bayes_keta.spec import load_spec
+
+    loaded = [load_spec(s) for s in specs]
+    names = [s.name for s in loaded]
+    main_spec = next((s for s in loaded if s.name == main), None) if main else None
+    if main_spec is None:
+        main_spec = (
+            loaded[names.index(DEFAULT_MAIN_SPEC)]
+            if DEFAULT_MAIN_SPEC in names
+            else (loaded[0] if loaded else None)
+        )
+    if main_spec is None or len(trial.periods) < CARRYOVER_MIN_PERIODS:
+        return loaded, None
+    variant = carryover_variant(main_spec)
+    if variant.name in names:
+        return loaded, variant.name
+    return [*loaded, variant], variant.name
 
 
 def build_report(
@@ -326,6 +182,9 @@ def build_report(
     gate: GateThresholds | None = None,
     sweep_dir: str | Path | None = None,
     sweep_grid: str | Path | None = None,
+    published: bool | None = None,
+    assurance: Sequence[int] | None = None,
+    carryover_check: bool | None = None,
     force: bool = False,
     strict: bool = False,
     command: str = "python API",
@@ -353,11 +212,21 @@ def build_report(
     gate : GateThresholds, optional
         Diagnostics thresholds.
     sweep_dir : str or Path, optional
-        A ``bayes-keta sweep`` output directory to include.
+        A ``bayes-keta sweep`` output directory to include (read once).
     sweep_grid : str or Path, optional
         Run a prior-sensitivity sweep of the main spec over this grid (a name such as
         ``"default"`` or a grid TOML) after fitting, reusing the compiled model, save it under
         ``<out_dir>/sweep`` and include it (ignored when ``sweep_dir`` is given).
+    published : bool, optional
+        Include the KETAPAIN published-results reanalysis (default: only when the data are
+        the embedded KETAPAIN-like trial, ``trial.flagship``).
+    assurance : sequence of int, optional
+        Also compute the assurance of a next trial of these sizes from the main fit
+        (:func:`bayes_keta.assurance`) and include its section.
+    carryover_check : bool, optional
+        Fit the main spec with its carryover option flipped and compare the two by PSIS-LOO
+        (default: when the report fits the specs itself and the design has at least three
+        periods).
     force : bool
         Replace report files in a non-empty ``out_dir``.
     strict : bool
@@ -365,7 +234,7 @@ def build_report(
     command : str
         Command line recorded in the provenance.
     fits : mapping of spec name to FitResult, optional
-        Already fitted results (no sampling).
+        Already fitted results (no sampling, unless ``carryover_check=True``).
     root : str or Path
         Parent of default report directories.
     log : callable, optional
@@ -380,7 +249,7 @@ def build_report(
     OutputError
         Non-empty ``out_dir`` without ``force`` (checked before any sampling).
     SpecError
-        Invalid specs or ``main`` not among them.
+        Invalid specs, ``main`` not among them, or invalid assurance sizes.
     ConvergenceError
         ``strict`` and a spec failed the gate (the report is written first).
     """
@@ -391,28 +260,30 @@ def build_report(
     )
     for m in messages:
         say(m)
-    if sweep_dir is not None:
-        from bayes_keta.report.sensitivity import read_sweep
-
-        read_sweep(sweep_dir)  # fail before sampling
-    elif sweep_grid is not None:
-        from bayes_keta.sweep import load_grid
-
-        load_grid(sweep_grid)  # fail before sampling
+    sizes = _check_before_sampling(sweep_dir, sweep_grid, assurance)
+    options: dict[str, Any] = {
+        "priors": priors,
+        "draws": draws,
+        "tune": tune,
+        "chains": chains,
+        "seed": seed,
+        "sampler": sampler,
+    }
+    check = fits is None if carryover_check is None else carryover_check
+    variant = None
     if fits is None:
-        fits, seconds = fit_specs(
-            trial,
-            specs,
-            priors=priors,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            seed=seed,
-            sampler=sampler,
-            log=say,
-        )
+        to_fit, variant = _with_carryover_check(trial, specs, main) if check else (specs, None)
+        fits, seconds = fit_specs(trial, to_fit, log=say, **options)
     else:
         fits, seconds = dict(fits), {}
+        if check:
+            main_name = main or (
+                DEFAULT_MAIN_SPEC if DEFAULT_MAIN_SPEC in fits else next(iter(fits))
+            )
+            extra, variant = _with_carryover_check(trial, [fits[main_name].spec], main_name)
+            more, more_seconds = fit_specs(trial, extra[1:], log=say, **options)
+            fits.update(more)
+            seconds.update(more_seconds)
     if main is None:
         main = DEFAULT_MAIN_SPEC if DEFAULT_MAIN_SPEC in fits else next(iter(fits))
     if main not in fits:
@@ -420,21 +291,11 @@ def build_report(
     sweep = None
     if sweep_dir is None and sweep_grid is not None:
         sweep = _run_sweep(
-            trial,
-            fits[main],
-            grid=sweep_grid,
-            priors=priors,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            seed=seed,
-            command=command,
-            log=say,
+            trial, fits[main], grid=sweep_grid, options=options, command=command, log=say
         )
     with staged_folder(out, force=force) as tmp:
         if sweep is not None:  # written with the report, so that it is part of it
             sweep.save(tmp / "sweep", force=True)
-            sweep_dir = tmp / "sweep"
         stage("checking")
         say("checking: diagnostics gate, PSIS-LOO, posterior predictive, power-scaling...")
         data = collect(
@@ -444,16 +305,20 @@ def build_report(
             gate=gate,
             seconds=seconds,
             command=command,
+            sweep=sweep,
             sweep_dir=sweep_dir,
+            sweep_location=out / "sweep" if sweep is not None else None,
+            published=published,
+            assurance_sizes=sizes,
+            carryover=variant,
+            seed=seed,
             out_dir=out,
             log=say,
         )
-        if sweep is not None:
-            data = dataclasses.replace(data, sweep_shown=out / "sweep")
         stage("writing")
         say("rendering the report...")
-        paths = _write_files(data, tmp)
-    paths = _moved(paths, tmp, out)
+        paths = write_files(data, tmp)
+    paths = moved(paths, tmp, out)
     notes = list(messages)
     if is_default:  # only now: the report is complete
         link = update_latest(out, root=root)

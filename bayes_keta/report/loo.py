@@ -21,7 +21,7 @@ import xarray as xr
 
 from bayes_keta.models import Capabilities
 
-__all__ = ["KHAT_MAX", "LooResult", "loo_comparison", "loo_fit"]
+__all__ = ["KHAT_MAX", "LooResult", "compare_pair", "loo_comparison", "loo_fit"]
 
 #: Pareto-k above which a PSIS-LOO estimate is unreliable (Vehtari et al. 2024, 0.7).
 KHAT_MAX: float = 0.7
@@ -190,3 +190,32 @@ def _names(results: Mapping[str, LooResult], **match: Any) -> str:
     return ", ".join(
         f"'{n}'" for n, r in results.items() if all(getattr(r, k) == v for k, v in match.items())
     )
+
+
+def compare_pair(
+    first: LooResult, second: LooResult
+) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
+    """Compare two fits of the same observations (any LOO kind, AUC cells included).
+
+    Returns
+    -------
+    (pandas.DataFrame or None, tuple of str)
+        The :func:`arviz_stats.compare` table (index: spec, best first) and notes; None with
+        the reason when either LOO is missing or they are over different observations.
+    """
+    missing = [r for r in (first, second) if r.elpd is None]
+    if missing:
+        return None, tuple(f"'{r.spec}': {r.error or 'no LOO'}." for r in missing)
+    if (first.n_obs, first.variable) != (second.n_obs, second.variable):
+        return None, (
+            f"'{first.spec}' and '{second.spec}' are not fitted to the same observations.",
+        )
+    import arviz_stats as azs
+
+    with np.errstate(all="ignore"):
+        table = azs.compare({first.spec: first.elpd, second.spec: second.elpd}, round_to="none")
+    notes = (
+        "elpd_diff is the difference to the better model with its standard error dse; a"
+        " difference within about 2-4 dse is not a clear preference (Vehtari et al. 2017).",
+    )
+    return pd.DataFrame(table), notes

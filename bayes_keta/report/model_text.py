@@ -13,26 +13,27 @@ from typing import Any
 
 import pandas as pd
 
+from bayes_keta.outcome import Outcome
 from bayes_keta.spec import OUTCOME_SCALED
 from bayes_keta.spec.families import FAMILIES
 
 __all__ = ["ROLE_MEANING", "model_math", "prior_table", "prior_text"]
 
-#: What each prior role is, in words.
+#: What each prior role is, in words; ``{noun}`` and ``{reading}`` come from the outcome.
 ROLE_MEANING: dict[str, str] = {
-    "intercept": "mean daily pain on the reference arm (mu)",
-    "treatment_effect": "effect of each active arm vs reference (delta; negative = less pain)",
-    "effect_transient": "extra early effect decaying after the infusion (b)",
-    "tau": "decay time of the transient effect, days (tau)",
+    "intercept": "mean {noun} on the reference arm (mu)",
+    "treatment_effect": "effect of each active arm vs reference (delta)",
+    "effect_transient": "extra early effect decaying over the {reading}s of a period (b)",
+    "tau": "decay time of the transient effect, {reading}s (tau)",
     "period_effect": "period effects (pi)",
-    "sigma_subject": "between-subject SD of mean pain (sigma_u)",
+    "sigma_subject": "between-subject SD of mean {noun} (sigma_u)",
     "sigma_subject_period": "subject-by-period SD (sigma_v)",
-    "sigma": "residual SD, day to day (sigma)",
+    "sigma": "residual SD, {reading} to {reading} (sigma)",
     "nu": "Student-t degrees of freedom (nu)",
-    "phi": "AR(1) day-to-day residual correlation (phi)",
-    "cutpoints": "ordinal cutpoints between the 11 scores (kappa)",
+    "phi": "AR(1) residual correlation of consecutive {reading}s (phi)",
+    "cutpoints": "ordinal cutpoints between the scores (kappa)",
     "carryover_effect": "first-order carryover of the previous active arm (gamma)",
-    "baseline_slope": "change per point of centred baseline pain (beta)",
+    "baseline_slope": "change per unit of centred baseline {noun} (beta)",
 }
 
 _SYMBOL = {
@@ -72,18 +73,24 @@ def prior_text(prior: Any) -> str:
     return f"{family.label if family else prior.dist}({params})"
 
 
-def prior_table(spec: Any, priors: Mapping[str, Any], *, n_days: int) -> pd.DataFrame:
-    """One row per prior role: symbol, meaning, prior in daily NRS points, on the model scale.
+def prior_table(
+    spec: Any, priors: Mapping[str, Any], *, n_days: int, outcome: Outcome | None = None
+) -> pd.DataFrame:
+    """One row per prior role: symbol, meaning, prior as specified, on the model scale.
 
     Parameters
     ----------
     spec : ModelSpec
         The fitted spec (gives the outcome scale).
     priors : mapping of role to Prior
-        Resolved priors (daily NRS points, as the fit applied them).
+        Resolved priors (per reading, in the outcome's units, as the fit applied them).
     n_days : int
-        Follow-up days (the AUC spec's outcome scale).
+        Readings per period (the AUC spec's outcome scale).
+    outcome : Outcome, optional
+        Wording of the meanings (default 0-10 NRS).
     """
+    o = outcome if outcome is not None else Outcome.nrs_0_10()
+    words = {"noun": o.noun, "reading": o.reading}
     scale = float(spec.outcome_scale(n_days)) if hasattr(spec, "outcome_scale") else 1.0
     rows = []
     for role in sorted(priors):
@@ -93,8 +100,8 @@ def prior_table(spec: Any, priors: Mapping[str, Any], *, n_days: int) -> pd.Data
             {
                 "parameter": role,
                 "symbol": _SYMBOL.get(role, role),
-                "meaning": ROLE_MEANING.get(role, ""),
-                "prior (daily NRS points)": prior_text(prior),
+                "meaning": ROLE_MEANING.get(role, "").format(**words),
+                f"prior as specified ({o.units})": prior_text(prior),
                 "prior on the model scale": prior_text(prior.scaled(scale)) if scaled else "same",
             }
         )

@@ -4,9 +4,11 @@ Pure functions of a fitted DataTree (``posterior_predictive``, ``observed_data``
 model's index data in ``constant_data``) and the :class:`~bayes_keta.data.trial.Trial`; the
 figures live in :mod:`bayes_keta.report.plots`.
 
-Replicated daily scores from a continuous likelihood are recorded the way a diary would record
-them (rounded to the nearest integer and clipped to 0-10) before they are counted, so observed
-and replicated score histograms are comparable. The subject-period AUC follows
+For an integer outcome on a small bounded scale (a 0-10 pain score: at most
+:data:`SCORE_SCALE_MAX` steps between its bounds), replicated readings from a continuous
+likelihood are recorded the way a diary would record them (rounded to the nearest integer and
+clipped to the outcome's bounds) before they are counted, so observed and replicated score
+histograms are comparable; other outcomes get no score table. The subject-period AUC follows
 :func:`bayes_keta.data.design.observed_auc`: ``n_days`` times the mean of the observed days
 (a missing day counts as its subject-period mean), for the observed and each replicated data
 set alike.
@@ -15,20 +17,26 @@ set alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_keta.constants import CI_PROB, PAIN_MAX, PAIN_MIN, PPC_SEED, SAMPLE_DIMS
+from bayes_keta.constants import CI_PROB, PPC_SEED, SAMPLE_DIMS
 from bayes_keta.data.trial import Trial
 from bayes_keta.models import Capabilities
+from bayes_keta.outcome import Outcome
 
 __all__ = [
     "PPC",
     "PPC_MAX_DRAWS",
+    "SCORE_SCALE_MAX",
     "posterior_predictive_checks",
 ]
+
+#: Widest bounded integer scale (upper - lower) that gets a score-by-score table.
+SCORE_SCALE_MAX: int = 20
 
 #: Replicated data sets used by the checks (a seeded subset of the posterior draws).
 PPC_MAX_DRAWS: int = 400
@@ -63,6 +71,8 @@ class PPC:
         Replicated data sets used.
     notes : tuple of str
         What was done and what could not be checked.
+    outcome : Outcome or None
+        The outcome (labels of the figures).
     """
 
     variable: str
@@ -73,6 +83,7 @@ class PPC:
     by_day: pd.DataFrame | None
     n_rep: int
     notes: tuple[str, ...] = ()
+    outcome: Outcome | None = None
 
 
 def _constant(tree: xr.DataTree, name: str) -> np.ndarray | None:
@@ -132,11 +143,20 @@ def _daily_index(tree: xr.DataTree, trial: Trial, n_obs: int) -> pd.DataFrame | 
     return None
 
 
+def _score_scale(outcome: Outcome, y: np.ndarray) -> tuple[float, float] | None:
+    """Return the outcome's bounds when its readings are integers on a small bounded scale."""
+    lower, upper = outcome.lower, outcome.upper
+    if lower is None or upper is None or upper - lower > SCORE_SCALE_MAX:
+        return None
+    finite = y[np.isfinite(y)]
+    return (float(lower), float(upper)) if np.allclose(finite, np.rint(finite)) else None
+
+
 def posterior_predictive_checks(
-    tree: xr.DataTree,
-    trial: Trial,
+    source: Any,
+    trial: Trial | None = None,
     *,
-    capabilities: Capabilities,
+    capabilities: Capabilities | None = None,
     max_draws: int = PPC_MAX_DRAWS,
     seed: int = PPC_SEED,
 ) -> PPC:
@@ -144,13 +164,14 @@ def posterior_predictive_checks(
 
     Parameters
     ----------
-    tree : xarray.DataTree
-        A fit with ``posterior_predictive`` and ``observed_data``.
-    trial : Trial
-        The fitted data (for labels and the follow-up length).
-    capabilities : Capabilities
+    source : FitResult or xarray.DataTree
+        A fit (its trial and spec are used when not given) or a fit's DataTree, with
+        ``posterior_predictive`` and ``observed_data``.
+    trial : Trial, optional
+        The fitted data (labels, follow-up length, outcome); default ``source.trial``.
+    capabilities : Capabilities, optional
         The fitted spec's (:func:`bayes_keta.models.capabilities`): the observed variable, and
-        whether it is one value per subject-period (LOO kind ``"cell"``).
+        whether it is one value per subject-period (LOO kind ``"cell"``); default the fit's.
     max_draws : int
         Replicated data sets to use (a seeded subset).
     seed : int
@@ -165,7 +186,18 @@ def posterior_predictive_checks(
     KeyError
         The tree has no posterior predictive draws, or the observations cannot be matched to
         arms.
+    ValueError
+        A DataTree without ``trial`` and ``capabilities``, or a fit whose trial is not at hand.
     """
+    tree = source.datatree if hasattr(source, "datatree") else source
+    if trial is None:
+        trial = getattr(source, "trial", None)
+    if capabilities is None and hasattr(source, "spec"):
+        from bayes_keta.models import capabilities as capabilities_of
+
+        capabilities = capabilities_of(source.spec)
+    if trial is None or capabilities is None:
+        raise ValueError("give the fit (with its trial) or the DataTree, trial and capabilities")
     if "posterior_predictive" not in tree.children:
         raise KeyError("no posterior_predictive group")
     var = capabilities.observed
@@ -174,12 +206,13 @@ def posterior_predictive_checks(
     y = np.asarray(tree["observed_data"][var].values, dtype=float).ravel()
     rep = _replicates(tree, var, max_draws=max_draws, seed=seed)
     arms = list(trial.treatments)
+    outcome = trial.outcome
     notes: list[str] = [
         f"{rep.shape[0]} replicated data sets (a seeded subset of the posterior draws);"
         f" intervals are {CI_PROB * 100:g}% intervals of the replicated statistic. Replicates"
-        " are conditional on the fitted subject and subject-period effects (new diary days for"
-        " the same subject-periods), so they check the day-level fit; between-subject spread is"
-        " reproduced by construction."
+        " are conditional on the fitted subject and subject-period effects (new readings for"
+        " the same subject-periods), so they check the reading-level fit; between-subject"
+        " spread is reproduced by construction."
     ]
     if capabilities.loo == "cell":  # one value per subject-period
         cell_treat = _constant(tree, "cell_treatment_idx")
@@ -189,20 +222,26 @@ def posterior_predictive_checks(
         auc_obs, auc_rep = y, rep
         scores = by_day = None
         notes.append(
-            f"{var.upper()} model: daily scores and by-day curves are not modelled, only the"
+            f"{var.upper()} model: single readings and by-day curves are not modelled, only the"
             f" {var.upper()}."
         )
     else:
         index = _daily_index(tree, trial, len(y))
         if index is None:
             raise KeyError("cannot match the daily observations to treatment arms")
-        recorded = np.clip(np.rint(rep), PAIN_MIN, PAIN_MAX)
-        if not np.allclose(rep, recorded):
-            notes.append(
-                "Replicated scores from the continuous likelihood were rounded to integers and"
-                " clipped to 0-10, as a diary records them."
-            )
-        scores = _score_table(y, recorded, index["treatment_idx"].to_numpy(), arms)
+        bounds = _score_scale(outcome, y)
+        if bounds is None:
+            scores = None
+            notes.append("A continuous or wide-range outcome: no score-by-score table.")
+        else:
+            recorded = np.clip(np.rint(rep), *bounds)
+            if not np.allclose(rep, recorded):
+                notes.append(
+                    "Replicated readings from the continuous likelihood were rounded to"
+                    f" integers and clipped to {bounds[0]:g}-{bounds[1]:g}, as a diary records"
+                    " them."
+                )
+            scores = _score_table(y, recorded, index["treatment_idx"].to_numpy(), arms, bounds)
         by_day = _day_table(y, rep, index, arms, trial.n_days)
         cells = index["cell"].to_numpy()
         n_cells = int(cells.max()) + 1
@@ -226,14 +265,19 @@ def posterior_predictive_checks(
         by_day=by_day,
         n_rep=int(rep.shape[0]),
         notes=tuple(notes),
+        outcome=outcome,
     )
 
 
 def _score_table(
-    y: np.ndarray, recorded: np.ndarray, arm_idx: np.ndarray, arms: list[str]
+    y: np.ndarray,
+    recorded: np.ndarray,
+    arm_idx: np.ndarray,
+    arms: list[str],
+    bounds: tuple[float, float],
 ) -> pd.DataFrame:
-    scores = np.arange(int(PAIN_MIN), int(PAIN_MAX) + 1)
-    y_int = np.clip(np.rint(y), PAIN_MIN, PAIN_MAX)
+    scores = np.arange(int(bounds[0]), int(bounds[1]) + 1)
+    y_int = np.clip(np.rint(y), *bounds)
     rows = []
     for k, arm in enumerate(arms):
         mask = arm_idx == k

@@ -37,6 +37,7 @@ _LAZY: dict[str, str] = {
     "threshold_curve": "bayes_keta.estimands",
     "BayesKetaError": "bayes_keta.exceptions",
     "ConvergenceError": "bayes_keta.exceptions",
+    "DiagnosticsWarning": "bayes_keta.exceptions",
     "DataError": "bayes_keta.exceptions",
     "OutputError": "bayes_keta.exceptions",
     "SpecError": "bayes_keta.exceptions",
@@ -64,6 +65,7 @@ _LAZY: dict[str, str] = {
     "SweepResult": "bayes_keta.sweep",
     "load_grid": "bayes_keta.sweep",
     "prior_sweep": "bayes_keta.sweep",
+    "posterior_predictive_checks": "bayes_keta.report.ppc",
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -87,6 +89,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         BayesKetaError,
         ConvergenceError,
         DataError,
+        DiagnosticsWarning,
         OutputError,
         SpecError,
     )
@@ -98,6 +101,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from bayes_keta.planning import AssuranceResult, assurance
     from bayes_keta.plots import plot_assurance
     from bayes_keta.published import PublishedReanalysis, reanalyse_published
+    from bayes_keta.report.ppc import posterior_predictive_checks
     from bayes_keta.spec import load_spec
     from bayes_keta.summary import build_summary, validate_summary, write_summary
     from bayes_keta.sweep import SweepResult, load_grid, prior_sweep
@@ -109,6 +113,7 @@ __all__ = [
     "ConvergenceError",
     "ContrastSummary",
     "DataError",
+    "DiagnosticsWarning",
     "DesignSummary",
     "FitRecord",
     "FitResult",
@@ -144,6 +149,7 @@ __all__ = [
     "meta_summary",
     "plot_assurance",
     "plots",
+    "posterior_predictive_checks",
     "read_export",
     "read_meta_inputs",
     "reanalyse_published",

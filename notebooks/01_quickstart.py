@@ -72,19 +72,14 @@ trial.data.head()
 
 # %% [markdown]
 # Mean pain by day after the infusion, per arm (averaged over subjects, observed days only).
-# With no simulated treatment effect the three curves should overlap within the noise.
+# With no simulated treatment effect the three curves should overlap within the noise. Every
+# figure of the workbench is a function of `bk.plots` that takes results and an optional
+# matplotlib `ax` and returns the Axes (the HTML report draws with the same functions); each
+# treatment keeps its colour in every figure.
 
 # %%
-curves = trial.data.groupby(["treatment", "day"], observed=True)["pain"].mean().unstack("treatment")
-fig, ax = plt.subplots(figsize=(7, 3.5))
-for arm in trial.treatments:
-    ax.plot(curves.index, curves[arm], marker=".", label=arm)
-ax.set(
-    xlabel="day after infusion",
-    ylabel="mean pain (0-10 NRS)",
-    title="Observed mean daily pain by arm (SYNTHETIC data)",
-)
-ax.legend()
+fig, ax = plt.subplots(figsize=(9, 3.8))
+bk.plots.observed_curves(trial, ax=ax, title="Observed mean daily pain by arm (SYNTHETIC data)")
 plt.show()
 
 # %% [markdown]
@@ -97,6 +92,14 @@ plt.show()
 # %%
 result = bk.fit(trial, "daily", **SAMPLING)
 print(repr(result))
+
+# %% [markdown]
+# In Jupyter a fit shows itself as a card: the convergence gate's verdict and the headline
+# contrasts (the same holds for the design, contrast, sweep, meta-analysis and assurance
+# results).
+
+# %%
+result
 
 # %% [markdown]
 # ## Did the sampler work?
@@ -136,32 +139,33 @@ columns = {f"p_beyond_{t}": f"P(reduction > {t} point)" for t in ("0.5", "1", "2
 daily[list(columns)].rename(columns=columns).round(3)
 
 # %% [markdown]
-# The same numbers in plain language (the text says SYNTHETIC DATA when it applies):
+# The same numbers in plain language (the text says SYNTHETIC DATA when it applies, and opens
+# with the failures when the gate failed; `contrasts()` then also warns with a
+# `bk.DiagnosticsWarning`):
 
 # %%
 print(result.contrast_summary().text)
+
+# %% [markdown]
+# The headline figure of the report: each contrast's posterior on the 0-10 scale, the region
+# of benefit shaded, the thresholds dashed, the region of practical equivalence grey, and the
+# probabilities of the table written beside it.
+
+# %%
+fig, ax = plt.subplots(figsize=(11, 4.8))
+bk.plots.headline_contrasts(result, ax=ax)
+plt.show()
 
 # %% [markdown]
 # ## Probability of benefit as a function of the threshold
 #
 # Rather than a single cut-off, plot P(reduction in mean daily pain > t) for every threshold t
 # from 0 to 3 points. Read it as: "how likely is it that this treatment lowers daily pain by
-# more than t points?". The dotted lines mark the 1- and 2-point thresholds.
+# more than t points?". The dotted lines mark the declared thresholds (0.5, 1 and 2 points).
 
 # %%
-curve = result.threshold_curve()
-fig, ax = plt.subplots(figsize=(7, 3.5))
-for contrast, rows in curve.groupby("contrast", sort=False):
-    ax.plot(rows["threshold"], rows["p_beyond"], label=contrast)
-for t in (1.0, 2.0):
-    ax.axvline(t, color="grey", linestyle=":")
-ax.set(
-    xlabel="threshold t (points of daily pain, 0-10 NRS)",
-    ylabel="P(reduction > t)",
-    ylim=(0, 1),
-    title="Posterior probability of benefit beyond t (SYNTHETIC data)",
-)
-ax.legend(fontsize="small")
+fig, ax = plt.subplots(figsize=(9, 3.8))
+bk.plots.threshold_curves(result.threshold_curve(), outcome=result.outcome, ax=ax)
 plt.show()
 
 # %% [markdown]

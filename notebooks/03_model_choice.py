@@ -110,73 +110,19 @@ for name, result in fits.items():
 # 2. the **mean pain by day in each arm**: does the model reproduce the time course?
 
 # %%
-obs = trial.observations  # one row per observed diary day, in the model's order
-first = fits[SPECS[0]].datatree
-assert np.allclose(first["observed_data"]["pain"].values, obs["pain"].to_numpy())
-rng = np.random.default_rng(1)
-
-
-def replicates(result, n=200):
-    """A random subset of replicated data sets, shape (n, observations)."""
-    pp = result.datatree["posterior_predictive"]["pain"].values
-    pp = pp.reshape(-1, pp.shape[-1])
-    return pp[rng.choice(len(pp), size=min(n, len(pp)), replace=False)]
-
-
-scores = np.arange(11)
-fig, axes = plt.subplots(1, len(fits), figsize=(4.2 * len(fits), 3.2), sharey=True)
-observed_counts = np.bincount(np.rint(obs["pain"]).astype(int), minlength=11)
-for ax, (name, result) in zip(np.atleast_1d(axes), fits.items(), strict=True):
-    rep = np.clip(np.rint(replicates(result)), 0, 10).astype(int)
-    counts = np.stack([np.bincount(r, minlength=11) for r in rep])
-    lo, hi = np.percentile(counts, [2.5, 97.5], axis=0)
-    ax.bar(scores, observed_counts, color="lightgrey", label="observed")
-    ax.errorbar(
-        scores,
-        counts.mean(0),
-        yerr=[counts.mean(0) - lo, hi - counts.mean(0)],
-        fmt="o",
-        color="C0",
-        label="replicated (95%)",
-    )
-    ax.set(title=name, xlabel="daily pain score (rounded)", xticks=scores)
-np.atleast_1d(axes)[0].set_ylabel("number of diary days")
-np.atleast_1d(axes)[0].legend(fontsize="small")
-fig.suptitle("Posterior predictive check: distribution of daily scores (SYNTHETIC data)")
+# bk.posterior_predictive_checks summarises each fit's replicated data per arm (the report's
+# checks); bk.plots draws them, one figure per check, one colour per arm.
+checks = {name: bk.posterior_predictive_checks(result) for name, result in fits.items()}
+fig, axes = plt.subplots(len(fits), 1, figsize=(11, 3.8 * len(fits)), squeeze=False)
+for ax, (name, ppc) in zip(axes[:, 0], checks.items(), strict=True):
+    bk.plots.ppc_scores(ppc, ax=ax, title=f"{name}: recorded scores, observed vs replicated")
 fig.tight_layout()
 plt.show()
 
 # %%
-groups = obs["treatment_idx"].to_numpy() * trial.n_days + obs["day_idx"].to_numpy()
-n_groups = len(trial.treatments) * trial.n_days
-size = np.bincount(groups, minlength=n_groups)
-observed_means = np.bincount(groups, weights=obs["pain"].to_numpy(), minlength=n_groups) / size
-
-fig, axes = plt.subplots(
-    len(fits),
-    len(trial.treatments),
-    figsize=(11, 2.6 * len(fits)),
-    sharex=True,
-    sharey=True,
-    squeeze=False,
-)
-days = np.arange(1, trial.n_days + 1)
-for i, (name, result) in enumerate(fits.items()):
-    rep = replicates(result)
-    rep_means = np.stack([np.bincount(groups, weights=r, minlength=n_groups) for r in rep]) / size
-    lo, hi = np.percentile(rep_means, [2.5, 97.5], axis=0)
-    for j, arm in enumerate(trial.treatments):
-        sl = slice(j * trial.n_days, (j + 1) * trial.n_days)
-        ax = axes[i, j]
-        ax.fill_between(days, lo[sl], hi[sl], alpha=0.3, label="replicated 95%")
-        ax.plot(days, observed_means[sl], color="k", lw=1, label="observed")
-        ax.set_title(f"{name}: {arm}", fontsize="small")
-axes[0, 0].legend(fontsize="x-small")
-for ax in axes[-1]:
-    ax.set_xlabel("day after infusion")
-for ax in axes[:, 0]:
-    ax.set_ylabel("mean pain")
-fig.suptitle("Posterior predictive check: mean pain by day and arm (SYNTHETIC data)")
+fig, axes = plt.subplots(len(fits), 1, figsize=(11, 3.8 * len(fits)), squeeze=False)
+for ax, (name, ppc) in zip(axes[:, 0], checks.items(), strict=True):
+    bk.plots.ppc_by_day(ppc, ax=ax, title=f"{name}: mean pain by day, observed vs replicated")
 fig.tight_layout()
 plt.show()
 
@@ -220,29 +166,25 @@ comparison[["rank", "elpd", "se", "elpd_diff", "dse", "p", "weight"]].round(2)
 # simulated effect, it should hug zero, with wider bands in the first days).
 
 # %%
-fig, axes = plt.subplots(1, len(fits), figsize=(4.2 * len(fits), 3.2), sharey=True)
-for ax, (name, result) in zip(np.atleast_1d(axes), fits.items(), strict=True):
-    curve = result.by_day()
-    mean = curve.mean(("chain", "draw"))
-    lo = curve.quantile(0.025, dim=("chain", "draw"))
-    hi = curve.quantile(0.975, dim=("chain", "draw"))
-    for c, contrast in enumerate(curve["contrast"].values):
-        if curve["reference"].values[c] != trial.reference:
-            continue  # show the contrasts against placebo
-        ax.plot(curve["day"], mean.sel(contrast=contrast), color=f"C{c}", label=contrast)
-        ax.fill_between(
-            curve["day"],
-            lo.sel(contrast=contrast),
-            hi.sel(contrast=contrast),
-            color=f"C{c}",
-            alpha=0.2,
-        )
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.set(title=name, xlabel="day after infusion")
-np.atleast_1d(axes)[0].set_ylabel("difference in daily pain (points)")
-np.atleast_1d(axes)[0].legend(fontsize="small")
-fig.suptitle("Treatment effect by day, posterior mean and 95% interval (SYNTHETIC data)")
+fig, axes = plt.subplots(len(fits), 1, figsize=(11, 3.8 * len(fits)), squeeze=False, sharey=True)
+for ax, (name, result) in zip(axes[:, 0], fits.items(), strict=True):
+    bk.plots.by_day_effects(result, ax=ax, title=f"{name}: treatment effect by day")
 fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# The same contrasts in every model on one forest plot (the report's structural-sensitivity
+# figure):
+
+# %%
+rows = pd.concat(
+    [
+        result.contrasts(estimands=["mean_daily_difference"]).assign(model=name)
+        for name, result in fits.items()
+    ]
+)
+fig, ax = plt.subplots(figsize=(11, 5))
+bk.plots.model_forest(rows, outcome=trial.outcome, ax=ax)
 plt.show()
 
 # %% [markdown]

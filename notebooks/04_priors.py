@@ -151,6 +151,15 @@ print(sweep.text)
 # A tight prior centred on a 1-point benefit can pull the posterior towards it; the question
 # is whether *reasonable* priors change the answer.
 
+# %% [markdown]
+# First the report's figure (`bk.plots.prior_sweep`): every setting's posterior mean and 95%
+# interval of each contrast against placebo on one axis, benefit shaded, the thresholds dotted.
+
+# %%
+fig, ax = plt.subplots(figsize=(11, 6))
+bk.plots.prior_sweep(sweep, ax=ax)
+plt.show()
+
 # %%
 show(sweep.plot_tornado())
 

@@ -149,7 +149,7 @@ meta = bk.meta_analysis(inputs, **META_SAMPLING)
 print(meta.text)
 
 # %%
-display(meta.plot_forest())  # a matplotlib Figure
+display(bk.plots.meta_forest(meta).figure)  # bk.plots draws on a new figure or on your ax
 
 # %% [markdown]
 # A common-effect model (`tau_prior="fixed0"`) is a useful comparison: if the pooled effect

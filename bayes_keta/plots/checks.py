@@ -274,6 +274,10 @@ def energy(source: Any, *, title: str | None = None) -> Any:
             " efficient exploration)"
         )
         for axis in fig.axes:
-            axis.set_xlabel("energy (centred)")
-            axis.set_ylabel("density")
+            if "BFMI" in axis.get_title():
+                axis.set_xlabel(axis.get_xlabel() or "E-BFMI")
+                axis.set_ylabel(axis.get_ylabel() or "chain")
+            else:
+                axis.set_xlabel(axis.get_xlabel() or "energy (centred)")
+                axis.set_ylabel(axis.get_ylabel() or "density")
     return fig

@@ -344,14 +344,14 @@ def model_forest(
     ...     "reference": "p", "mean": [-0.5, -0.4], "lo95": [-1.0, -0.9],
     ...     "hi95": [0.0, 0.1], "scale": "nrs"})
     >>> model_forest(rows).get_title()
-    'Mean difference in every fitted model (structural sensitivity)'
+    'Each contrast in every fitted model (structural sensitivity)'
     """
     out_come = outcome if outcome is not None else Outcome.nrs_0_10()
     contrasts = list(dict.fromkeys(table["contrast"]))
     models = list(dict.fromkeys(table["model"]))
     treatments = treatments_of(table)
     scale = str(table["scale"].iloc[0]) if "scale" in table else "outcome"
-    height = 1.4 + 0.34 * len(table) + 0.5 * len(contrasts)
+    height = 1.4 + 0.34 * len(table) + 0.6 * len(contrasts)
     ax = new_axes(ax, height=height)
     markers = "osD^vP*X"
     y, ticks, labels = 0.0, [], []
@@ -361,31 +361,38 @@ def model_forest(
     lo, hi = min(*lows, *marks, 0.0), max(*highs, *marks, 0.0)
     pad = 0.08 * (hi - lo or 1.0)
     lo, hi = lo - pad, hi + pad
+    headers = []
     for c in contrasts:
         sub = table[table["contrast"] == c]
         active, reference = str(sub["active"].iloc[0]), str(sub["reference"].iloc[0])
         good, bad = favours(out_come, active, reference)
-        ax.text(lo, y + 0.2, f"\u2190 {good}", ha="left", va="bottom", fontsize=11, color=_MUTED)
-        ax.text(hi, y + 0.2, f"{bad} \u2192", ha="right", va="bottom", fontsize=11, color=_MUTED)
+        ticks.append(y)  # a header row: the contrast, and which side favours which arm
+        labels.append(f"{active} vs {reference}")
+        headers.append(len(labels) - 1)
+        ax.text(lo, y, f"\u2190 {good}", ha="left", va="center", fontsize=11, color=_MUTED)
+        ax.text(hi, y, f"{bad} \u2192", ha="right", va="center", fontsize=11, color=_MUTED)
+        y -= 0.9
         colour = colour_of(c, treatments)
         for rec in sub.to_dict("records"):
             m = markers[models.index(rec["model"]) % len(markers)]
             ax.plot([rec[_LO], rec[_HI]], [y, y], color=colour, lw=2.6)
             ax.plot(rec["mean"], y, m, color=colour, mec="black", mew=0.6, ms=7)
             ticks.append(y)
-            labels.append(f"{active} vs {reference}: {rec['model']}")
+            labels.append(str(rec["model"]))
             y -= 1.0
-        y -= 0.7
+        y -= 0.5
     ax.set_xlim(lo, hi)
     for t in marks:
         ax.axvline(t, color=_MUTED, ls=":", lw=1.1)
     ax.axvline(0.0, color="black", lw=1.0)
     ax.set_yticks(ticks, labels)
-    ax.set_ylim(y + 0.4, 1.0)
+    for k in headers:
+        ax.get_yticklabels()[k].set_fontweight("bold")
+    ax.set_ylim(y + 0.4, 0.7)
     ax.tick_params(axis="y", length=0)
-    ax.set_ylabel("contrast: model")
+    ax.set_ylabel("contrast and model")
     ax.set_xlabel(f"{difference_label(out_come, scale)}: mean and {CI_LABEL}% credible interval")
-    ax.set_title(title or "Mean difference in every fitted model (structural sensitivity)")
+    ax.set_title(title or "Each contrast in every fitted model (structural sensitivity)")
     ax.grid(alpha=0.3, axis="x")
     ax.spines["left"].set_color(REFERENCE_COLOUR)
     return ax

@@ -15,13 +15,13 @@ ID = "data"
 
 
 def _design_text(data: ReportData) -> str:
-    trial, ds = data.trial, data.design
+    trial, ds, o = data.trial, data.design, data.outcome
     arms = ", ".join(f"{t} (reference)" if t == trial.reference else t for t in trial.treatments)
     kind = "replicated (a subject receives a treatment more than once)" if data.replicated else ""
     text = (
         f"{ds.n_subjects} subjects, {ds.n_periods} periods, {ds.n_days}"
-        f" {trial.outcome.reading}(s) per period; arms {arms}; outcome"
-        f" {trial.outcome.label} ({trial.outcome.units}, {trial.outcome.better} is better)."
+        f" {o.reading}(s) per period; arms {arms}; outcome {o.label} ({o.units}, {o.better}"
+        " is better)."
         f" Source: {trial.source}."
     )
     if kind:

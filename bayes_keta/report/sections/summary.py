@@ -20,6 +20,11 @@ __all__ = ["ID", "summary_section"]
 ID = "summary"
 
 
+def _units(units: str, value: float) -> str:
+    """``points`` -> ``point`` for a value of one."""
+    return units[:-1] if value == 1 and units.endswith("s") else units
+
+
 def _sentences(rec: dict[str, Any], beyond: dict[str, float], data: ReportData) -> str:
     o = data.outcome
     what = f"mean {per_reading(o)} {o.noun}"
@@ -32,7 +37,9 @@ def _sentences(rec: dict[str, Any], beyond: dict[str, float], data: ReportData) 
     )
     second = f"The probability that {rec['active']} {verb} {what} at all is {pct(rec['p_benefit'])}"
     if beyond:
-        parts = [f"by more than {t:g} {o.units}, {pct(rec[c])}" for c, t in beyond.items()]
+        parts = [
+            f"by more than {t:g} {_units(o.units, t)}, {pct(rec[c])}" for c, t in beyond.items()
+        ]
         second += "; " + "; ".join(parts)
     sentences = [first, second + "."]
     rope = data.main_result.contrasts.attrs.get("rope", {}).get(o.scale_name)

@@ -202,3 +202,28 @@ def test_carryover_check_and_assurance_with_real_fits(tmp_path):
     html = outcome.html.read_text()
     assert '<section id="carryover">' in html and '<section id="assurance">' in html
     assert data.assurance is not None and set(data.assurance.table["n"]) == {12, 24}
+
+
+def test_cli_passes_the_report_options(monkeypatch, tmp_path):
+    seen: list[dict] = []
+
+    def fake_build(trial, specs, **options):
+        seen.append(options)
+        raise OutputError("stopped by the test")
+
+    monkeypatch.setattr("bayes_keta.report.build.build_report", fake_build)
+    args = ["report", "--out", str(tmp_path / "r")]
+    extra = ["--published", "--assurance", "12,24", "--no-carryover-check"]
+    assert main([*args, *extra]) == OutputError.exit_code
+    assert main(args) == OutputError.exit_code
+    asked, default = seen
+    assert (asked["published"], asked["assurance"], asked["carryover_check"]) == (
+        True,
+        (12, 24),
+        False,
+    )
+    assert (default["published"], default["assurance"], default["carryover_check"]) == (
+        None,
+        None,
+        None,
+    )

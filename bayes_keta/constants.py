@@ -68,6 +68,15 @@ DEFAULT_REFERENCE: str = "placebo"
 PAIN_MIN: float = 0.0
 PAIN_MAX: float = 10.0
 
+#: ``bayes-keta validate`` warns that missingness depends on the day when the Cochran-Armitage
+#: trend test of completion over the days has P below this (strict, so that a few missing
+#: readings at random rarely set it off; :mod:`bayes_keta.data.missingness`).
+COMPLETION_TREND_ALPHA: float = 0.01
+
+#: The ordinal (cumulative-logit) spec suits only integer outcomes with a small declared range:
+#: at most this many categories (``upper - lower + 1``; the 0-10 NRS has 11).
+ORDINAL_MAX_CATEGORIES: int = 11
+
 #: Secondary time points of the trial (days after infusion).
 SECONDARY_DAYS: tuple[int, ...] = (7, 15, 21, 28)
 

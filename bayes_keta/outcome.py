@@ -309,11 +309,12 @@ class Outcome:
         >>> Outcome.vas_0_100().describe().split("; ")[:2]
         ['Pain intensity (0-100 mm VAS): mm, 0-100, lower is better', 'thresholds 10, 13, 20 mm']
         """
-        bounds = {
-            (True, True): f"{self.lower:g}-{self.upper:g}",
-            (True, False): f">= {self.lower:g}",
-            (False, True): f"<= {self.upper:g}",
-        }.get((self.lower is not None, self.upper is not None), "unbounded")
+        if self.bounded:
+            bounds = f"{self.lower:g}-{self.upper:g}"
+        elif self.lower is not None or self.upper is not None:
+            bounds = f">= {self.lower:g}" if self.lower is not None else f"<= {self.upper:g}"
+        else:
+            bounds = "unbounded"
         parts = [f"{self.label}: {self.units}, {bounds}, {self.better} is better"]
         if self.thresholds:
             shown = ", ".join(f"{t:g}" for t in self.thresholds)

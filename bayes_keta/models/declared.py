@@ -34,15 +34,21 @@ class Needs:
         Fraction of the follow-up days a subject-period must have observed to be used (the
         AUC's imputation; 0: any).
     integer_outcome : bool
-        Pain scores must be integers 0..10 (ordinal).
+        An integer outcome with a small declared range, integer readings (ordinal); as many
+        categories as the spec's cutpoints prior fixes, when it fixes them.
     baseline : bool
         A complete ``baseline_pain`` column (the spec's ``baseline`` option).
+    min_periods : int
+        Periods the design must have: 3 with a carryover term (with two periods the
+        carryover is aliased with the sequence effect and direct effects would rest on
+        period-1 data alone: Freeman 1989, Senn 2002).
     """
 
     min_readings_per_period: int = 1
     min_observed_fraction: float = 0.0
     integer_outcome: bool = False
     baseline: bool = False
+    min_periods: int = 1
 
     def readings(self, n_days: int) -> int:
         """Observed readings a subject-period needs in a design of ``n_days`` days.

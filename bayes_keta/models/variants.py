@@ -17,7 +17,7 @@ import PyMC) are loaded only when a graph is built.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bayes_keta.models import math_text as mt
 from bayes_keta.models.builder import Builder, Graph
@@ -39,9 +39,20 @@ _MARGINAL_NEEDS_NORMAL = (
 )
 
 
+#: Periods a design needs for a carryover term (see :class:`Needs`).
+_CARRYOVER_PERIODS = 3
+
+
+def _periods(spec: ModelSpec) -> int:
+    return _CARRYOVER_PERIODS if spec.carryover else 1
+
+
 def _daily_needs(spec: ModelSpec, *, integer: bool = False) -> Needs:
     return Needs(
-        min_readings_per_period=_DAILY_READINGS, integer_outcome=integer, baseline=spec.baseline
+        min_readings_per_period=_DAILY_READINGS,
+        integer_outcome=integer,
+        baseline=spec.baseline,
+        min_periods=_periods(spec),
     )
 
 
@@ -254,8 +265,15 @@ class AucBuilder(Builder):
                 min_readings_per_period=1,
                 min_observed_fraction=spec.min_observed_fraction,
                 baseline=spec.baseline,
+                min_periods=_periods(spec),
             ),
         )
+
+    def missing_data(self, trial: Trial, spec: ModelSpec) -> dict[str, Any]:
+        """Cell-mean filling, dropped subject-periods and equal weights, with counts."""
+        from bayes_keta.models.design import auc_missing_data
+
+        return auc_missing_data(trial, min_observed_fraction=spec.min_observed_fraction)
 
     def model_lines(self, spec: ModelSpec, context: MathContext) -> list[str]:
         """Return the AUC, its likelihood and ``arm_mean`` (constant over days)."""

@@ -32,6 +32,7 @@ the CLI's ``--outcome-*`` flags (:meth:`Outcome.from_table`; keys in
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
@@ -146,8 +147,10 @@ class Outcome:
                 problems.append(f"thresholds {too_big} are not below the range {width:g}")
             if self.rope is not None and self.rope >= width:
                 problems.append(f"rope ({self.rope:g}) is not below the range {width:g}")
-        if self.scale_name in ("auc", "percent", ""):
+        if self.scale_name in ("auc", "percent", "logit", ""):
             problems.append(f"scale_name {self.scale_name!r} is reserved; name the scale")
+        elif not re.fullmatch(r"[a-z][a-z0-9_]*", self.scale_name):
+            problems.append(f"scale_name {self.scale_name!r}: lower-case letters, digits, _")
         for name in ("column", "units", "reading", "label", "noun"):
             if not str(getattr(self, name)).strip():
                 problems.append(f"{name} must be a non-empty string")

@@ -122,21 +122,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build the report; domain errors propagate to the CLI core (exit codes)."""
     from bayes_keta.checks import sampling_notes
+    from bayes_keta.cli.options import trial_from_args
     from bayes_keta.cli.progress import Progress
-    from bayes_keta.data.load import load_trial
     from bayes_keta.report.build import build_report, default_specs
     from bayes_keta.report.collect import GateThresholds
 
     t0 = time.perf_counter()
     progress = Progress.for_args(args)
     progress.stage("validating data")
-    trial = load_trial(
-        args.data,
-        treatments=args.treatments,
-        reference=args.reference,
-        design=args.design,
-        name=args.name,
-    )
+    trial = trial_from_args(args)
     if args.model:
         specs = list(args.model)
     else:

@@ -19,7 +19,6 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
-from scipy import stats
 
 from bayes_keta.constants import COMPLETION_TREND_ALPHA
 from bayes_keta.data.trial import Trial
@@ -106,7 +105,7 @@ def completion_trend(
     d_bar = (n * days).sum() / n.sum()
     variance = p_bar * (1 - p_bar) * (n * (days - d_bar) ** 2).sum()
     z = float((x * (days - d_bar)).sum() / math.sqrt(variance))
-    p_value = float(2 * stats.norm.sf(abs(z)))
+    p_value = math.erfc(abs(z) / math.sqrt(2.0))  # two-sided normal tail
     first, last = 100 * x[0] / max(n[0], 1), 100 * x[-1] / max(n[-1], 1)
     trend = p_value < alpha
     where = f"{first:.0f}% on day {days[0]:g} to {last:.0f}% on day {days[-1]:g}"

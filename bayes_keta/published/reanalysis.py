@@ -474,8 +474,9 @@ def reanalyse_published(
     Returns
     -------
     PublishedReanalysis
-        ``.table`` has one row per (contrast, prior) with ``active``, ``reference``,
-        ``favoured``, ``scale``, ``estimate``, ``lik_mean``, ``se``, ``se_source``,
+        ``.table`` has one row per (contrast, reading, prior) with ``active``, ``reference``,
+        ``reading``, ``inconsistent``, ``default``, ``favoured``, ``scale``,
+        ``published_estimate``, ``estimate``, ``lik_mean``, ``se``, ``se_source``,
         ``published_lo95``,
         ``published_hi95``, ``prior``, ``prior_family``, ``prior_spec``, ``prior_mean``,
         ``prior_sd``, ``method``, ``post_mean``, ``post_sd``, ``post_lo95``, ``post_hi95``,
@@ -484,8 +485,8 @@ def reanalyse_published(
     Examples
     --------
     >>> res = reanalyse_published()
-    >>> res.table.query("prior == 'vague'")["post_lo95"].round(1).tolist()
-    [-0.6, -0.3, -0.8]
+    >>> res.table.query("prior == 'vague'")[["reading", "post_lo95"]].round(1).values.tolist()
+    [['published', -0.6], ['arm_means', -0.6], ['published', -0.8], ['as_printed', -0.3]]
     """
     checks.check_sampling(draws=draws, tune=1000, chains=chains, seed=seed)
     if design_effect is not None:

@@ -85,7 +85,7 @@ SCENARIOS = [
             "sd_residual": 6,
             "bounds": (None, None),
             "integer": False,
-        },  # fmt: skip
+        },
         effect=-10.0,
         thresholds=(2.0, 5.0, 10.0),
         units="mmHg",
@@ -104,8 +104,8 @@ def _write(tmp: Path, s: Scenario) -> tuple[Path, Path]:
     frame.to_csv(data, index=False)
     design = tmp / f"{s.name}.toml"
     labels = ", ".join(f'"{t}"' for t in s.treatments)
-    design.write_text(f'treatments = [{labels}]\nreference = "{s.treatments[0]}"\n\n'
-                      f"[outcome]\n{s.outcome}")  # fmt: skip
+    head = f'treatments = [{labels}]\nreference = "{s.treatments[0]}"\n\n'
+    design.write_text(f"{head}[outcome]\n{s.outcome}")
     return data, design
 
 

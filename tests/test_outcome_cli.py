@@ -182,3 +182,21 @@ def test_fit_prints_outcome_carryover_missing_data_and_prior_scaling(
     assert summary["missing_data"]["handling"] == "observed_only"
     assert "--outcome-units mmHg" in summary["provenance"]["command"]
     assert "--outcome-thresholds 2,5,10" in summary["provenance"]["command"]
+
+
+def test_report_skips_default_specs_the_design_cannot_fit(tmp_path, capsys, monkeypatch):
+    import bayes_keta.report.build as report_build
+
+    asked = []
+
+    def stop(trial, specs, **options):
+        asked.append(list(specs))
+        raise SpecError("stop here")
+
+    monkeypatch.setattr(report_build, "build_report", stop)
+    path = _csv(tmp_path / "one.csv", n_days=1, seed=1)
+    assert main(["report", str(path), "--treatments", "A,B", "--out", str(tmp_path / "r")]) == 4
+    assert asked == [["auc"]]
+    out = capsys.readouterr().out
+    assert "default spec daily does not suit this design, skipped: needs at least 2" in out
+    assert "specs that suit" not in out

@@ -28,7 +28,6 @@ examples:
   bayes-keta validate diary.csv
   bayes-keta validate migraine.parquet --treatments P,D1,D2 --reference P
   bayes-keta validate diary.csv --design design.toml
-
   bayes-keta validate bp.csv --outcome-column sbp --outcome-units mmHg --outcome-better lower
 
 design.toml:

@@ -248,3 +248,20 @@ def test_higher_is_better_words_benefit_as_an_increase():
     assert "increases mean daily relief" in text and "positive = more relief" in text
     contrasts = pd.DataFrame(build_summary(fit)["contrasts"])
     assert (contrasts.loc[contrasts.estimand == "mean_daily_difference", "mean"] > 0).all()
+
+
+def test_math_text_follows_the_outcome_and_one_reading():
+    from bayes_keta.models import MathContext, builder_for
+
+    relief = Outcome.from_table({"preset": "nrs_0_10", "better": "higher", "noun": "relief"})
+    one = MathContext(n_days=1, treatments=("P", "D"), outcome=relief)
+    text = builder_for("auc").math(load_spec("auc"), one)
+    assert "one reading per period (t = 1)" in text and "the reading itself" in text
+    assert "positive = more relief" in text and "1 days" not in text
+    small = Outcome.from_table({"units": "points", "lower": 1, "upper": 5, "better": "lower"})
+    ordinal = builder_for("daily_ordinal").math(
+        load_spec("daily_ordinal"), MathContext(n_days=7, treatments=("P", "D"), outcome=small)
+    )
+    assert "∈ {1, ..., 5}" in ordinal and "c = 1..4" in ordinal and "outcome's scale" in ordinal
+    nrs = builder_for("daily").math(load_spec("daily"), MathContext(7, ("P", "D")))
+    assert "day t = 1..7 after the infusion" in nrs and "negative = less pain" in nrs

@@ -178,7 +178,7 @@ class Builder(ABC):
             [
                 *math_text.header(context),
                 *self.model_lines(spec, context),
-                *math_text.footer(spec),
+                *math_text.footer(spec, context),
             ]
         )
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from bayes_keta.outcome import Outcome
+
 __all__ = ["LOO_KINDS", "SCALES", "Capabilities", "MathContext", "Needs", "Support"]
 
 #: How a builder's pointwise log-likelihood reads for PSIS-LOO: ``pointwise`` (each daily
@@ -142,10 +144,19 @@ class MathContext:
     Attributes
     ----------
     n_days : int
-        Days of follow-up D.
+        Days of follow-up D (readings per period).
     treatments : tuple of str
         Arms, the reference first (its effect is 0).
+    outcome : Outcome or None
+        What a reading is (its noun, reading and direction of benefit word the text);
+        None: daily pain on the 0-10 NRS.
     """
 
     n_days: int
     treatments: tuple[str, ...]
+    outcome: Outcome | None = None
+
+    @property
+    def declared(self) -> Outcome:
+        """The outcome (the 0-10 NRS when None was given)."""
+        return Outcome.nrs_0_10() if self.outcome is None else self.outcome

@@ -114,7 +114,7 @@ class DailyBuilder(Builder):
                 f"pain[i,p,t] ~ {mt.likelihood_family(spec)}m[i,p,t], σ)",
                 f"m[i,p,t] = {level}",
             ]
-        return lines + mt.daily_tail(spec)
+        return lines + mt.daily_tail(spec, noun=context.declared.noun)
 
     def graph(self, trial: Trial, spec: ModelSpec, scaled: Mapping[str, Prior]) -> Graph:
         """:func:`bayes_keta.models.gaussian.build_daily`."""
@@ -199,11 +199,16 @@ class OrdinalBuilder(Builder):
     def model_lines(self, spec: ModelSpec, context: MathContext) -> list[str]:
         """Cumulative-logit likelihood and the latent predictor."""
         level = f"u[i] + v[i,p] + π[p] + δ[k(i,p)](t){mt.option_terms(spec)}"
+        outcome = context.declared
+        low, high = (0, 10) if not outcome.bounded else (int(outcome.lower), int(outcome.upper))
+        scale = "NRS" if outcome.scale_name == "nrs" else "outcome's"
         return [
-            "pain[i,p,t] ∈ {0, ..., 10}:  P(pain ≤ c) = logistic(κ[c] − η[i,p,t]),"
-            " c = 0..9, κ increasing",
+            f"pain[i,p,t] ∈ {{{low}, ..., {high}}}:  P(pain ≤ c) = logistic(κ[c] − η[i,p,t]),"
+            f" c = {low}..{high - 1}, κ increasing",
             f"η[i,p,t] = {level}      (logit scale)",
-            *mt.daily_tail(spec, shift="  (on the NRS scale via the cutpoints)"),
+            *mt.daily_tail(
+                spec, shift=f"  (on the {scale} scale via the cutpoints)", noun=outcome.noun
+            ),
         ]
 
     def graph(self, trial: Trial, spec: ModelSpec, scaled: Mapping[str, Prior]) -> Graph:
@@ -277,9 +282,15 @@ class AucBuilder(Builder):
 
     def model_lines(self, spec: ModelSpec, context: MathContext) -> list[str]:
         """Return the AUC, its likelihood and ``arm_mean`` (constant over days)."""
+        if context.n_days == 1:
+            first = "AUC[i,p] = pain[i,p,1]  (one reading per period: the reading itself; a"
+            first += " subject-period without it is dropped)"
+        else:
+            reading = context.declared.reading
+            first = f"AUC[i,p] = Σ_t pain[i,p,t]  (D = {context.n_days} {reading}s; a missing"
+            first += f" {reading} counts as its subject-period mean)"
         return [
-            f"AUC[i,p] = Σ_t pain[i,p,t]  (D = {context.n_days} days; a missing day counts as"
-            " its subject-period mean)",
+            first,
             f"AUC[i,p] ~ {mt.likelihood_family(spec)}m[i,p], σ)",
             f"m[i,p] = μ + u[i] + π[p] + δ[k(i,p)]{mt.option_terms(spec)}      (all on the AUC"
             " scale)",

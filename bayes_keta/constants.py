@@ -28,11 +28,37 @@ NRS_THRESHOLDS: tuple[float, ...] = (0.5, 1.0, 2.0)
 #: outcome is on the pain scale itself.
 SMD_THRESHOLDS: tuple[float, ...] = (0.2, 0.5, 0.8)
 
-#: Relative reduction vs the reference arm regarded as moderately important (IMMPACT, Farrar).
+#: Relative difference of the arm means (a between-arm ratio of means, in percent) reported as a
+#: threshold. The number echoes Farrar's and IMMPACT's 30%, which are WITHIN-PATIENT changes from
+#: baseline: applied to a ratio of arm means it is a convention, not their anchor.
 RELATIVE_THRESHOLD_PCT: float = 30.0
 
 #: Half-width of the region of practical equivalence on daily NRS scales (points).
 ROPE_NRS: float = 0.5
+
+#: Thresholds (mm) and ROPE half-width (mm) of pain on a 100 mm visual analogue scale
+#: (:meth:`bayes_keta.outcome.Outcome.vas_0_100`): 10 mm (Myles et al. 2017), 13 mm (Todd et
+#: al. 1996; Gallagher et al. 2001) and, by convention, 20 mm and a 5 mm ROPE (the NRS's 2
+#: points and 0.5 point x 10). See :data:`VAS_SOURCES`.
+VAS_THRESHOLDS: tuple[float, ...] = (10.0, 13.0, 20.0)
+VAS_ROPE: float = 5.0
+
+#: Where the NRS thresholds come from (written into summary.json and the text).
+NRS_SOURCES: tuple[str, ...] = (
+    "Farrar JT et al. Pain 2001;94:149-158 (about 1 point minimally, about 2 points or 30%"
+    " much improved)",
+    "Dworkin RH et al. (IMMPACT) J Pain 2008;9:105-121 (>= 30% moderately important)",
+)
+#: Where the VAS thresholds come from; which of them are conventions.
+VAS_SOURCES: tuple[str, ...] = (
+    "Myles PS et al. Br J Anaesth 2017;118:424-429 (10 mm: minimal clinically important"
+    " difference of the acute postoperative pain VAS)",
+    "Todd KH et al. Ann Emerg Med 1996;27:485-489 and Gallagher EJ et al. Ann Emerg Med"
+    " 2001;38:633-638 (13 mm: minimum clinically significant change in acute pain)",
+    "Convention: 20 mm and the 5 mm ROPE are Farrar's 2-point anchor and the NRS ROPE x 10;"
+    " all are within-patient changes in acute pain used as between-arm thresholds (Olsen MF"
+    " et al. BMC Med 2017;15:35: published MCIDs range 8-40 mm)",
+)
 
 #: Default treatment labels of KETAPAIN, reference first.
 DEFAULT_TREATMENTS: tuple[str, ...] = ("placebo", "ketamine", "ketamine_magnesium")
@@ -41,6 +67,15 @@ DEFAULT_REFERENCE: str = "placebo"
 #: Bounds of the pain numeric rating scale.
 PAIN_MIN: float = 0.0
 PAIN_MAX: float = 10.0
+
+#: ``bayes-keta validate`` warns that missingness depends on the day when the Cochran-Armitage
+#: trend test of completion over the days has P below this (strict, so that a few missing
+#: readings at random rarely set it off; :mod:`bayes_keta.data.missingness`).
+COMPLETION_TREND_ALPHA: float = 0.01
+
+#: The ordinal (cumulative-logit) spec suits only integer outcomes with a small declared range:
+#: at most this many categories (``upper - lower + 1``; the 0-10 NRS has 11).
+ORDINAL_MAX_CATEGORIES: int = 11
 
 #: Secondary time points of the trial (days after infusion).
 SECONDARY_DAYS: tuple[int, ...] = (7, 15, 21, 28)

@@ -1,57 +1,59 @@
 """The outcome a trial measures: its scale, which direction is benefit, and its decision rules.
 
 An :class:`Outcome` is the context every estimand, table and sentence reads: what one reading
-is (a daily pain score), its units and bounds, whether lower or higher is better, and the
-clinically meaningful thresholds and region of practical equivalence (ROPE) on the outcome's
-own scale. Estimands live on three kinds of scale (see :mod:`bayes_keta.estimands`):
+is (a daily pain score, a blood pressure), its units and (optional) bounds, whether lower or
+higher is better, and the clinically meaningful thresholds and region of practical
+equivalence (ROPE) on the outcome's own scale. Estimands live on three kinds of scale (see
+:mod:`bayes_keta.estimands`):
 
 ``"outcome"``
-    per-reading units (e.g. NRS points); thresholds :attr:`Outcome.thresholds`, ROPE
-    :attr:`Outcome.rope`.
+    per-reading units (e.g. NRS points, mm, mmHg); thresholds :attr:`Outcome.thresholds`,
+    ROPE :attr:`Outcome.rope`.
 ``"auc"``
     area under the by-reading curve, ``units x readings`` (e.g. pain score-days): thresholds
-    and ROPE times the number of readings ``D`` (a d-unit daily difference over D days is
+    and ROPE times the number of readings ``D`` (a d-unit difference over D readings is
     ``D x d``).
 ``"percent"``
     relative change of the arm means: thresholds :attr:`Outcome.relative_thresholds_pct`, no
-    ROPE.
+    ROPE. A between-arm ratio of means, not a within-patient change.
 
 Tables and files write the ``"outcome"`` kind under the outcome's own short name
-(:attr:`Outcome.scale_name`, ``"nrs"`` for the 0-10 pain NRS), so that summary.json, exports
-and sweeps read exactly as before outcomes were configurable; :meth:`Outcome.scale_label`
-maps a kind to that written name and every helper accepts either.
+(:attr:`Outcome.scale_name`: ``"nrs"``, ``"vas"``, ``"outcome"`` for a declared one), so that
+summary.json, exports and sweeps of the 0-10 NRS read exactly as before outcomes were
+configurable; :meth:`Outcome.scale_label` maps a kind to that written name.
 
-Only the 0-10 pain NRS preset exists (:meth:`Outcome.nrs_0_10`, the defaults of
-:mod:`bayes_keta.constants`). Other presets (a 0-100 VAS...) and reading outcomes from a
-design file are planned: they are new classmethods / :meth:`Outcome.from_dict` input, nothing
-else here changes.
+Presets: :meth:`Outcome.nrs_0_10` (the default: daily pain on the 0-10 NRS, KETAPAIN's) and
+:meth:`Outcome.vas_0_100` (pain on a 100 mm visual analogue scale), each with sourced
+thresholds. Any other outcome is declared in the ``[outcome]`` table of a design file or by
+the CLI's ``--outcome-*`` flags (:meth:`Outcome.from_table`; keys in
+:mod:`bayes_keta.outcome_table`).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
 from bayes_keta.constants import (
+    NRS_SOURCES,
     NRS_THRESHOLDS,
     PAIN_MAX,
     PAIN_MIN,
     RELATIVE_THRESHOLD_PCT,
     ROPE_NRS,
+    VAS_ROPE,
+    VAS_SOURCES,
+    VAS_THRESHOLDS,
 )
 from bayes_keta.exceptions import SpecError
 
-__all__ = ["SCALE_KINDS", "Outcome"]
+__all__ = ["PRESETS", "SCALE_KINDS", "Outcome"]
 
 #: The kinds of scale an estimand can live on, in reporting order.
 SCALE_KINDS: tuple[str, ...] = ("outcome", "auc", "percent")
-
-_NRS_SOURCES: tuple[str, ...] = (
-    "Farrar JT et al. Pain 2001;94:149-158 (about 1 point minimally, about 2 points or 30%"
-    " much improved)",
-    "Dworkin RH et al. (IMMPACT) J Pain 2008;9:105-121 (>= 30% moderately important)",
-)
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,8 @@ class Outcome:
         What is measured, as written in sentences ("reduces mean daily pain").
     units : str
         Units of one reading (plural), e.g. ``"points"``.
-    lower, upper : float
-        Bounds of the scale.
+    lower, upper : float or None
+        Bounds of the scale (None: unbounded on that side); readings outside are refused.
     better : {"lower", "higher"}
         Direction of benefit.
     thresholds : tuple of float
@@ -89,7 +91,7 @@ class Outcome:
     sources : tuple of str
         Where the thresholds come from (written into summary.json and the text).
     preset : str or None
-        Name of the preset this outcome came from (None: built by hand).
+        Name of the preset this outcome came from (None: declared or built by hand).
 
     Examples
     --------
@@ -105,37 +107,53 @@ class Outcome:
     label: str = "Pain intensity (0-10 NRS)"
     noun: str = "pain"
     units: str = "points"
-    lower: float = PAIN_MIN
-    upper: float = PAIN_MAX
+    lower: float | None = PAIN_MIN
+    upper: float | None = PAIN_MAX
     better: Literal["lower", "higher"] = "lower"
     thresholds: tuple[float, ...] = NRS_THRESHOLDS
     rope: float | None = ROPE_NRS
     relative_thresholds_pct: tuple[float, ...] = (RELATIVE_THRESHOLD_PCT,)
     reading: str = "day"
     auc_units: str | None = "pain score-days"
-    sources: tuple[str, ...] = _NRS_SOURCES
+    sources: tuple[str, ...] = NRS_SOURCES
     preset: str | None = "nrs_0_10"
 
     def __post_init__(self) -> None:
-        for name in ("thresholds", "relative_thresholds_pct", "sources"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
-        object.__setattr__(self, "thresholds", tuple(float(t) for t in self.thresholds))
-        object.__setattr__(
-            self, "relative_thresholds_pct", tuple(float(t) for t in self.relative_thresholds_pct)
-        )
+        for name in ("thresholds", "relative_thresholds_pct"):
+            object.__setattr__(self, name, tuple(float(t) for t in getattr(self, name)))
+        object.__setattr__(self, "sources", tuple(str(s) for s in self.sources))
+        for name in ("lower", "upper", "rope"):
+            value = getattr(self, name)
+            object.__setattr__(self, name, None if value is None else float(value))
         problems = []
         if self.better not in ("lower", "higher"):
             problems.append(f"better must be 'lower' or 'higher', got {self.better!r}")
-        if not float(self.lower) < float(self.upper):
+        for name in ("lower", "upper"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
+                problems.append(f"{name} must be finite or omitted, got {value}")
+        if self.bounded and not self.lower < self.upper:  # type: ignore[operator]
             problems.append(f"lower ({self.lower:g}) must be below upper ({self.upper:g})")
         for name in ("thresholds", "relative_thresholds_pct"):
             values = getattr(self, name)
             if any(not t >= 0 for t in values) or list(values) != sorted(set(values)):
                 problems.append(f"{name} must be distinct, ascending and >= 0, got {values}")
-        if self.rope is not None and not float(self.rope) > 0:
+        if self.rope is not None and not self.rope > 0:
             problems.append(f"rope must be > 0 or None, got {self.rope}")
-        if self.scale_name in ("auc", "percent", "outcome", ""):
+        if self.bounded:
+            width = self.upper - self.lower  # type: ignore[operator]
+            too_big = [t for t in self.thresholds if t >= width]
+            if too_big:
+                problems.append(f"thresholds {too_big} are not below the range {width:g}")
+            if self.rope is not None and self.rope >= width:
+                problems.append(f"rope ({self.rope:g}) is not below the range {width:g}")
+        if self.scale_name in ("auc", "percent", "logit", ""):
             problems.append(f"scale_name {self.scale_name!r} is reserved; name the scale")
+        elif not re.fullmatch(r"[a-z][a-z0-9_]*", self.scale_name):
+            problems.append(f"scale_name {self.scale_name!r}: lower-case letters, digits, _")
+        for name in ("column", "units", "reading", "label", "noun"):
+            if not str(getattr(self, name)).strip():
+                problems.append(f"{name} must be a non-empty string")
         if problems:
             raise SpecError("invalid outcome: " + "; ".join(problems))
 
@@ -148,6 +166,8 @@ class Outcome:
         point (:mod:`bayes_keta.constants`). Farrar JT et al., Pain 2001;94:149-158: about
         1 point (~15%) matched "minimally improved", about 2 points or ~30% "much improved";
         Dworkin RH et al. (IMMPACT), J Pain 2008;9:105-121: >= 30% moderately important.
+        These are within-patient changes; as between-arm thresholds they are a convention,
+        and the 30% is applied to a between-arm ratio of means (not a responder rate).
 
         Examples
         --------
@@ -155,6 +175,88 @@ class Outcome:
         'Pain intensity (0-10 NRS)'
         """
         return cls()
+
+    @classmethod
+    def vas_0_100(cls) -> Outcome:
+        """Pain on a 100 mm visual analogue scale (0-100); lower is better.
+
+        Thresholds 10, 13 and 20 mm and 30% relative; ROPE +/-5 mm
+        (:data:`bayes_keta.constants.VAS_THRESHOLDS`). Sources: 10 mm is the minimal
+        clinically important difference of the acute postoperative pain VAS (Myles PS et al.,
+        Br J Anaesth 2017;118:424-429); 13 mm the minimum clinically significant change in
+        acute pain (Todd KH et al., Ann Emerg Med 1996;27:485-489; Gallagher EJ et al., Ann
+        Emerg Med 2001;38:633-638). **Conventions:** 20 mm is Farrar's 2-point NRS anchor
+        ("much improved") times 10 and the 5 mm ROPE the NRS ROPE times 10; every one of
+        these is a within-patient change in acute pain used here as a between-arm
+        threshold (published MCIDs range from 8 to 40 mm: Olsen MF et al., BMC Med
+        2017;15:35). Declare your own in ``[outcome]`` when your field has better anchors.
+
+        Examples
+        --------
+        >>> vas = Outcome.vas_0_100()
+        >>> vas.units, vas.thresholds, vas.rope_for("auc", 1)
+        ('mm', (10.0, 13.0, 20.0), 5.0)
+        """
+        return cls(
+            scale_name="vas",
+            label="Pain intensity (0-100 mm VAS)",
+            units="mm",
+            lower=0.0,
+            upper=100.0,
+            thresholds=VAS_THRESHOLDS,
+            rope=VAS_ROPE,
+            auc_units=None,
+            sources=VAS_SOURCES,
+            preset="vas_0_100",
+        )
+
+    @classmethod
+    def preset_named(cls, name: str) -> Outcome:
+        """Return a preset by name (:data:`PRESETS`).
+
+        Raises
+        ------
+        SpecError
+            Unknown name (the message lists the presets).
+
+        Examples
+        --------
+        >>> Outcome.preset_named("vas_0_100").scale_name
+        'vas'
+        """
+        if name not in PRESETS:
+            raise SpecError(f"unknown outcome preset {name!r}; presets: {', '.join(PRESETS)}")
+        return getattr(cls, name)()
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any], *, where: str = "[outcome]") -> Outcome:
+        """Read an ``[outcome]`` table (see the module docstring for its keys).
+
+        Parameters
+        ----------
+        table : mapping
+            The table as parsed from TOML (or built from CLI flags).
+        where : str
+            What to call the table in messages (e.g. the design file and table).
+
+        Raises
+        ------
+        SpecError
+            An unknown key, a value of the wrong type, a custom outcome without ``units`` or
+            ``better``, or an invalid outcome; the message names the key.
+
+        Examples
+        --------
+        >>> bp = Outcome.from_table({"label": "Systolic blood pressure", "units": "mmHg",
+        ...                          "better": "lower", "thresholds": [2, 5, 10], "rope": 2})
+        >>> bp.bounded, bp.noun, bp.thresholds_for("auc", 8)
+        (False, 'systolic blood pressure', (16.0, 40.0, 80.0))
+        >>> Outcome.from_table({"preset": "vas_0_100", "column": "vas"}).preset
+        'vas_0_100'
+        """
+        from bayes_keta.outcome_table import outcome_from_table
+
+        return outcome_from_table(table, where=where)
 
     # --------------------------------------------------------------------------- scales
     @property
@@ -167,6 +269,65 @@ class Outcome:
         -1
         """
         return -1 if self.better == "lower" else 1
+
+    @property
+    def bounded(self) -> bool:
+        """Whether both bounds are declared.
+
+        Examples
+        --------
+        >>> Outcome.nrs_0_10().bounded, Outcome(lower=None, upper=None, preset=None).bounded
+        (True, False)
+        """
+        return self.lower is not None and self.upper is not None
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """``(lower, upper)`` with an omitted bound as -inf / +inf (for clipping).
+
+        Examples
+        --------
+        >>> Outcome(lower=0.0, upper=None, preset=None).bounds
+        (0.0, inf)
+        """
+        lo = -math.inf if self.lower is None else self.lower
+        return lo, math.inf if self.upper is None else self.upper
+
+    @property
+    def range_text(self) -> str | None:
+        """``"0-10"`` for a bounded outcome, None otherwise.
+
+        Examples
+        --------
+        >>> Outcome.vas_0_100().range_text
+        '0-100'
+        """
+        return f"{self.lower:g}-{self.upper:g}" if self.bounded else None
+
+    def describe(self) -> str:
+        """One line saying what the outcome is and how differences are judged.
+
+        Examples
+        --------
+        >>> Outcome.vas_0_100().describe().split("; ")[:2]
+        ['Pain intensity (0-100 mm VAS): mm, 0-100, lower is better', 'thresholds 10, 13, 20 mm']
+        """
+        if self.bounded:
+            bounds = f"{self.lower:g}-{self.upper:g}"
+        elif self.lower is not None or self.upper is not None:
+            bounds = f">= {self.lower:g}" if self.lower is not None else f"<= {self.upper:g}"
+        else:
+            bounds = "unbounded"
+        parts = [f"{self.label}: {self.units}, {bounds}, {self.better} is better"]
+        if self.thresholds:
+            shown = ", ".join(f"{t:g}" for t in self.thresholds)
+            parts.append(f"thresholds {shown} {self.units}")
+        else:
+            parts.append("no thresholds declared")
+        if self.rope is not None:
+            parts.append(f"ROPE +/-{self.rope:g} {self.units}")
+        text = "; ".join(parts)
+        return text + (f" (preset {self.preset})" if self.preset else " (declared)")
 
     def kind(self, scale: str) -> str:
         """Kind of a scale (``"outcome"``, ``"auc"``, ``"percent"``) from a kind or a label.
@@ -283,3 +444,7 @@ class Outcome:
         if unknown:
             raise SpecError(f"unknown outcome field(s) {unknown}; known: {sorted(known)}")
         return cls(**dict(record))
+
+
+#: The presets by name (``preset = "..."`` in ``[outcome]``, ``--outcome-preset``).
+PRESETS: tuple[str, ...] = ("nrs_0_10", "vas_0_100")

@@ -13,7 +13,16 @@ Schema draft 2020-12). Every summary is validated before it is written::
      "contrasts": [{"active", "reference", "contrast", "estimand", "scale", "mean", "sd",
                     "median", "ci95": [lo, hi], "p_benefit", "p_beyond": {"1.0": p, ...},
                     "p_rope", "rope"}, ...],
+     "outcome": {"label", "units", "lower", "upper", "better", "thresholds", "rope", "scale",
+                 "prior_scaling": {"rule", "factor", "centre", "flip", "text"}, ...},
+     "carryover": [{"treatment", "mean", "sd", "ci95": [lo, hi], "scale"}, ...],
+     "missing_data": {"handling", "text", "n_readings_missing", ...},
      "provenance": {"bayes_keta", "pymc", "arviz", "created", "command", "data_sha256", ...}}
+
+``outcome`` is the declared outcome (:class:`bayes_keta.outcome.Outcome`) with the rule that
+put the priors on its scale; ``carryover`` has one row per active arm when the spec has a
+carryover term (none otherwise), on the model's scale (``scale``: the outcome's own, ``auc``
+or ``logit``); ``missing_data`` says how the model handled missing readings, with counts.
 
 ``p_beyond`` maps a threshold on the estimand's own scale (formatted by
 :func:`bayes_keta.estimands.format_threshold`: ``"0.5"``, ``"17.5"``, ``"30.0"``) to
@@ -42,6 +51,7 @@ from bayes_keta.constants import CI_PROB
 from bayes_keta.estimands import (
     CI_LABEL,
     beyond_by_row,
+    carryover_table,
     contrast_table,
     format_threshold,
 )
@@ -55,8 +65,10 @@ if TYPE_CHECKING:
 __all__ = [
     "SCHEMA_ID",
     "build_summary",
+    "carryover_records",
     "contrast_records",
     "load_schema",
+    "outcome_record",
     "read_summary",
     "schema_errors",
     "validate_summary",
@@ -194,6 +206,56 @@ def contrast_records(table: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
+def outcome_record(fit: FitResult) -> dict[str, Any]:
+    """Return the ``outcome`` object of summary.json: the outcome and its prior-scaling rule.
+
+    The fit record's ``prior_scaling`` (empty in fits made before it: the 0-10 NRS's
+    identity) as :meth:`bayes_keta.models.scaling.PriorScaling.to_dict`.
+    """
+    from bayes_keta.models.scaling import PriorScaling
+
+    outcome = fit.outcome
+    record = outcome.to_dict()
+    scale = record.pop("scale_name")
+    return {
+        "label": record.pop("label"),
+        "units": record.pop("units"),
+        "lower": record.pop("lower"),
+        "upper": record.pop("upper"),
+        "better": record.pop("better"),
+        "thresholds": record.pop("thresholds"),
+        "rope": record.pop("rope"),
+        "scale": scale,
+        **record,
+        "prior_scaling": PriorScaling.from_dict(fit.record.prior_scaling).to_dict(),
+    }
+
+
+def carryover_records(fit: FitResult) -> list[dict[str, Any]]:
+    """Return the ``carryover`` rows of summary.json (none without a carryover term).
+
+    ``scale`` is the model's: the outcome's written name for the daily specs, ``auc`` for the
+    AUC spec (units x readings), ``logit`` for the ordinal one.
+    """
+    from bayes_keta.models import capabilities
+
+    table = carryover_table(fit.datatree)
+    if table.empty:
+        return []
+    kind = capabilities(fit.spec).scale
+    scale = {"auc": "auc", "logit": "logit"}.get(kind, fit.outcome.scale_label("outcome"))
+    return [
+        {
+            "treatment": str(row["treatment"]),
+            "mean": _stat(row["mean"]),
+            "sd": _stat(row["sd"]),
+            f"ci{CI_LABEL}": [_stat(row[f"lo{CI_LABEL}"]), _stat(row[f"hi{CI_LABEL}"])],
+            "scale": scale,
+        }
+        for row in table.to_dict(orient="records")
+    ]
+
+
 def build_summary(
     fit: FitResult,
     *,
@@ -274,6 +336,9 @@ def build_summary(
             **outcome.decision_rules(n_days),
         },
         "contrasts": contrast_records(table),
+        "outcome": outcome_record(fit),
+        "carryover": carryover_records(fit),
+        "missing_data": _jsonable(record.missing_data),
         "provenance": {
             **{key: str(versions.get(name, "unknown")) for key, name in _VERSIONS.items()},
             "created": created or record.created,

@@ -29,7 +29,8 @@ def test_validate_default_prints_synthetic_summary(capsys):
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("SYNTHETIC DATA (simulated, not patients): ketapain_synthetic")
-    assert "20 subjects, 3 periods, 35 day(s)" in out and "OK:" in out
+    assert "20 subjects, 3 periods, 35 days per period" in out and "OK:" in out
+    assert "Design class: 3x3 Williams" in out and "daily_ordinal  suits" in out
 
 
 def test_validate_bad_file_exits_with_data_error(bad_csv, capsys):

@@ -45,6 +45,14 @@ SAMPLING = [
     ("--seed", "-1"),
     ("--seed", str(SEED_MAX + 1)),
 ]
+OUTCOME = [
+    ("--outcome-lower", "inf"),
+    ("--outcome-upper", "nan"),
+    ("--outcome-thresholds", "2,-1"),
+    ("--outcome-thresholds", ","),
+    ("--outcome-rope", "0"),
+    ("--outcome-rope", "-2"),
+]
 BAD: list[tuple[str, str, str]] = [
     ("simulate", "--n-subjects", "0"),
     ("simulate", "--n-subjects", "2.5"),
@@ -60,6 +68,11 @@ BAD: list[tuple[str, str, str]] = [
     ("simulate", "--effect", "ketamine=-inf"),
     ("simulate", "--effect", "ketamine"),
     *[(cmd, opt, value) for cmd in ("fit", "report", "sweep", "meta") for opt, value in SAMPLING],
+    *[
+        (cmd, opt, value)
+        for cmd in ("validate", "fit", "report", "sweep")
+        for opt, value in OUTCOME
+    ],
     ("report", "--rhat-max", "1"),
     ("report", "--rhat-max", "0.99"),
     ("report", "--rhat-max", "nan"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,10 @@ import bayes_keta as bk
 from bayes_keta.data.contract import resolve_labels
 from bayes_keta.exceptions import DataError
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+REAL = Path(
+    os.environ.get("BAYES_KETA_REAL_DATA")
+    or Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+)
 DEFAULT_ALLOWED = "['placebo', 'ketamine', 'ketamine_magnesium']"
 
 

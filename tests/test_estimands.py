@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -406,7 +408,10 @@ def test_registry_names_are_unique_and_lookup_refuses_unknown():
 def test_summary_schema_enums_match_the_registry():
     contrast = load_schema()["$defs"]["contrast"]["properties"]
     assert contrast["estimand"]["enum"] == list(estimand_names())
-    assert set(contrast["scale"]["enum"]) == set(scale_labels().values())
+    pattern = re.compile(contrast["scale"]["pattern"])
+    for outcome in (Outcome.nrs_0_10(), Outcome.vas_0_100()):
+        assert all(pattern.fullmatch(s) for s in scale_labels(outcome).values())
+    assert set(scale_labels().values()) <= set(contrast["scale"]["examples"])
 
 
 def test_carryover_table_summarises_each_active_arm():

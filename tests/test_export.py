@@ -298,3 +298,18 @@ def test_cli_refuses_to_overwrite_an_export(real, capsys):
     assert code == 6
     assert "refusing to overwrite" in capsys.readouterr().err
     assert _sha(real["out"] / "meta_summary.csv") == before
+
+
+def test_meta_summary_uses_the_priors_on_the_outcomes_scale():
+    """A VAS fit: the treatment-effect prior in the record is written for the NRS (sd 2); the
+    likelihood-only approximation divides by it on the VAS (sd 20 mm, the record's scaling)."""
+    frame = bk.simulate_trial(n_subjects=6, n_days=7, seed=1, mu=50, bounds=(0, 100))
+    trial = bk.load_trial(frame, outcome="vas_0_100")
+    fit = _fake_fit(trial, effects={"ketamine": -10.0, "ketamine_magnesium": -5.0}, placebo=50)
+    scaling = {"rule": "range", "factor": 10.0, "centre": 50.0, "flip": False, "text": "x10"}
+    record = dataclasses.replace(fit.record, prior_scaling=scaling)
+    fit.datatree.attrs.update(record.to_attrs())
+    table = meta_summary(FitResult(fit.datatree, record, trial))
+    row = table.set_index(["active", "reference", "estimand"]).loc[KEY]
+    assert row["scale"] == "vas" and row["prior_se"] == pytest.approx(20.0)
+    assert np.isfinite(row["lik_estimate"]) and pd.isna(row["lik_reason"])

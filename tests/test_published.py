@@ -25,12 +25,19 @@ from bayes_keta.published import (
     reanalyse_published,
     skeptical_prior,
 )
-from bayes_keta.published.reanalysis import Z95
+from bayes_keta.published.reanalysis import Z95, published_estimates
 
 PUBLISHED = [  # (active, reference, estimate, lo95, hi95), transcribed from the abstract
     ("ketamine", "placebo", -0.2, -0.6, 0.3),
     ("placebo", "ketamine_magnesium", 0.2, -0.3, 0.6),
     ("ketamine", "ketamine_magnesium", -0.4, -0.8, 0.1),
+]
+#: The default readings: the second row's sign contradicts the arm means (187 vs 196) and the
+#: other rows, so by default it is read as placebo - ketamine_magnesium = -0.2 [-0.6, 0.3].
+DEFAULT = [
+    PUBLISHED[0],
+    ("placebo", "ketamine_magnesium", -0.2, -0.6, 0.3),
+    PUBLISHED[2],
 ]
 
 
@@ -39,8 +46,12 @@ def default_result():
     return reanalyse_published()
 
 
-def _row(table: pd.DataFrame, active: str, reference: str, prior: str) -> pd.Series:
+def _row(
+    table: pd.DataFrame, active: str, reference: str, prior: str, *, reading: str | None = None
+) -> pd.Series:
+    """The row of a contrast and prior: its default reading unless ``reading`` is given."""
     sel = table[(table.active == active) & (table.reference == reference) & (table.prior == prior)]
+    sel = sel[sel.default] if reading is None else sel[sel.reading == reading]
     assert len(sel) == 1
     return sel.iloc[0]
 
@@ -48,11 +59,14 @@ def _row(table: pd.DataFrame, active: str, reference: str, prior: str) -> pd.Ser
 # ----------------------------------------------------------------------------- golden numbers
 
 
-@pytest.mark.parametrize(("active", "reference", "est", "lo", "hi"), PUBLISHED)
+@pytest.mark.parametrize(
+    ("active", "reference", "est", "lo", "hi", "reading"),
+    [(*row, None) for row in DEFAULT] + [(*PUBLISHED[1], "as_printed")],
+)
 def test_vague_prior_reproduces_published_cis_to_their_rounding(
-    default_result, active, reference, est, lo, hi
+    default_result, active, reference, est, lo, hi, reading
 ):
-    r = _row(default_result.table, active, reference, "vague")
+    r = _row(default_result.table, active, reference, "vague", reading=reading)
     # Published numbers carry one decimal: the true values lie within +/- 0.05 of them. Each
     # reproduced end (and the posterior mean) must fall inside that rounding band and round
     # to the published digit. The default likelihood centre keeps a margin (<= 0.034).
@@ -68,7 +82,7 @@ def test_vague_prior_reproduces_published_cis_to_their_rounding(
     assert r.published_lo95 == lo and r.published_hi95 == hi
 
 
-@pytest.mark.parametrize(("active", "reference", "est", "lo", "hi"), PUBLISHED)
+@pytest.mark.parametrize(("active", "reference", "est", "lo", "hi"), DEFAULT)
 def test_centre_published_keeps_estimate_and_lands_on_the_rounding_edge(
     active, reference, est, lo, hi
 ):
@@ -100,10 +114,14 @@ def test_fitted_centre_is_closer_to_the_published_p_values(default_result):
 
 def test_table_layout(default_result):
     tab = default_result.table
-    assert len(tab) == 3 * 3
+    assert len(tab) == 4 * 3  # three contrasts, the inconsistent one in two readings
     for col in (
         "active",
         "reference",
+        "reading",
+        "inconsistent",
+        "default",
+        "published_estimate",
         "scale",
         "prior",
         "prior_mean",
@@ -152,7 +170,7 @@ def test_enthusiastic_prior_calibrated_in_table_for_both_orientations(default_re
 
 def test_skeptical_prior_shrinks_toward_zero(default_result):
     tab = default_result.table
-    for active, reference, est, *_ in PUBLISHED:
+    for active, reference, est, *_ in DEFAULT:
         vague = _row(tab, active, reference, "vague")
         skep = _row(tab, active, reference, "skeptical")
         assert np.sign(skep.post_mean) == np.sign(est)
@@ -165,9 +183,13 @@ def test_orientation_rule(default_result):
     tab = default_result.table
     row2 = _row(tab, "placebo", "ketamine_magnesium", "vague")
     assert row2.favoured == "ketamine_magnesium"
-    # benefit of ketamine/magnesium = positive published effect (placebo - KMg > 0).
-    assert row2.lik_mean > 0
+    # benefit of ketamine/magnesium = a positive effect (placebo - KMg > 0): the default
+    # reading (the arm means') has it negative, the row as printed positive.
+    assert row2.lik_mean < 0
     assert row2.p_benefit == pytest.approx(stats.norm.cdf(row2.lik_mean / row2.se), abs=2e-3)
+    printed = _row(tab, "placebo", "ketamine_magnesium", "vague", reading="as_printed")
+    assert printed.lik_mean == pytest.approx(-row2.lik_mean)
+    assert printed.p_benefit == pytest.approx(1 - row2.p_benefit, abs=1e-9)
     row1 = _row(tab, "ketamine", "placebo", "vague")
     assert row1.favoured == "ketamine"
     assert row1.p_benefit == pytest.approx(stats.norm.cdf(-row1.lik_mean / row1.se), abs=2e-3)
@@ -359,7 +381,7 @@ def test_priors_toml(tmp_path):
 
 def test_plot_returns_figure(default_result):
     fig = default_result.plot(priors=["vague", "skeptical"])
-    assert len(fig.axes) == 3 * 2
+    assert len(fig.axes) == 4 * 2  # the inconsistent contrast in both readings
     with pytest.raises(SpecError):
         default_result.plot(priors=["nope"])
 
@@ -368,7 +390,7 @@ def test_cli_writes_outputs_and_refuses_overwrite(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["published", "--out", str(out), "--prior", "wide=normal(0,1)"]) == 0
     tab = pd.read_csv(out / "published_reanalysis.csv")
-    assert len(tab) == 3 * 4 and "wide" in set(tab.prior)
+    assert len(tab) == 4 * 4 and "wide" in set(tab.prior)
     assert (out / "published_reanalysis.png").stat().st_size > 1000
     prov = json.loads((out / "published_reanalysis.json").read_text())
     assert prov["versions"]["bayes_keta"] and len(prov["inputs_hash"]) == 64
@@ -380,7 +402,7 @@ def test_cli_writes_outputs_and_refuses_overwrite(tmp_path, capsys):
     assert "OutputError" in capsys.readouterr().err
     assert (out / "published_reanalysis.csv").read_bytes() == before
     assert main(["published", "--out", str(out), "--force"]) == 0
-    assert len(pd.read_csv(out / "published_reanalysis.csv")) == 9
+    assert len(pd.read_csv(out / "published_reanalysis.csv")) == 12
 
 
 def test_cli_bad_inputs_exit_codes(tmp_path, capsys):
@@ -395,12 +417,84 @@ def test_cli_bad_inputs_exit_codes(tmp_path, capsys):
 @pytest.mark.slow
 def test_sampled_prior_draws_are_those_before_the_one_runner():
     """Golden numbers recorded from main at 4f59205, when the reanalysis called pm.sample
-    itself (nutpie through PyMC; its threads may move the last digits: rel 1e-9)."""
+    itself (nutpie through PyMC; its threads may move the last digits: rel 1e-9). The rows
+    are given as printed (as then): the embedded default now reads one of them flipped."""
     prior = parse_prior_spec("t3=student_t(3, 0, 0.2)")
-    res = reanalyse_published(priors=[prior], include_defaults=False, seed=5, draws=500)
+    res = reanalyse_published(
+        published_estimates(), priors=[prior], include_defaults=False, seed=5, draws=500
+    )
     assert res.table["post_mean"].tolist() == pytest.approx(
         [-0.07500458897937255, 0.07717233354021977, -0.17915722211346613], rel=1e-9
     )
     assert res.table["mcse_mean"].tolist() == pytest.approx(
         [0.0041517017598331684, 0.004524774702620244, 0.004382231256684744], rel=1e-9
     )
+
+
+# ----------------------------------------------------------------------------- orientation
+
+
+def test_inconsistent_row_is_flagged_with_both_readings(default_result):
+    tab = default_result.table
+    flagged = tab[tab.inconsistent]
+    assert set(zip(flagged.active, flagged.reference, strict=True)) == {
+        ("placebo", "ketamine_magnesium")
+    }
+    assert set(flagged.reading) == {"arm_means", "as_printed"}
+    assert (flagged.published_estimate == 0.2).all()
+    assert set(flagged.loc[flagged.default, "reading"]) == {"arm_means"}
+    assert (tab.loc[~tab.inconsistent, "reading"] == "published").all()
+    # the arm means (published AUC) and the other two rows agree on the default's sign
+    check = next(c for c in default_result.orientation if not c.consistent)
+    assert check.arm_difference == 187.0 - 196.0
+    assert check.implied == pytest.approx(-0.2)  # (P - K) + (K - KM) = 0.2 - 0.4
+    assert np.sign(check.implied) == np.sign(check.arm_difference) == -np.sign(check.estimate)
+    text = default_result.text
+    assert "INCONSISTENT" in text and "DEFAULT reading" in text and "as printed" in text
+    assert any("arm means" in n and "-0.2" in n for n in default_result.notes)
+
+
+def test_consistent_rows_and_user_data_are_not_flagged():
+    from bayes_keta.published.orientation import check_orientation
+
+    rows = pd.DataFrame({"active": ["a"], "reference": ["b"], "estimate": [-0.3]})
+    assert check_orientation(rows, {"a": 1.0, "b": 2.0})[0].consistent
+    assert not check_orientation(rows, {"a": 3.0, "b": 2.0})[0].consistent
+    assert check_orientation(rows, {"a": 1.0}) == ()  # no arm mean: nothing to check
+    res = reanalyse_published(published_estimates())  # rows given: read as given
+    assert not res.table.inconsistent.any() and (res.table.reading == "published").all()
+
+
+def test_cli_flags_the_inconsistent_row_in_csv_json_and_text(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["published", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "INCONSISTENT" in printed and "DEFAULT reading" in printed
+    tab = pd.read_csv(out / "published_reanalysis.csv")
+    flagged = tab[tab.inconsistent]
+    assert set(flagged.reading) == {"arm_means", "as_printed"} and len(flagged) == 2 * 3
+    prov = json.loads((out / "published_reanalysis.json").read_text())
+    (row,) = prov["settings"]["inconsistent_rows"]
+    assert (row["active"], row["reference"], row["as_printed"]) == (
+        "placebo",
+        "ketamine_magnesium",
+        0.2,
+    )
+    assert row["default_reading"] == -0.2 and row["default"] == "arm_means"
+
+
+def test_percent_scale_is_labelled_a_between_arm_ratio():
+    from bayes_keta.published.scales import scale_info
+
+    assert "between-arm ratio" in scale_info("percent").label
+    df = pd.DataFrame(
+        {
+            "active": ["a"],
+            "reference": ["placebo"],
+            "scale": ["percent"],
+            "estimate": [-20.0],
+            "se": [10.0],
+        }
+    )
+    res = reanalyse_published(df, design_effect=-30.0)
+    assert any("not IMMPACT's within-patient" in n for n in res.notes)

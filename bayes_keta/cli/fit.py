@@ -10,13 +10,18 @@ from typing import Any
 __all__ = ["register", "run"]
 
 DESCRIPTION = """\
-Fit a Bayesian model (models/NAME.toml, or a model name) to a crossover pain data set and write
+Fit a Bayesian model (models/NAME.toml, or a model name) to a crossover data set and write
 DIR/posterior.nc (the whole DataTree: posterior, prior, posterior predictive, log likelihood,
 sample stats) and DIR/summary.json (schema bayes_keta.summary/1: data hash, spec, priors, sampler
 settings, diagnostics verdict, treatment contrasts with 95% credible intervals and probabilities
 of clinically meaningful benefit).
 
 Without DATA, fits the embedded SYNTHETIC KETAPAIN-like trial (simulated, not patients).
+The outcome is daily pain on the 0-10 NRS unless the design file's [outcome] table or the
+--outcome-* flags declare another (units, bounds, direction of benefit, thresholds, ROPE);
+the priors are then scaled to it by a documented rule (printed, and in summary.json). A spec
+the design cannot support (a day-level spec with one reading per period, carryover with two
+periods) is refused (exit 4) naming the specs that suit.
 Everything (data, spec, priors, output directory) is checked before sampling starts; existing
 outputs are never overwritten without --force. Failed diagnostics are printed loudly on stderr
 and recorded in summary.json; with --strict the command then exits with code 5.
@@ -27,6 +32,9 @@ examples:
   bayes-keta fit --model models/daily.toml --out reports/daily
   bayes-keta fit diary.csv --model daily --priors skeptical --out out/skeptical --seed 1
   bayes-keta fit --model models/daily.toml --draws 300 --tune 300 --chains 2 --out tmp --strict
+  bayes-keta fit migraine.csv --design migraine.toml --model auc --out out/migraine
+  bayes-keta fit bp.csv --treatments A,B,C --outcome-column sbp --outcome-units mmHg \
+      --outcome-better lower --outcome-thresholds 2,5,10 --outcome-rope 2 --out out/bp
 """
 
 
@@ -76,10 +84,12 @@ def command_line(args: argparse.Namespace) -> str:
     --------
     >>> ns = argparse.Namespace(data=None, model="daily", priors=None, out="o", draws=10,
     ...     tune=None, chains=None, seed=1, sampler=None, strict=False, force=False,
-    ...     treatments=None, reference=None, design=None, name=None)
+    ...     treatments=None, reference=None, design=None, name=None, outcome_units="mm")
     >>> command_line(ns)
-    'bayes-keta fit --model daily --out o --draws 10 --seed 1'
+    'bayes-keta fit --model daily --out o --draws 10 --seed 1 --outcome-units mm'
     """
+    from bayes_keta.cli.options import outcome_arguments
+
     parts = ["bayes-keta", "fit"]
     if args.data:
         parts.append(str(args.data))
@@ -95,6 +105,7 @@ def command_line(args: argparse.Namespace) -> str:
         value = getattr(args, opt, None)
         if value is not None:
             parts += [f"--{opt}", str(value)]
+    parts += outcome_arguments(args)
     parts += [f"--{flag}" for flag in ("strict", "force") if getattr(args, flag, False)]
     return shlex.join(parts)
 
@@ -149,8 +160,8 @@ def format_contrasts(table) -> str:
 def run(args: argparse.Namespace) -> int:
     """Validate everything, fit, gate, write; domain errors propagate to the CLI core."""
     from bayes_keta.checks import sampling_notes
+    from bayes_keta.cli.options import trial_from_args
     from bayes_keta.cli.progress import Progress
-    from bayes_keta.data.load import load_trial
     from bayes_keta.exceptions import ConvergenceError, OutputError
     from bayes_keta.fitting.io import check_outputs
 
@@ -158,13 +169,7 @@ def run(args: argparse.Namespace) -> int:
     # 1. everything that can be checked before sampling
     progress.stage("validating data, spec and outputs")
     paths = check_outputs(args.out, force=args.force)
-    trial = load_trial(
-        args.data,
-        treatments=args.treatments,
-        reference=args.reference,
-        design=args.design,
-        name=args.name,
-    )
+    trial = trial_from_args(args)
     _check_sampler(args.sampler)
     fit_args = _prepare_fit(trial, args)
     fit_args.update(progress=progress.stage, progressbar=progress.enabled)
@@ -197,14 +202,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_results(result, diagnostics, *, synthetic: bool) -> None:
-    """Print the contrasts and the diagnostics verdict."""
+    """Print the outcome, the contrasts, carryover, missing data and the diagnostics verdict."""
     summary = result.contrast_summary()
+    outcome = result.outcome
+    print(f"Outcome: {outcome.describe()}")
     print(format_contrasts(summary.table))
-    if summary.constant_over_day:
+    if summary.constant_over_day and summary.n_days > 1:
         print(
             "(this model's effect is constant over days: week-1 and day-k rows repeat the"
             " mean daily difference; daily_decay lets it vary)"
         )
+    print(f"(differences in {outcome.units}; {outcome.better} is better)")
+    carry = format_carryover(result)
+    if carry:
+        print()
+        print(carry)
+    for line in _record_lines(result.record):
+        print(line)
     print()
     print(diagnostics.text)
     if not diagnostics.passed:
@@ -217,15 +231,52 @@ def _print_results(result, diagnostics, *, synthetic: bool) -> None:
         print("the treatments' real effects.")
 
 
+def format_carryover(result) -> str:
+    """Carryover rows of a fit (one per active arm), or "" when the spec has none.
+
+    Values are on the model's scale (the outcome's units per reading; the AUC spec's units x
+    readings; the ordinal spec's logits).
+    """
+    from bayes_keta.estimands import CI_LABEL
+    from bayes_keta.summary import carryover_records
+
+    rows = carryover_records(result)
+    if not rows:
+        return ""
+    scale = rows[0]["scale"]
+    lines = [f"Carryover of the previous period's treatment (scale {scale}):"]
+    for row in rows:
+        lo, hi = row[f"ci{CI_LABEL}"]
+        lines.append(
+            f"  after {row['treatment']:<24} {row['mean']:>8.2f}  sd {row['sd']:.2f}"
+            f"  {CI_LABEL}% CrI [{lo:.2f}, {hi:.2f}]"
+        )
+    return "\n".join(lines)
+
+
+def _record_lines(record) -> list[str]:
+    """Return the fit record's facts worth a line: missing-data handling, prior scaling."""
+    lines = []
+    text = record.missing_data.get("text")
+    if text:
+        lines.append(f"Missing data: {text.removeprefix('missing data: ')}")
+    scaling = record.prior_scaling
+    if scaling and (scaling.get("factor") != 1.0 or scaling.get("flip")):
+        lines.append(f"Priors: {scaling['text']}")
+    return lines
+
+
 def _prepare_fit(trial, args: argparse.Namespace) -> dict[str, Any]:
-    """Load the spec and resolve the priors now (SpecError before sampling).
+    """Load the spec, check it suits the design and resolve the priors (before sampling).
 
     :func:`bayes_keta.fitting.fit` then checks the sampler settings and builds the graph
-    (which checks spec x data) before it samples.
+    before it samples.
     """
+    from bayes_keta.models import check_design
     from bayes_keta.spec import load_spec, resolve_priors
 
     spec = load_spec(args.model)
+    check_design(trial, spec)
     priors = list(args.priors) if args.priors else None
     resolve_priors(spec, priors)
     return {"trial": trial, "spec": spec, "priors": priors, **_sampler_options(args)}

@@ -9,21 +9,42 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import Any
 
 from bayes_keta import checks
 from bayes_keta.constants import DEFAULT_MAIN_SPEC, MIN_CHAINS_RHAT
+from bayes_keta.outcome import PRESETS
 
 __all__ = [
+    "OUTCOME_FLAGS",
     "add_data_argument",
     "add_label_options",
     "add_model_option",
+    "add_outcome_options",
     "add_quiet_option",
     "add_sampling_options",
     "count",
     "labelled_number",
     "magnitudes",
     "number",
+    "outcome_arguments",
+    "outcome_keys",
+    "trial_from_args",
 ]
+
+#: ``--outcome-<flag>`` -> the ``[outcome]`` key it sets (:mod:`bayes_keta.outcome_table`).
+OUTCOME_FLAGS: dict[str, str] = {
+    "preset": "preset",
+    "column": "column",
+    "label": "label",
+    "units": "units",
+    "lower": "lower",
+    "upper": "upper",
+    "better": "better",
+    "thresholds": "thresholds",
+    "rope": "rope",
+    "reading": "reading",
+}
 
 
 def number(rule: checks.Integer | checks.Real) -> Callable[[str], int | float]:
@@ -126,7 +147,7 @@ def add_model_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_label_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--treatments``, ``--reference``, ``--design`` and ``--name`` (data options)."""
+    """Add ``--treatments``, ``--reference``, ``--design``, ``--name`` and ``--outcome-*``."""
     parser.add_argument(
         "--treatments",
         metavar="A,B,C",
@@ -140,9 +161,102 @@ def add_label_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--design",
         metavar="TOML",
-        help="TOML file declaring treatments and reference (flags take precedence)",
+        help="TOML file declaring treatments, reference and an [outcome] table (flags take"
+        " precedence)",
     )
     parser.add_argument("--name", help="name of the data set (default: the file stem)")
+    add_outcome_options(parser)
+
+
+def add_outcome_options(parser: argparse.ArgumentParser) -> None:
+    """Add the ``--outcome-*`` flags: the ``[outcome]`` keys, over the design file's table."""
+    group = parser.add_argument_group(
+        "outcome",
+        "what the readings are (default: daily pain on the 0-10 NRS); each flag sets one key"
+        " of the design file's [outcome] table and wins over it",
+    )
+    group.add_argument(
+        "--outcome-preset",
+        choices=PRESETS,
+        help="start from a preset: nrs_0_10 (0-10 pain NRS) or vas_0_100 (100 mm pain VAS)",
+    )
+    group.add_argument("--outcome-column", metavar="COL", help="column holding the readings")
+    group.add_argument("--outcome-label", metavar="TEXT", help="label in tables and plots")
+    group.add_argument("--outcome-units", metavar="UNITS", help="units of a reading (mmHg)")
+    group.add_argument(
+        "--outcome-lower", type=number(checks.FINITE), metavar="X", help="lower bound"
+    )
+    group.add_argument(
+        "--outcome-upper", type=number(checks.FINITE), metavar="X", help="upper bound"
+    )
+    group.add_argument(
+        "--outcome-better", choices=("lower", "higher"), help="which direction is benefit"
+    )
+    group.add_argument(
+        "--outcome-thresholds",
+        type=magnitudes,
+        metavar="T1,T2",
+        help="clinically meaningful differences, in units (e.g. 2,5,10)",
+    )
+    group.add_argument(
+        "--outcome-rope",
+        type=number(checks.POSITIVE),
+        metavar="X",
+        help="half-width of the region of practical equivalence, in units",
+    )
+    group.add_argument(
+        "--outcome-reading",
+        metavar="WORD",
+        help="what one reading covers, for wording (day, hour, visit, period; default day)",
+    )
+
+
+def outcome_keys(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Return the ``[outcome]`` keys set by ``--outcome-*`` flags (None: none given).
+
+    Examples
+    --------
+    >>> outcome_keys(argparse.Namespace(outcome_units="mmHg", outcome_thresholds=(2.0, 5.0)))
+    {'units': 'mmHg', 'thresholds': [2.0, 5.0]}
+    """
+    keys: dict[str, Any] = {}
+    for flag, key in OUTCOME_FLAGS.items():
+        value = getattr(args, f"outcome_{flag}", None)
+        if value is not None:
+            keys[key] = list(value) if isinstance(value, tuple) else value
+    return keys or None
+
+
+def outcome_arguments(args: argparse.Namespace) -> list[str]:
+    """Return the ``--outcome-*`` flags given, as command-line words (for provenance).
+
+    Examples
+    --------
+    >>> outcome_arguments(argparse.Namespace(outcome_preset="vas_0_100", outcome_rope=3.0))
+    ['--outcome-preset', 'vas_0_100', '--outcome-rope', '3']
+    """
+    words: list[str] = []
+    for flag in OUTCOME_FLAGS:
+        value = getattr(args, f"outcome_{flag}", None)
+        if value is None:
+            continue
+        shown = ",".join(f"{v:g}" for v in value) if isinstance(value, tuple) else value
+        words += [f"--outcome-{flag}", f"{shown:g}" if isinstance(shown, float) else str(shown)]
+    return words
+
+
+def trial_from_args(args: argparse.Namespace) -> Any:
+    """Load the trial the data options name (DATA, labels, design file, outcome flags)."""
+    from bayes_keta.data.load import load_trial
+
+    return load_trial(
+        args.data,
+        treatments=args.treatments,
+        reference=args.reference,
+        design=args.design,
+        name=args.name,
+        outcome=outcome_keys(args),
+    )
 
 
 def add_sampling_options(

@@ -14,9 +14,13 @@ __all__ = ["register", "handler"]
 _EPILOG = """\
 Estimates CSV columns: active, reference, scale, estimate, and either lo95, hi95 or se
 (optional: favoured). Rows are kept in their published orientation (effect = active -
-reference, negative = less pain on active). p_benefit is P(favoured arm has less pain);
-favoured defaults to the non-placebo arm when one arm is placebo, else the active arm.
-Lines starting with '#' are comments. All rows must share one scale.
+reference, negative = less pain on active). For the embedded KETAPAIN numbers the row
+"placebo vs ketamine_magnesium +0.2" contradicts the arm means (and the other two rows): it
+is flagged INCONSISTENT in every output (CSV columns inconsistent, reading, default,
+published_estimate; the JSON's orientation; the text) and analysed both ways, the reading the
+arm means support (placebo - ketamine_magnesium = -0.2) being the default. p_benefit is
+P(favoured arm has less pain); favoured defaults to the non-placebo arm when one arm is
+placebo, else the active arm. Lines starting with '#' are comments. All rows must share one scale.
 
 Outputs in --out: published_reanalysis.csv, published_reanalysis.png and
 published_reanalysis.json (provenance). Existing files are not overwritten without --force.
@@ -122,6 +126,19 @@ def handler(args: argparse.Namespace) -> int:
             "seed": seed,
             "centre": args.centre,
             "notes": list(result.notes),
+            "orientation": [c.to_dict() for c in result.orientation],
+            "inconsistent_rows": [
+                {
+                    "active": c.active,
+                    "reference": c.reference,
+                    "as_printed": c.estimate,
+                    "default_reading": -c.estimate + 0.0,
+                    "default": "arm_means",
+                    "text": c.text,
+                }
+                for c in result.orientation
+                if not c.consistent
+            ],
             "outputs": [str(p.name) for p in (csv_path, png_path)],
         },
     )

@@ -150,24 +150,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _suited(trial, names: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Split default specs into those the design suits and the others (with the reason)."""
+    from bayes_keta.exceptions import SpecError
+    from bayes_keta.models import check_design
+
+    suited, unsuited = [], {}
+    for name in names:
+        try:
+            check_design(trial, name)
+            suited.append(name)
+        except SpecError as err:
+            unsuited[name] = str(err).split(": ", 1)[-1].split("; specs that suit")[0]
+    return suited, unsuited
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the report; domain errors propagate to the CLI core (exit codes)."""
     from bayes_keta.checks import sampling_notes
+    from bayes_keta.cli.options import trial_from_args
     from bayes_keta.cli.progress import Progress
-    from bayes_keta.data.load import load_trial
     from bayes_keta.report.build import build_report, default_specs
     from bayes_keta.report.data import GateThresholds
 
     t0 = time.perf_counter()
     progress = Progress.for_args(args)
     progress.stage("validating data")
-    trial = load_trial(
-        args.data,
-        treatments=args.treatments,
-        reference=args.reference,
-        design=args.design,
-        name=args.name,
-    )
+    trial = trial_from_args(args)
     if args.model:
         specs = list(args.model)
     else:
@@ -175,6 +184,9 @@ def run(args: argparse.Namespace) -> int:
         specs = list(present)
         if missing:
             progress.note(f"default spec(s) not in models/, skipped: {', '.join(missing)}")
+        specs, unsuited = _suited(trial, specs)
+        for name, why in unsuited.items():
+            print(f"default spec {name} does not suit this design, skipped: {why}", flush=True)
     command = "bayes-keta " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else ""
 
     def log(msg: str) -> None:

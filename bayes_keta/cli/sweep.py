@@ -132,8 +132,8 @@ def command_line(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     """Validate everything, sweep, write; domain errors propagate to the CLI core."""
     from bayes_keta.checks import sampling_notes
+    from bayes_keta.cli.options import trial_from_args
     from bayes_keta.cli.progress import Progress
-    from bayes_keta.data.load import load_trial
     from bayes_keta.spec import load_spec
     from bayes_keta.sweep.grid import load_grid
     from bayes_keta.sweep.output import check_sweep_outputs
@@ -142,13 +142,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress.for_args(args)
     progress.stage("validating data, spec, grid and outputs")
     check_sweep_outputs(args.out, force=args.force)
-    trial = load_trial(
-        args.data,
-        treatments=args.treatments,
-        reference=args.reference,
-        design=args.design,
-        name=args.name,
-    )
+    trial = trial_from_args(args)
     spec = load_spec(args.model)
     grid = load_grid(args.grid)
     priors = list(args.priors) if args.priors else None

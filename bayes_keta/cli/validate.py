@@ -7,13 +7,19 @@ import argparse
 __all__ = ["register", "run"]
 
 DESCRIPTION = """\
-Validate a long-format crossover pain data set (one row per subject x period x day; columns
-subject, period, treatment, day, pain; optional sequence, baseline_pain) and print its design
-summary: subjects, periods, sequences, days, missing diary days per arm, drop-outs.
+Validate a long-format crossover data set (one row per subject x period x reading; columns
+subject, period, treatment, day (the reading number within the period; may be omitted with
+one reading per period) and the outcome's column (default pain); optional sequence,
+baseline_pain) and print its design summary: the outcome, the design class (2x2, Williams,
+Latin square; one reading per period or K readings; replicated or not), sequences, missing
+readings per arm and by day (with a warning when completion trends over the days),
+drop-outs, and which model specs suit the design.
 
+The outcome is daily pain on the 0-10 NRS unless the design file's [outcome] table or the
+--outcome-* flags declare another; readings outside its declared bounds are refused.
 Without DATA, validates the embedded SYNTHETIC KETAPAIN-like trial (simulated, not patients).
 Exits 0 when the data are valid; otherwise prints every problem found (rows are 1-based data
-rows, header excluded) and exits with the DataError code (3).
+rows, header excluded) and exits with the DataError code (3); an invalid [outcome] exits 4.
 """
 
 EPILOG = """\
@@ -22,10 +28,15 @@ examples:
   bayes-keta validate diary.csv
   bayes-keta validate migraine.parquet --treatments P,D1,D2 --reference P
   bayes-keta validate diary.csv --design design.toml
+  bayes-keta validate bp.csv --outcome-column sbp --outcome-units mmHg --outcome-better lower
 
 design.toml:
   treatments = ["P", "D1", "D2"]
   reference = "P"
+
+  [outcome]                # optional; default: daily pain on the 0-10 NRS
+  preset = "vas_0_100"     # or declare: label, units, lower, upper, better, thresholds, rope
+  column = "vas"
 """
 
 
@@ -47,16 +58,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate and print the design summary; domain errors propagate to the CLI core."""
+    from bayes_keta.cli.options import trial_from_args
     from bayes_keta.data.design import design_summary
-    from bayes_keta.data.load import load_trial
+    from bayes_keta.models.registry import suitability
 
-    trial = load_trial(
-        args.data,
-        treatments=args.treatments,
-        reference=args.reference,
-        design=args.design,
-        name=args.name,
-    )
-    print(design_summary(trial).text)
+    trial = trial_from_args(args)
+    print(design_summary(trial, suitability=suitability(trial)).text)
     print("\nOK: the data satisfy the data contract.")
     return 0

@@ -1,8 +1,9 @@
-"""The data contract: what a crossover pain data set must look like, and the validator.
+"""The data contract: what a crossover data set must look like, and the validator.
 
 Format
 ------
-Long format, **one row per subject x period x day**, in a CSV (``.csv``, ``.tsv``, ``.txt``)
+Long format, **one row per subject x period x reading** (a reading is a diary day for the
+0-10 pain NRS), in a CSV (``.csv``, ``.tsv``, ``.txt``)
 or Parquet (``.parquet``, ``.pq``) file, or a pandas DataFrame. Excel (``.xlsx``) needs
 ``openpyxl`` and SPSS (``.sav``) needs ``pyreadstat``; SAS (``.sas7bdat``, ``.xpt``) and Stata
 (``.dta``) are read by pandas itself.
@@ -18,10 +19,12 @@ Required columns
     Treatment label, one of the declared labels (default ``placebo``, ``ketamine``,
     ``ketamine_magnesium``; reference ``placebo``).
 ``day``
-    Days since that period's infusion, a positive integer 1..D. ``n_days`` is the largest day.
-``pain``
-    Daily pain on the 0-10 numeric rating scale (decimals allowed). May be missing (empty,
-    ``NA``): missing diary days are accepted, as are absent rows.
+    The reading number within the period, a positive integer 1..D (days since the period's
+    infusion for a daily diary; any reading index otherwise). ``n_days`` is the largest. May be
+    omitted when every subject-period has exactly one row (one reading per period: day 1).
+``pain`` (or the outcome's declared ``column``)
+    The reading: by default daily pain on the 0-10 numeric rating scale (decimals allowed).
+    May be missing (empty, ``NA``): missing readings are accepted, as are absent rows.
 
 Optional columns
 
@@ -35,9 +38,19 @@ Optional columns
     group name (``1``..``6``), whose subjects must share one order. Only what provably
     contradicts the rows is refused.
 ``baseline_pain``
-    Pre-infusion pain of that subject-period, 0..10; constant within a subject-period.
+    Pre-treatment reading of that subject-period on the outcome's scale (within its bounds);
+    constant within a subject-period.
 
 Other columns are ignored (and listed in the trial's notes).
+
+The outcome
+-----------
+What the readings are (:class:`bayes_keta.outcome.Outcome`): the 0-10 pain NRS unless the
+design file's ``[outcome]`` table, ``load_trial(outcome=...)`` or the CLI's ``--outcome-*``
+flags declare another (:mod:`bayes_keta.outcome_table`). Its ``column`` names the column
+holding the readings (the validated frame keeps them under ``pain`` whatever that column,
+so every later step reads one name); readings and ``baseline_pain`` outside its declared
+bounds are refused (an unbounded outcome has none).
 
 Treatment labels and reference
 ------------------------------
@@ -53,19 +66,20 @@ DEFAULT_TREATMENTS`, :data:`~bayes_keta.constants.DEFAULT_REFERENCE`).
 Refused (``DataError``, every problem found listed in one message)
 ------------------------------------------------------------------
 Missing required columns (the message lists them and the columns found); no data rows;
-missing subject or treatment; period or day not a positive integer; pain or baseline_pain not
-numeric or outside 0..10; unknown treatment labels (the allowed ones are listed); duplicated
-(subject, period, day); more than one treatment within a subject-period; a subject given the
-same treatment in two periods; baseline_pain or sequence not constant where it must be; a
-declared sequence that contradicts the order of treatments over the subject's periods (the
-message names the subject, its declared and actual order and the first row of each period); a
-reference label that is not among the treatments, or that no row uses. Rows are named by their
-**1-based data row number, header excluded** (in a CSV with a header, file line = row + 1).
+missing subject or treatment; period or day not a positive integer; the reading or
+baseline_pain not numeric, not finite or outside the outcome's declared bounds; unknown
+treatment labels (the allowed ones are listed); duplicated (subject, period, day); more than
+one treatment within a subject-period; a subject given the same treatment in two periods;
+baseline_pain or sequence not constant where it must be; a declared sequence that contradicts
+the order of treatments over the subject's periods (the message names the subject, its
+declared and actual order and the first row of each period); a reference label that is not
+among the treatments, or that no row uses. Rows are named by their **1-based data row
+number, header excluded** (in a CSV with a header, file line = row + 1).
 
 Accepted (reported in notes, never repaired)
 --------------------------------------------
-Missing pain values, absent diary days, subjects who dropped out after some periods (absent
-periods, or later periods whose rows have no pain value), declared active treatments no row
+Missing readings, absent rows, subjects who dropped out after some periods (absent
+periods, or later periods whose rows have no value), declared active treatments no row
 uses, extra columns.
 """
 
@@ -76,19 +90,20 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from bayes_keta.constants import PAIN_MAX, PAIN_MIN
-from bayes_keta.data.labels import read_design, resolve_labels
+from bayes_keta.data.labels import read_design, resolve_labels, resolve_outcome
 from bayes_keta.data.messages import capped as _capped
 from bayes_keta.data.messages import rows_text as _rows
 from bayes_keta.data.messages import values_text as _values
 from bayes_keta.data.sequences import check_sequences
 from bayes_keta.exceptions import DataError
+from bayes_keta.outcome import Outcome
 
 __all__ = [
     "REQUIRED_COLUMNS",
     "OPTIONAL_COLUMNS",
     "ROW_CONVENTION",
     "resolve_labels",
+    "resolve_outcome",
     "read_design",
     "validate_frame",
 ]
@@ -141,6 +156,7 @@ def validate_frame(
     treatments: Sequence[str],
     reference: str,
     origin: str = "data",
+    outcome: Outcome | None = None,
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Validate a long frame against the data contract.
 
@@ -154,6 +170,8 @@ def validate_frame(
         Reference label (must be among ``treatments``).
     origin : str
         What to call the data in messages (a path or ``"DataFrame"``).
+    outcome : Outcome, optional
+        What the readings are: their column and bounds (default: the 0-10 pain NRS).
 
     Returns
     -------
@@ -178,13 +196,26 @@ def validate_frame(
     """
     if reference not in treatments:
         raise DataError(f"reference {reference!r} is not among the treatments {list(treatments)}")
+    outcome = Outcome.nrs_0_10() if outcome is None else outcome
+    value_col = outcome.column
+    required = tuple(value_col if c == "pain" else c for c in REQUIRED_COLUMNS)
     columns = [str(c) for c in raw.columns]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    notes: list[str] = []
+    if "day" not in columns and _one_row_per_period(raw, columns):
+        raw = raw.assign(day=1)
+        columns.append("day")
+        notes.append("no 'day' column: one reading per subject-period (day = 1)")
+    missing = [c for c in required if c not in columns]
     if missing:
+        hint = (
+            f" (the outcome's column is {value_col!r}: declare another with [outcome] column)"
+            if value_col in missing
+            else ""
+        )
         raise DataError(
             f"{origin}: missing required column{'s' if len(missing) > 1 else ''} {missing};"
-            f" columns found: {columns}. Required: {list(REQUIRED_COLUMNS)};"
-            f" optional: {list(OPTIONAL_COLUMNS)}."
+            f" columns found: {columns}. Required: {list(required)};"
+            f" optional: {list(OPTIONAL_COLUMNS)}{hint}."
         )
     duplicated_cols = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated_cols:
@@ -195,8 +226,7 @@ def validate_frame(
     raw = raw.reset_index(drop=True)
     raw.columns = columns
     problems: list[str] = []
-    notes: list[str] = []
-    extra = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    extra = [c for c in columns if c not in required + OPTIONAL_COLUMNS]
     if extra:
         notes.append(f"ignored columns: {extra}")
 
@@ -222,7 +252,8 @@ def validate_frame(
             bad_rows |= bad
         frame[col] = numbers.where(ok, 0).astype("int64")
 
-    for col in ("pain", "baseline_pain"):
+    low, high = outcome.bounds
+    for col, name in ((value_col, "pain"), ("baseline_pain", "baseline_pain")):
         if col not in raw:
             continue
         numbers, not_numeric = _as_number(raw[col])
@@ -231,13 +262,19 @@ def validate_frame(
                 f"{col} is not numeric at {_rows(raw.index[not_numeric])}"
                 f" (values {_values(raw[col][not_numeric])})"
             )
-        out = numbers.notna() & ~((numbers >= PAIN_MIN) & (numbers <= PAIN_MAX))
+        infinite = numbers.notna() & ~np.isfinite(numbers)
+        out = numbers.notna() & ~infinite & ~((numbers >= low) & (numbers <= high))
+        if infinite.any():
+            problems.append(
+                f"{col} is not finite at {_rows(raw.index[infinite])}"
+                f" (values {_values(numbers[infinite])})"
+            )
         if out.any():
             problems.append(
-                f"{col} is outside {PAIN_MIN:g}..{PAIN_MAX:g} at {_rows(raw.index[out])}"
-                f" (values {_values(numbers[out])})"
+                f"{col} is outside {_bounds_text(outcome)} at {_rows(raw.index[out])}"
+                f" (values {_values(numbers[out])}), the bounds of {outcome.label}"
             )
-        frame[col] = numbers
+        frame[name] = numbers
 
     unknown = frame["treatment"].notna() & ~frame["treatment"].isin(list(treatments))
     if unknown.any():
@@ -268,8 +305,25 @@ def validate_frame(
         notes.append(f"declared treatments no row uses: {unused}")
 
     frame = _sorted(frame)
-    notes += _completeness_notes(frame)
+    notes += _completeness_notes(frame, outcome)
     return frame, tuple(notes)
+
+
+def _one_row_per_period(raw: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether the rows are one per (subject, period): then ``day`` may be omitted."""
+    if not {"subject", "period"} <= set(columns) or len(raw) == 0:
+        return False
+    keys = pd.DataFrame({c: _as_text(raw[c]) for c in ("subject", "period")})
+    return not keys.duplicated().any()
+
+
+def _bounds_text(outcome: Outcome) -> str:
+    """``0..10``, ``>= 0`` or ``<= 300`` (the declared bounds)."""
+    if outcome.bounded:
+        return f"{outcome.lower:g}..{outcome.upper:g}"
+    if outcome.lower is not None:
+        return f">= {outcome.lower:g}"
+    return f"<= {outcome.upper:g}"
 
 
 def _check_structure(frame: pd.DataFrame, bad_rows: pd.Series) -> list[str]:
@@ -344,8 +398,8 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[order].reset_index(drop=True)
 
 
-def _completeness_notes(frame: pd.DataFrame) -> list[str]:
-    """Facts about completeness: drop-outs, absent diary days, missing pain values."""
+def _completeness_notes(frame: pd.DataFrame, outcome: Outcome) -> list[str]:
+    """Facts about completeness: drop-outs, absent readings, missing values."""
     notes: list[str] = []
     periods = sorted(frame["period"].unique())
     n_days = int(frame["day"].max())
@@ -361,17 +415,18 @@ def _completeness_notes(frame: pd.DataFrame) -> list[str]:
         empty = sorted(int(p) for p in have if p > with_pain.get(subject, 0))
         if empty:
             notes.append(
-                f"drop-out: subject {subject} has rows but no pain value in period"
+                f"drop-out: subject {subject} has rows but no {outcome.noun} value in period"
                 f"{'s' if len(empty) > 1 else ''} {', '.join(str(p) for p in empty)}"
             )
     n_cells = frame.groupby(["subject", "period"]).ngroups
     absent = n_cells * n_days - len(frame)
+    what = "diary day" if outcome.reading == "day" else outcome.reading
     if absent:
         notes.append(
-            f"{absent} diary day(s) absent (no row) out of {n_cells * n_days} expected"
-            f" ({n_cells} subject-periods x {n_days} days)"
+            f"{absent} {what}(s) absent (no row) out of {n_cells * n_days} expected"
+            f" ({n_cells} subject-periods x {n_days} {outcome.reading}s)"
         )
     n_missing = int(frame["pain"].isna().sum())
     if n_missing:
-        notes.append(f"{n_missing} row(s) with missing pain")
+        notes.append(f"{n_missing} row(s) with missing {outcome.noun}")
     return notes

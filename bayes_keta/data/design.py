@@ -1,12 +1,16 @@
-"""Describe a validated trial: design, sequences, completeness and the observed AUC per arm."""
+"""Describe a trial: outcome, design class, sequences, completeness, observed AUC per arm."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from bayes_keta.data.design_class import DesignClass, classify_design
+from bayes_keta.data.missingness import CompletionTrend, completion_trend, missingness_by_day
 from bayes_keta.data.trial import Trial
+from bayes_keta.outcome import Outcome
 
 __all__ = ["DesignSummary", "design_summary", "observed_auc"]
 
@@ -14,10 +18,11 @@ SYNTHETIC_BANNER = "SYNTHETIC DATA (simulated, not patients)"
 
 
 def observed_auc(trial: Trial) -> pd.DataFrame:
-    """Observed AUC of each subject-period: the sum of daily pain over days 1..n_days.
+    """Observed AUC of each subject-period: the sum of its readings over days 1..n_days.
 
-    A missing diary day (empty pain or absent row) is imputed by the subject-period mean for
-    this calculation only, so the AUC equals ``n_days * mean_pain`` of the cell.
+    A missing reading (empty value or absent row) is imputed by the subject-period mean for
+    this calculation only, so the AUC equals ``n_days * mean_pain`` of the cell (one reading
+    per period: the reading itself).
 
     Parameters
     ----------
@@ -62,9 +67,25 @@ class DesignSummary:
         value (:attr:`bayes_keta.Trial.dropouts`); the text lists the periods with pain data.
     table : pandas.DataFrame
         One row per arm: ``treatment``, ``subjects``, ``expected_days``, ``observed_days``,
-        ``missing_days``, ``missing_pct``, ``mean_pain``, ``auc_mean``, ``auc_sd``.
+        ``missing_days``, ``missing_pct``, ``mean_pain`` (mean reading, outcome units),
+        ``auc_mean``, ``auc_sd``.
     text : str
         Plain-text summary; its first line says SYNTHETIC DATA when the data are simulated.
+    outcome : Outcome
+        What the readings are.
+    design : DesignClass or None
+        The design's class (2x2, Williams, ...;
+        :func:`bayes_keta.data.design_class.classify_design`).
+    missingness : pandas.DataFrame
+        Missing readings by day (:func:`bayes_keta.data.missingness.missingness_by_day` columns
+        ``day``, ``expected``, ``observed``, ``missing``, ``missing_pct``).
+    completion : CompletionTrend or None
+        Trend test of completion over the days (None: fewer than 3 days or nothing missing).
+    suitability : dict of str to (str or None)
+        Shipped spec -> None when it suits the design, else why not (given by the caller:
+        :func:`bayes_keta.models.registry.suitability`; empty when not asked).
+    warnings : tuple of str
+        What the analyst must know before fitting (a completion trend...).
     """
 
     name: str
@@ -76,6 +97,17 @@ class DesignSummary:
     dropouts: tuple[str, ...]
     table: pd.DataFrame
     text: str
+    outcome: Outcome = field(default_factory=Outcome.nrs_0_10)
+    design: DesignClass | None = None
+    missingness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    completion: CompletionTrend | None = None
+    suitability: dict[str, str | None] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def suitable_specs(self) -> tuple[str, ...]:
+        """Specs of :attr:`suitability` that suit the design."""
+        return tuple(name for name, why in self.suitability.items() if why is None)
 
     def _repr_html_(self) -> str:
         """Render a compact card for Jupyter: the design, drop-outs and the per-arm table."""
@@ -109,13 +141,18 @@ def _sequences(trial: Trial) -> pd.Series:
     return per_subject.value_counts().sort_index()
 
 
-def design_summary(trial: Trial) -> DesignSummary:
-    """Summarise a trial's design and completeness (subjects, sequences, missing days, drop-outs).
+def design_summary(
+    trial: Trial, *, suitability: Mapping[str, str | None] | None = None
+) -> DesignSummary:
+    """Summarise a trial's design and completeness (class, sequences, missingness, drop-outs).
 
     Parameters
     ----------
     trial : Trial
         A validated trial.
+    suitability : mapping of str to (str or None), optional
+        Spec name -> None when it suits the design, else the reason (the model layer's
+        :func:`bayes_keta.models.registry.suitability`; ``bayes-keta validate`` passes it).
 
     Returns
     -------
@@ -153,8 +190,10 @@ def design_summary(trial: Trial) -> DesignSummary:
     table = pd.DataFrame(rows)
     sequences = {str(k): int(v) for k, v in _sequences(trial).items()}
     dropouts = tuple(str(s) for s in trial.dropouts)
-    text = _render(trial, table, sequences, dropouts)
-    return DesignSummary(
+    missing = missingness_by_day(trial)
+    trend = completion_trend(missing)
+    warnings = (trend.text,) if trend is not None and trend.trend else ()
+    summary = DesignSummary(
         name=trial.name,
         synthetic=trial.synthetic,
         n_subjects=trial.n_subjects,
@@ -163,54 +202,105 @@ def design_summary(trial: Trial) -> DesignSummary:
         sequences=sequences,
         dropouts=dropouts,
         table=table,
-        text=text,
+        text="",
+        outcome=trial.outcome,
+        design=classify_design(trial),
+        missingness=missing,
+        completion=trend,
+        suitability=dict(suitability or {}),
+        warnings=warnings,
     )
+    return replace(summary, text=_render(trial, summary))
 
 
-def _render(
-    trial: Trial, table: pd.DataFrame, sequences: dict[str, int], dropouts: tuple[str, ...]
-) -> str:
+def _render(trial: Trial, summary: DesignSummary) -> str:
+    outcome, table = trial.outcome, summary.table
+    one = trial.n_days == 1
     lines = []
     if trial.synthetic:
         lines.append(f"{SYNTHETIC_BANNER}: {trial.name}")
     else:
         lines.append(f"Data: {trial.name}")
     lines.append(f"Source: {trial.source}")
+    lines.append(f"Outcome: {outcome.describe()}")
     arms = ", ".join(f"{t} (reference)" if t == trial.reference else t for t in trial.treatments)
+    per = "one reading" if one else f"{trial.n_days} {outcome.reading}s"
     lines.append(
-        f"Design: {trial.n_subjects} subjects, {len(trial.periods)} periods,"
-        f" {trial.n_days} day(s) per period; treatments: {arms}"
+        f"Design: {trial.n_subjects} subjects, {len(trial.periods)} periods, {per} per period;"
+        f" treatments: {arms}"
     )
-    lines.append("Sequences: " + ", ".join(f"{seq} x{n}" for seq, n in sequences.items()))
-    if dropouts:
-        cells = trial.cells.loc[trial.cells["n_obs"] > 0]  # periods with pain data
-        described = [
-            f"{s} (periods {', '.join(str(p) for p in cells.loc[cells['subject'] == s, 'period'])})"
-            if (cells["subject"] == s).any()
-            else f"{s} (no pain data)"
-            for s in dropouts
-        ]
-        lines.append(f"Drop-outs: {len(dropouts)}: " + "; ".join(described))
-    else:
-        lines.append("Drop-outs: none")
+    if summary.design is not None:
+        lines.append(f"Design class: {summary.design.text}")
+    lines.append("Sequences: " + ", ".join(f"{seq} x{n}" for seq, n in summary.sequences.items()))
+    lines.append(_dropouts_line(trial, summary.dropouts))
     lines.append("")
-    lines.append(
-        f"  {'treatment':<20} {'subjects':>8} {'missing days':>17} {'mean pain':>9}"
-        f"  {'AUC mean +/- SD':>17}"
-    )
-    for row in table.itertuples():
-        missing = f"{row.missing_days}/{row.expected_days} ({row.missing_pct:.1f}%)"
-        lines.append(
-            f"  {row.treatment:<20} {row.subjects:>8} {missing:>17} {row.mean_pain:>9.2f}"
-            f"  {row.auc_mean:>8.1f} +/- {row.auc_sd:<6.1f}"
-        )
-    lines.append(
-        f"  (AUC = sum of daily pain over days 1..{trial.n_days}, pain score-days; a missing"
-        " day is imputed by its subject-period mean)"
-    )
+    lines += _arm_lines(trial, table, one=one)
+    lines += _missing_lines(trial, summary)
+    if summary.suitability:
+        lines.append("")
+        lines.append("Model specs for this design:")
+        for name, why in summary.suitability.items():
+            lines.append(f"  {name:<14} {'suits' if why is None else 'refused: ' + why}")
     notes = [n for n in trial.notes if not n.startswith("SYNTHETIC")]
     if notes:
         lines.append("")
         lines.append("Notes:")
         lines += [f"  - {n}" for n in notes]
+    for warning in summary.warnings:
+        lines += ["", warning]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _dropouts_line(trial: Trial, dropouts: tuple[str, ...]) -> str:
+    if not dropouts:
+        return "Drop-outs: none"
+    cells = trial.cells.loc[trial.cells["n_obs"] > 0]  # periods with data
+    described = [
+        f"{s} (periods {', '.join(str(p) for p in cells.loc[cells['subject'] == s, 'period'])})"
+        if (cells["subject"] == s).any()
+        else f"{s} (no {trial.outcome.noun} data)"
+        for s in dropouts
+    ]
+    return f"Drop-outs: {len(dropouts)}: " + "; ".join(described)
+
+
+def _arm_lines(trial: Trial, table: pd.DataFrame, *, one: bool) -> list[str]:
+    outcome = trial.outcome
+    what = "missing" if one else f"missing {outcome.reading}s"
+    mean = f"mean {outcome.noun}"
+    width = max(10, len(mean))
+    head = f"  {'treatment':<20} {'subjects':>8} {what:>17} {mean:>{width}}"
+    lines = [head if one else head + f"  {'AUC mean +/- SD':>17}"]
+    for row in table.itertuples():
+        missing = f"{row.missing_days}/{row.expected_days} ({row.missing_pct:.1f}%)"
+        line = f"  {row.treatment:<20} {row.subjects:>8} {missing:>17} {row.mean_pain:>{width}.2f}"
+        if not one:
+            line += f"  {row.auc_mean:>8.1f} +/- {row.auc_sd:<6.1f}"
+        lines.append(line)
+    lines.append(f"  (means in {outcome.units}; a missing reading is left out of the mean)")
+    if not one:
+        lines.append(
+            f"  (AUC = sum of the readings over {outcome.reading}s 1..{trial.n_days},"
+            f" {outcome.units_for('auc')}; a missing reading is imputed by its subject-period"
+            " mean)"
+        )
+    return lines
+
+
+def _missing_lines(trial: Trial, summary: DesignSummary) -> list[str]:
+    """Missingness by day: every day when few, else the first, last and worst days."""
+    table = summary.missingness
+    if trial.n_days == 1 or table.empty or int(table["missing"].sum()) == 0:
+        return []
+    shown = table
+    if len(table) > 12:
+        worst = table.nlargest(3, "missing")["day"].tolist()
+        keep = sorted({*table["day"].head(4), *table["day"].tail(4), *worst})
+        shown = table.loc[table["day"].isin(keep)]
+    cells = ", ".join(f"{r.day}: {r.missing}/{r.expected}" for r in shown.itertuples(index=False))
+    lines = ["", f"Missing readings by {trial.outcome.reading} (missing/expected): {cells}"]
+    if len(shown) < len(table):
+        lines.append(f"  (first, last and most-missing of {len(table)} {trial.outcome.reading}s)")
+    if summary.completion is not None and not summary.completion.trend:
+        lines.append(f"  {summary.completion.text}")
+    return lines

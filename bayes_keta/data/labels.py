@@ -1,32 +1,42 @@
-"""Treatment labels and reference of a trial: arguments, a TOML design file, or the defaults.
+"""Treatment labels, reference and outcome of a trial: arguments, a TOML design file, defaults.
 
-See :mod:`bayes_keta.data.contract` ("Treatment labels and reference").
+See :mod:`bayes_keta.data.contract` ("Treatment labels and reference", "The outcome") and
+:mod:`bayes_keta.outcome_table` (the ``[outcome]`` table).
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from bayes_keta.constants import DEFAULT_REFERENCE, DEFAULT_TREATMENTS
 from bayes_keta.exceptions import DataError
+from bayes_keta.outcome import Outcome
 
-__all__ = ["read_design", "resolve_labels"]
+__all__ = ["OutcomeArg", "read_design", "resolve_labels", "resolve_outcome"]
+
+#: What ``load_trial(outcome=...)`` takes: an Outcome, a preset name, or ``[outcome]`` keys.
+OutcomeArg = Outcome | str | Mapping[str, Any] | None
+_DESIGN_KEYS = ("treatments", "reference", "outcome")
 
 
 def read_design(path: str | Path) -> dict:
-    r"""Read a TOML design file declaring ``treatments`` and ``reference``.
+    r"""Read a TOML design file declaring ``treatments``, ``reference`` and ``[outcome]``.
 
     Parameters
     ----------
     path : str or Path
-        TOML file with ``treatments = [...]`` and optionally ``reference = "..."``.
+        TOML file with ``treatments = [...]`` and optionally ``reference = "..."`` and an
+        ``[outcome]`` table (:mod:`bayes_keta.outcome_table`; its keys are checked when the
+        outcome is resolved, :func:`resolve_outcome`).
 
     Returns
     -------
     dict
-        Keys ``treatments`` (tuple of str) and ``reference`` (str or None).
+        Keys ``treatments`` (tuple of str or None), ``reference`` (str or None) and
+        ``outcome`` (the ``[outcome]`` table as a dict, or None).
 
     Raises
     ------
@@ -39,7 +49,7 @@ def read_design(path: str | Path) -> dict:
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "design.toml"
     >>> _ = p.write_text('treatments = ["P", "D1", "D2"]\nreference = "P"\n')
     >>> read_design(p)
-    {'treatments': ('P', 'D1', 'D2'), 'reference': 'P'}
+    {'treatments': ('P', 'D1', 'D2'), 'reference': 'P', 'outcome': None}
     """
     path = Path(path)
     if not path.is_file():
@@ -48,11 +58,15 @@ def read_design(path: str | Path) -> dict:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise DataError(f"design file {str(path)!r} is not valid TOML: {err}") from None
-    unknown = sorted(set(raw) - {"treatments", "reference"})
+    unknown = sorted(set(raw) - set(_DESIGN_KEYS))
     if unknown:
         raise DataError(
-            f"design file {str(path)!r} has unknown keys {unknown}; allowed: treatments, reference"
+            f"design file {str(path)!r} has unknown keys {unknown}; allowed: treatments,"
+            " reference and an [outcome] table"
         )
+    outcome = raw.get("outcome")
+    if outcome is not None and not isinstance(outcome, dict):
+        raise DataError(f"design file {str(path)!r}: 'outcome' must be an [outcome] table")
     treatments = raw.get("treatments")
     reference = raw.get("reference")
     if treatments is not None and (
@@ -64,6 +78,7 @@ def read_design(path: str | Path) -> dict:
     return {
         "treatments": tuple(treatments) if treatments is not None else None,
         "reference": reference,
+        "outcome": outcome,
     }
 
 
@@ -124,3 +139,45 @@ def resolve_labels(
     if reference not in labels:
         raise DataError(f"reference {reference!r} is not among the treatments {list(labels)}")
     return (reference, *(t for t in labels if t != reference)), reference
+
+
+def resolve_outcome(outcome: OutcomeArg = None, *, design: str | Path | None = None) -> Outcome:
+    """Resolve the trial's outcome (argument > the design file's ``[outcome]`` > 0-10 NRS).
+
+    Parameters
+    ----------
+    outcome : Outcome, str, mapping or None
+        An :class:`~bayes_keta.outcome.Outcome` (used as is), a preset name (``"vas_0_100"``),
+        or ``[outcome]`` keys (e.g. from the CLI's ``--outcome-*`` flags), which are laid over
+        the design file's table (the given keys win; a preset name counts as ``preset``).
+    design : str or Path, optional
+        TOML design file (see :func:`read_design`).
+
+    Returns
+    -------
+    Outcome
+
+    Raises
+    ------
+    SpecError
+        An invalid ``[outcome]`` table or preset (the message names the key).
+    DataError
+        An unreadable design file.
+
+    Examples
+    --------
+    >>> resolve_outcome().preset, resolve_outcome("vas_0_100").units
+    ('nrs_0_10', 'mm')
+    >>> resolve_outcome({"units": "mmHg", "better": "lower"}).bounded
+    False
+    """
+    if isinstance(outcome, Outcome):
+        return outcome
+    table = read_design(design)["outcome"] if design is not None else None
+    where = f"design file {str(design)!r} [outcome]" if table else "outcome"
+    if isinstance(outcome, str):
+        outcome = {"preset": outcome}
+    if outcome is not None:
+        where = f"{where} with the given outcome keys" if table else "outcome"
+        table = {**(table or {}), **dict(outcome)}
+    return Outcome.nrs_0_10() if table is None else Outcome.from_table(table, where=where)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayes_keta.data.contract import resolve_labels, validate_frame
+from bayes_keta.data.contract import resolve_labels, resolve_outcome, validate_frame
 from bayes_keta.data.io import read_table
+from bayes_keta.data.labels import OutcomeArg
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import DataError
 
@@ -23,8 +24,9 @@ def load_trial(
     reference: str | None = None,
     name: str | None = None,
     design: str | Path | None = None,
+    outcome: OutcomeArg = None,
 ) -> Trial:
-    """Load and validate a crossover trial of daily pain (see :mod:`bayes_keta.data.contract`).
+    """Load and validate a crossover trial (see :mod:`bayes_keta.data.contract`).
 
     Parameters
     ----------
@@ -38,7 +40,13 @@ def load_trial(
     name : str, optional
         Name of the data set (default: the file stem, or ``"data"`` for a DataFrame).
     design : str or Path, optional
-        TOML file declaring ``treatments`` and ``reference`` (arguments take precedence).
+        TOML file declaring ``treatments``, ``reference`` and an ``[outcome]`` table
+        (arguments take precedence).
+    outcome : Outcome, str, mapping, optional
+        What the readings are: an :class:`~bayes_keta.outcome.Outcome`, a preset name
+        (``"vas_0_100"``) or ``[outcome]`` keys laid over the design file's table
+        (:func:`bayes_keta.data.labels.resolve_outcome`). Default: the design file's, else
+        the 0-10 pain NRS.
 
     Returns
     -------
@@ -50,6 +58,8 @@ def load_trial(
     ------
     DataError
         The data or the labels break the contract; the message names every problem found.
+    SpecError
+        An invalid ``[outcome]`` declaration (the message names the key).
 
     Examples
     --------
@@ -57,8 +67,16 @@ def load_trial(
     >>> trial = bk.load_trial(bk.simulate_trial(n_subjects=6, n_days=7, seed=1))
     >>> trial.n_subjects, trial.n_days, trial.synthetic
     (6, 7, True)
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"subject": [1, 1, 2, 2], "period": [1, 2, 1, 2],
+    ...                    "treatment": ["A", "B", "B", "A"], "vas": [40, 20, 35, 50]})
+    >>> migraine = load_trial(df, treatments="A,B", outcome={"preset": "vas_0_100",
+    ...                                                       "column": "vas"})
+    >>> migraine.n_days, migraine.outcome.units, migraine.data["pain"].tolist()
+    (1, 'mm', [40.0, 20.0, 35.0, 50.0])
     """
     labels, ref = resolve_labels(treatments, reference, design=design)
+    declared = resolve_outcome(outcome, design=design)
     if source is None:
         from bayes_keta.data.embedded import ketapain_synthetic
 
@@ -67,6 +85,11 @@ def load_trial(
             raise DataError(
                 f"the embedded synthetic trial uses the default labels {list(trial.treatments)}"
                 f" (reference {trial.reference!r}); pass a data file to use {list(labels)}"
+            )
+        if declared != trial.outcome:
+            raise DataError(
+                "the embedded synthetic trial is daily pain on the 0-10 NRS; pass a data file"
+                f" to use the outcome {declared.label!r}"
             )
         return trial if name is None else replace(trial, name=name)
     if isinstance(source, pd.DataFrame):
@@ -77,7 +100,9 @@ def load_trial(
         raise DataError(
             f"cannot load a trial from {type(source).__name__}; give a path or a DataFrame"
         )
-    frame, notes = validate_frame(raw, treatments=labels, reference=ref, origin=origin)
+    frame, notes = validate_frame(
+        raw, treatments=labels, reference=ref, origin=origin, outcome=declared
+    )
     generator = raw.attrs.get("source")
     if origin == "DataFrame":
         source_text = str(generator or "DataFrame")
@@ -92,4 +117,5 @@ def load_trial(
         source=source_text,
         n_days=int(frame["day"].max()),
         notes=notes,
+        outcome=declared,
     )

@@ -68,7 +68,13 @@ from bayes_keta.constants import (
 )
 from bayes_keta.exceptions import SpecError
 
-__all__ = ["CALIBRATION", "SEQUENCE_LETTERS", "simulate_trial", "effect_curve"]
+__all__ = [
+    "CALIBRATION",
+    "SEQUENCE_LETTERS",
+    "simulate_trial",
+    "effect_curve",
+    "williams_sequences",
+]
 
 
 #: Calibrated parameters of the default generator (see the module docstring).
@@ -137,6 +143,31 @@ def _sequences(treatments: Sequence[str]) -> list[tuple[str, ...]]:
     return list(itertools.permutations(treatments))
 
 
+def williams_sequences(treatments: Sequence[str]) -> list[tuple[str, ...]]:
+    """Return a Williams design: each treatment once per period, each ordered pair adjacent once.
+
+    Williams' construction (Aust J Sci Res A 1949;2:149-168): the first row is 0, 1, t-1, 2,
+    t-2, ...; row i adds i (mod t); for an odd number of treatments the mirrored square is
+    added (2t sequences).
+
+    Examples
+    --------
+    >>> ["".join(s) for s in williams_sequences("ABCD")]
+    ['ABDC', 'BCAD', 'CDBA', 'DACB']
+    """
+    labels = list(treatments)
+    t = len(labels)
+    first, low, high = [0], 1, t - 1
+    while len(first) < t:
+        first.append(low)
+        low += 1
+        if len(first) < t:
+            first.append(high)
+            high -= 1
+    rows = [tuple(labels[(j + i) % t] for j in first) for i in range(t)]
+    return rows + [row[::-1] for row in rows] if t % 2 else rows
+
+
 def _sequence_code(order: Sequence[str]) -> str:
     if all(t in SEQUENCE_LETTERS for t in order):
         return "".join(SEQUENCE_LETTERS[t] for t in order)
@@ -174,6 +205,9 @@ def simulate_trial(
     sd_residual: float = CALIBRATION["sd_residual"],
     phi: float = CALIBRATION["phi"],
     baseline_sd: float = CALIBRATION["baseline_sd"],
+    sequences: Sequence[Sequence[str]] | None = None,
+    bounds: tuple[float | None, float | None] = (PAIN_MIN, PAIN_MAX),
+    integer: bool = True,
 ) -> pd.DataFrame:
     """Simulate a crossover trial of daily 0-10 pain in the data-contract format.
 
@@ -204,6 +238,13 @@ def simulate_trial(
     mu, sd_subject, sd_period, sd_residual, phi, baseline_sd : float
         Latent mean, between-subject SD, subject-by-period SD, AR(1) residual SD and
         autocorrelation, baseline noise SD (defaults: :data:`CALIBRATION`).
+    sequences : sequence of sequences of str, optional
+        The treatment orders subjects are assigned to (default: all orderings); e.g.
+        :func:`williams_sequences` for a Williams square of 4 treatments.
+    bounds : (float or None, float or None)
+        Readings are clipped to these (default the 0-10 NRS; None: unbounded on that side).
+    integer : bool
+        Round the readings to integers (as a diary records NRS scores).
 
     Returns
     -------
@@ -231,11 +272,15 @@ def simulate_trial(
     _check_settings(
         n_subjects, n_days, effects, treatments, missing_rate, dropout_rate, period_effects, phi
     )
+    if sequences is not None and (
+        not sequences or any(sorted(q) != sorted(treatments) for q in sequences)
+    ):
+        raise SpecError(f"each sequence must order the treatments {list(treatments)}")
     checks.SEED.check(seed, "seed")
     period_shift = np.zeros(n_periods) if period_effects is None else np.asarray(period_effects)
     rng = np.random.default_rng(seed)
 
-    orders = _sequences(treatments)
+    orders = _sequences(treatments) if sequences is None else [tuple(q) for q in sequences]
     assigned = _assign_sequences(n_subjects, len(orders), rng)
     b = rng.normal(0.0, sd_subject, n_subjects)
     c = rng.normal(0.0, sd_period, (n_subjects, n_periods))
@@ -253,9 +298,12 @@ def simulate_trial(
     )
     level = mu + b[:, None] + c  # (subject, period)
     latent = level[..., None] + period_shift[None, :, None] + shift + resid
-    pain = np.clip(np.round(latent), PAIN_MIN, PAIN_MAX)
+    low = -np.inf if bounds[0] is None else bounds[0]
+    high = np.inf if bounds[1] is None else bounds[1]
+    pain = np.clip(np.round(latent) if integer else latent, low, high)
     pain[missing] = np.nan
-    baseline = np.clip(np.round(level + baseline_noise), PAIN_MIN, PAIN_MAX)
+    base = level + baseline_noise
+    baseline = np.clip(np.round(base) if integer else base, low, high)
 
     width = len(str(n_subjects))
     subjects = np.array([f"S{i + 1:0{width}d}" for i in range(n_subjects)], dtype=object)

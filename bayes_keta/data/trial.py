@@ -16,17 +16,19 @@ __all__ = ["Trial"]
 
 @dataclass(frozen=True)
 class Trial:
-    """A validated crossover trial of daily pain, in long format, with labelled coordinates.
+    """A validated crossover trial, in long format, with labelled coordinates.
 
     Build it with :func:`bayes_keta.load_trial` (which validates), not directly.
 
     Attributes
     ----------
     data : pandas.DataFrame
-        Validated long frame, one row per subject x period x day, sorted by subject, period,
-        day. Columns: ``subject`` (str), ``period`` (int, 1..P), ``treatment`` (str, one of
-        ``treatments``), ``day`` (int, 1..D), ``pain`` (float, NaN where missing) and, when
-        given, ``sequence`` (str) and ``baseline_pain`` (float).
+        Validated long frame, one row per subject x period x reading, sorted by subject,
+        period, day. Columns: ``subject`` (str), ``period`` (int, 1..P), ``treatment`` (str,
+        one of ``treatments``), ``day`` (int, 1..D: the reading number within the period),
+        ``pain`` (float, NaN where missing: the readings in the outcome's units, whatever
+        column they were read from, :attr:`Outcome.column`) and, when given, ``sequence``
+        (str) and ``baseline_pain`` (float).
     treatments : tuple of str
         Treatment labels, the reference first.
     reference : str
@@ -38,7 +40,8 @@ class Trial:
     source : str
         Where the data came from (a path, or a description of the generator and its seed).
     n_days : int
-        Follow-up days per period (the largest ``day``), the horizon of AUC estimands.
+        Readings (follow-up days) per period (the largest ``day``), the horizon of AUC
+        estimands; 1 with one reading per period.
     notes : tuple of str
         Facts the validator reports without refusing (drop-outs, missing days...).
     outcome : Outcome

@@ -58,6 +58,7 @@ def parameter_table(
 
     Examples
     --------
+    >>> import numpy as np
     >>> draws = np.stack([np.zeros(400), np.linspace(-1, 1, 400)], axis=-1)[None]
     >>> ds = xr.Dataset({"c": (("chain", "draw", "active"), draws)},
     ...                 coords={"active": ["a", "b"]})
@@ -84,6 +85,7 @@ def carryover_table(source: xr.DataTree | xr.Dataset, *, ci_prob: float = CI_PRO
 
     Examples
     --------
+    >>> import numpy as np
     >>> ds = xr.Dataset({"mu": (("chain", "draw"), np.zeros((1, 5)))})
     >>> carryover_table(ds).empty
     True

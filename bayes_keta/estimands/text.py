@@ -105,9 +105,10 @@ def _unit(units: str, t: float) -> str:
 
 def _mean_value(c: _Context) -> list[str]:
     m, o = c.rows.loc["mean_daily_difference"], c.outcome
+    scale = f" on the {o.range_text} scale" if o.range_text else ""
     return [
-        f"  Mean {c.per} {o.noun} difference: {c.number(m['mean'], 'outcome')} {o.units} on the"
-        f" {o.lower:g}-{o.upper:g} scale {c.interval(m, 'outcome')}."
+        f"  Mean {c.per} {o.noun} difference: {c.number(m['mean'], 'outcome')} {o.units}{scale}"
+        f" {c.interval(m, 'outcome')}."
     ]
 
 
@@ -244,7 +245,7 @@ def summarize_contrasts(
                     lines += build(context)
         lines.append("")
     constant = bool(ds.attrs["constant_over_day"])
-    if constant:
+    if constant and n_days > 1:  # one reading per period: nothing varies over readings
         lines.append(
             "This model's treatment effect is constant over the days after infusion (arm_mean"
             " does not vary by day), so week-1 and single-day estimands repeat the mean daily"

@@ -185,7 +185,7 @@ def lik_context(fit: FitResult, draws: pd.DataFrame) -> dict[str, Any]:
         ``reason`` (why ``lik`` is None).
     """
     model_ref, actives = _model_arms(fit)
-    prior, reason = effect_prior(fit.record.priors, actives)
+    prior, reason = effect_prior(_outcome_priors(fit), actives)
     lik = None
     if prior is not None:
         reason = _structure_reason(fit, prior, model_ref)
@@ -196,9 +196,23 @@ def lik_context(fit: FitResult, draws: pd.DataFrame) -> dict[str, Any]:
     return {"actives": actives, "prior": prior, "lik": lik, "reason": reason}
 
 
-def _linear_factor(sub: pd.DataFrame, base: np.ndarray, scale: str, n_days: int) -> float | None:
+def _outcome_priors(fit: FitResult) -> dict[str, Any]:
+    """Return the fit's priors in the outcome's units (the record's prior scaling applied)."""
+    from bayes_keta.models.scaling import PriorScaling
+    from bayes_keta.spec import Prior
+
+    scaling = PriorScaling.from_dict(fit.record.prior_scaling)
+    return {
+        role: scaling.apply(role, Prior.from_dict(entry, role=role)).to_dict()
+        for role, entry in fit.record.priors.items()
+    }
+
+
+def _linear_factor(
+    sub: pd.DataFrame, base: np.ndarray, scale: str, n_days: int, *, outcome_scale: str = "nrs"
+) -> float | None:
     """Return f with draws == f x mean_daily_difference draw by draw (None: not linear)."""
-    f = {"nrs": 1.0, "auc": float(n_days)}.get(scale)
+    f = {outcome_scale: 1.0, "auc": float(n_days)}.get(scale)  # the outcome's own scale: 1
     if f is None or base.shape != sub["value"].shape:
         return None
     values = sub["value"].to_numpy()
@@ -292,7 +306,7 @@ def meta_summary(
         x = sub["value"].to_numpy(dtype=float)
         lo, med, hi = np.quantile(x, [tail, 0.5, 1.0 - tail])
         base = mean_daily.get(key[:2], np.empty(0))
-        factor = _linear_factor(sub, base, key[3], n_days)
+        factor = _linear_factor(sub, base, key[3], n_days, outcome_scale=fit.outcome.scale_name)
         row = dict(zip(keys, key, strict=True))
         row |= {
             "estimate": float(np.mean(x)),

@@ -285,7 +285,7 @@ class Fitter:
         add_log_likelihood(tree, model, self.observed_name)
         if posterior_predictive:
             add_posterior_predictive(tree, model, self.observed_name, seed=int(seeds[0]))
-        notes = list(built.notes)
+        notes = [*built.notes, *built.fact_notes]  # graph notes, missing data, prior scaling
         if prior_draws and not built.capabilities.prior_draws:
             # Forward sampling ignores the ordered transform of the cutpoints (under 1% of
             # the draws come out ordered), so the draws would not be this model's prior.
@@ -320,6 +320,8 @@ class Fitter:
             ),
             notes=tuple(notes),
             observed_variable=self.observed_name,
+            prior_scaling=built.scaling.to_dict() if built.scaling else {},
+            missing_data=dict(built.missing_data),
         )
         tree.attrs.update(record.to_attrs())
         result = FitResult(tree, record, self.trial)

@@ -42,6 +42,8 @@ RECORD_SCHEMA = "bayes_keta.fit/1"
 RECORD_ATTR = "bayes_keta_record"
 #: Flat attributes written from the record for people and other tools (never read back).
 FLAT_ATTRS: tuple[str, ...] = ("data_name", "data_sha256", "synthetic", "spec_name", "seed")
+#: Fields of a FitRecord held as plain JSON values.
+_JSON_FIELDS = ("priors", "priors_model_scale", "prior_sources", "versions", "prior_scaling")
 #: Attributes written by the provenance dicts of fits made before the record existed.
 _OLD_ATTRS = ("data_sha256", "spec_sha256", "spec_toml")
 
@@ -274,10 +276,8 @@ class FitRecord:
 
     Attributes
     ----------
-    data : DataRecord
-        The data set.
-    model : ModelRecord
-        The model spec.
+    data, model : DataRecord, ModelRecord
+        The data set and the model spec.
     priors : dict
         Resolved priors applied, by role, as dicts (daily NRS points, before outcome scaling).
     priors_model_scale : dict
@@ -287,15 +287,15 @@ class FitRecord:
     prior_sources : any
         What was asked for (prior set names, override dicts), JSON-able.
     notes : tuple of str
-        Facts about the build and fit (e.g. AUC cells dropped, no prior draws kept).
+        Facts about the build and fit (AUC cells dropped, missing data, prior scaling...).
+    prior_scaling, missing_data : dict
+        Prior scaling to the outcome and missing-data handling (counts); empty when older.
     observed_variable : str
         Name of the observed variable (``pain``, ``auc``).
     versions : dict
         Python and package versions.
-    created : str
-        UTC time (ISO 8601).
-    command : str or None
-        Command line that produced it.
+    created, command : str, str or None
+        UTC time (ISO 8601) and the command line that produced it.
 
     Examples
     --------
@@ -321,12 +321,14 @@ class FitRecord:
     prior_sources: Any = None
     notes: tuple[str, ...] = ()
     observed_variable: str = "pain"
+    prior_scaling: dict[str, Any] = field(default_factory=dict)
+    missing_data: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=package_versions)
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     command: str | None = field(default_factory=lambda: " ".join(sys.argv))
 
     def __post_init__(self) -> None:
-        for name in ("priors", "priors_model_scale", "prior_sources", "versions"):
+        for name in (*_JSON_FIELDS, "missing_data"):
             object.__setattr__(self, name, _plain(getattr(self, name)))
         object.__setattr__(self, "notes", tuple(str(n) for n in self.notes))
 
@@ -343,6 +345,8 @@ class FitRecord:
             "sampler": self.sampler.to_dict(),
             "notes": list(self.notes),
             "observed_variable": self.observed_variable,
+            "prior_scaling": self.prior_scaling,
+            "missing_data": self.missing_data,
             "versions": self.versions,
             "created": self.created,
             "command": self.command,
@@ -364,6 +368,8 @@ class FitRecord:
                 sampler=SamplerRecord.from_dict(values["sampler"]),
                 notes=tuple(values.get("notes", ())),
                 observed_variable=values.get("observed_variable", "pain"),
+                prior_scaling=values.get("prior_scaling", {}),
+                missing_data=values.get("missing_data", {}),
                 versions=values.get("versions", {}),
                 created=values["created"],
                 command=values.get("command"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bayes_keta.models.declared import Capabilities, MathContext, Needs, Support
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from bayes_keta.data.trial import Trial
     from bayes_keta.models.marginal import RandomEffectTerms
+    from bayes_keta.models.scaling import PriorScaling
     from bayes_keta.spec import ModelSpec, Prior
 
 __all__ = ["Builder", "BuiltModel", "Graph"]
@@ -48,9 +49,10 @@ class BuiltModel:
     spec : ModelSpec
         The spec it was built from.
     priors : dict of str to Prior
-        Resolved priors in daily NRS points (as declared, before outcome scaling).
+        Resolved priors as written (reference 0-10 NRS points, before any scaling).
     scaled : dict of str to Prior
-        The same on the model's own scale (what the ``prior__*`` data hold).
+        The same on the model's own scale (what the ``prior__*`` data hold): the outcome's
+        rule (:attr:`scaling`), then the builder's scale.
     builder : Builder
         The builder that built it.
     capabilities : Capabilities
@@ -64,6 +66,10 @@ class BuiltModel:
     random_effects : RandomEffectTerms or None
         ``parameterization = "marginal"`` only: what puts the integrated-out effects back
         (:func:`bayes_keta.fitting.completion.complete_random_effects`).
+    scaling : PriorScaling or None
+        How the written priors were put on the outcome's scale (None: unchanged).
+    missing_data : dict
+        How the model handles missing readings, with counts (:meth:`Builder.missing_data`).
     """
 
     model: pm.Model
@@ -75,11 +81,21 @@ class BuiltModel:
     notes: tuple[str, ...] = ()
     twin: pm.Model | None = None
     random_effects: RandomEffectTerms | None = None
+    scaling: PriorScaling | None = None
+    missing_data: dict[str, Any] = field(default_factory=dict)
 
     @property
     def full_model(self) -> pm.Model:
         """The model with an observed variable: ``twin`` if there is one, else ``model``."""
         return self.twin if self.twin is not None else self.model
+
+    @property
+    def fact_notes(self) -> tuple[str, ...]:
+        """Notes a fit records about this build: missing-data handling, prior scaling."""
+        notes = [str(self.missing_data["text"])] if self.missing_data.get("text") else []
+        if self.scaling is not None and not self.scaling.is_identity:
+            notes.append(self.scaling.text)
+        return tuple(notes)
 
     @property
     def observed(self) -> str:
@@ -142,6 +158,17 @@ class Builder(ABC):
         """Return what the design must have (``capabilities(spec).needs``)."""
         return self.capabilities(spec).needs
 
+    def missing_data(self, trial: Trial, spec: ModelSpec) -> dict[str, Any]:
+        """How the model handles missing readings, with counts (a fit record's ``missing_data``).
+
+        The daily-level models use every observed reading and leave the missing ones out of
+        the likelihood (valid when they are missing at random given the model); the AUC
+        builder overrides this.
+        """
+        from bayes_keta.models.design import missing_readings
+
+        return missing_readings(trial)
+
     # ------------------------------------------------------------------------------- math
     def math(self, spec: ModelSpec, context: MathContext) -> str:
         """Write the generative model in plain mathematical notation (Unicode, no LaTeX)."""
@@ -151,7 +178,7 @@ class Builder(ABC):
             [
                 *math_text.header(context),
                 *self.model_lines(spec, context),
-                *math_text.footer(spec),
+                *math_text.footer(spec, context),
             ]
         )
 
@@ -171,6 +198,7 @@ class Builder(ABC):
         scaled: Mapping[str, Prior],
         *,
         priors: Mapping[str, Prior] | None = None,
+        scaling: PriorScaling | None = None,
     ) -> BuiltModel:
         """Build ``spec`` on ``trial`` with priors already on the model's scale.
 
@@ -185,6 +213,8 @@ class Builder(ABC):
             (:func:`bayes_keta.models.priors.scaled_priors`).
         priors : mapping of str to Prior, optional
             The same as declared (daily NRS points), for provenance; default ``scaled``.
+        scaling : PriorScaling, optional
+            The outcome's prior-scaling rule that was applied (provenance).
 
         Returns
         -------
@@ -208,4 +238,6 @@ class Builder(ABC):
             notes=notes,
             twin=twin,
             random_effects=terms,
+            scaling=scaling,
+            missing_data=self.missing_data(trial, spec),
         )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from bayes_keta.outcome import Outcome
+
 __all__ = ["LOO_KINDS", "SCALES", "Capabilities", "MathContext", "Needs", "Support"]
 
 #: How a builder's pointwise log-likelihood reads for PSIS-LOO: ``pointwise`` (each daily
@@ -34,15 +36,21 @@ class Needs:
         Fraction of the follow-up days a subject-period must have observed to be used (the
         AUC's imputation; 0: any).
     integer_outcome : bool
-        Pain scores must be integers 0..10 (ordinal).
+        An integer outcome with a small declared range, integer readings (ordinal); as many
+        categories as the spec's cutpoints prior fixes, when it fixes them.
     baseline : bool
         A complete ``baseline_pain`` column (the spec's ``baseline`` option).
+    min_periods : int
+        Periods the design must have: 3 with a carryover term (with two periods the
+        carryover is aliased with the sequence effect and direct effects would rest on
+        period-1 data alone: Freeman 1989, Senn 2002).
     """
 
     min_readings_per_period: int = 1
     min_observed_fraction: float = 0.0
     integer_outcome: bool = False
     baseline: bool = False
+    min_periods: int = 1
 
     def readings(self, n_days: int) -> int:
         """Observed readings a subject-period needs in a design of ``n_days`` days.
@@ -136,10 +144,19 @@ class MathContext:
     Attributes
     ----------
     n_days : int
-        Days of follow-up D.
+        Days of follow-up D (readings per period).
     treatments : tuple of str
         Arms, the reference first (its effect is 0).
+    outcome : Outcome or None
+        What a reading is (its noun, reading and direction of benefit word the text);
+        None: daily pain on the 0-10 NRS.
     """
 
     n_days: int
     treatments: tuple[str, ...]
+    outcome: Outcome | None = None
+
+    @property
+    def declared(self) -> Outcome:
+        """The outcome (the 0-10 NRS when None was given)."""
+        return Outcome.nrs_0_10() if self.outcome is None else self.outcome

@@ -35,8 +35,15 @@ PARAMETERIZATION: dict[str, str] = {
 def header(context: MathContext) -> list[str]:
     """Return the indices, and the reference arm."""
     ref = context.treatments[0]
+    reading = context.declared.reading
+    if context.n_days == 1:
+        when = "one reading per period (t = 1)"
+    elif reading == "day":
+        when = f"day t = 1..{context.n_days} after the infusion"
+    else:
+        when = f"reading t = 1..{context.n_days} ({reading}s)"
     return [
-        f"Indices: subject i, period p, day t = 1..{context.n_days} after the infusion, arm"
+        f"Indices: subject i, period p, {when}, arm"
         f" k(i,p) given to subject i in period p; reference arm '{ref}' has δ = 0.",
         "",
     ]
@@ -57,7 +64,7 @@ def likelihood_family(spec: ModelSpec) -> str:
     return "StudentT(ν, " if spec.likelihood == "student_t" else "Normal("
 
 
-def daily_tail(spec: ModelSpec, *, shift: str = "") -> list[str]:
+def daily_tail(spec: ModelSpec, *, shift: str = "", noun: str = "pain") -> list[str]:
     """Random intercepts, their parameterisation, the treatment curve and ``arm_mean``."""
     lines = [
         "u[i] ~ Normal(0, σ_u),   v[i,p] ~ Normal(0, σ_v)   (random intercepts)",
@@ -71,14 +78,21 @@ def daily_tail(spec: ModelSpec, *, shift: str = "") -> list[str]:
     else:
         lines.append("δ[k](t) = δ[k]   (constant over the days after infusion)")
     lines.append(
-        "arm_mean[k, t] = expected pain of a typical subject (u = v = 0, periods averaged)"
+        f"arm_mean[k, t] = expected {noun} of a typical subject (u = v = 0, periods averaged)"
         f" on arm k, day t{shift}"
     )
     return lines
 
 
-def footer(spec: ModelSpec) -> list[str]:
-    """Return the period constraint and the contrast."""
+def footer(spec: ModelSpec, context: MathContext | None = None) -> list[str]:
+    """Return the period constraint and the contrast (benefit worded by the outcome)."""
+    outcome = context.declared if context is not None else None
+    noun = "pain" if outcome is None else outcome.noun
+    benefit = (
+        f"negative = less {noun}"
+        if outcome is None or outcome.better == "lower"
+        else f"positive = more {noun}"
+    )
     if spec.period == "sum_to_zero":
         period = "Σ_p π[p] = 0   (sum-to-zero period effects)"
     else:
@@ -86,5 +100,5 @@ def footer(spec: ModelSpec) -> list[str]:
     return [
         period,
         "Contrast (active − reference) on day t: arm_mean[active, t] − arm_mean[reference, t];"
-        " negative = less pain.",
+        f" {benefit}.",
     ]

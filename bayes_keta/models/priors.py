@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pymc as pm
 
+from bayes_keta.models.scaling import PriorScaling
 from bayes_keta.spec import OUTCOME_SCALED, ModelSpec, Prior
 from bayes_keta.spec.families import FAMILIES
 
@@ -24,8 +25,22 @@ def data_name(role: str, param: str) -> str:
     return f"prior__{role}__{param}"
 
 
-def scaled_priors(spec: ModelSpec, priors: Mapping[str, Prior], n_days: int) -> dict[str, Prior]:
-    """Priors on the model's own scale (outcome-scale roles times ``spec.outcome_scale``)."""
+def scaled_priors(
+    spec: ModelSpec,
+    priors: Mapping[str, Prior],
+    n_days: int,
+    *,
+    scaling: PriorScaling | None = None,
+) -> dict[str, Prior]:
+    """Priors on the model's own scale.
+
+    First the outcome's rule (:class:`~bayes_keta.models.scaling.PriorScaling`: reference
+    0-10 NRS points to outcome units; None: the NRS, unchanged), then the builder's scale
+    (outcome-scale roles times ``spec.outcome_scale``: ``n_days`` for the AUC, the latent
+    scale for the ordinal model).
+    """
+    if scaling is not None:
+        priors = scaling.apply_all(priors)
     scale = spec.outcome_scale(n_days)
     return {r: (p.scaled(scale) if r in OUTCOME_SCALED else p) for r, p in priors.items()}
 

@@ -36,6 +36,7 @@ __all__ = [
     "builder_for",
     "capabilities",
     "check_design",
+    "suitability",
 ]
 
 #: Every builder, in the order :func:`builder_for` asks them.
@@ -108,19 +109,35 @@ def capabilities(spec: str | ModelSpec | Mapping[str, Any]) -> Capabilities:
     return builder_for(spec).capabilities(spec)
 
 
-def _unmet(needs: Needs, trial: Trial) -> str | None:
-    """Why ``trial`` lacks what ``needs`` asks (the first reason), or None."""
+def _categories(spec: ModelSpec | None) -> int | None:
+    """Categories the spec's cutpoints prior fixes (a list of locations), or None."""
+    prior = None if spec is None else spec.priors.get("cutpoints")
+    mu = None if prior is None else prior.params.get("mu")
+    return len(mu) + 1 if isinstance(mu, tuple) else None
+
+
+def _unmet(needs: Needs, trial: Trial, spec: ModelSpec | None = None) -> str | None:
+    """Why ``trial`` lacks what ``needs`` (and ``spec``'s cutpoints) ask, or None."""
     from bayes_keta.models.design import baseline_problem, integer_problem
 
     have = int(trial.cells["n_obs"].max()) if len(trial.cells) else 0
     need = needs.readings(trial.n_days)
     if have < need:
+        one = " (one reading per period)" if trial.n_days == 1 else ""
         return (
             f"needs at least {need} readings per subject-period; trial {trial.name!r} has at"
-            f" most {have}"
+            f" most {have}{one}"
+        )
+    if len(trial.periods) < needs.min_periods:
+        return (
+            f"carryover = true needs at least {needs.min_periods} periods; trial"
+            f" {trial.name!r} has {len(trial.periods)}: with two periods the carryover is"
+            " aliased with the sequence effect, so the direct effects would rest on"
+            " between-subject (period-1) information alone (Freeman 1989; Senn 2002);"
+            " drop carryover"
         )
     if needs.integer_outcome:
-        problem = integer_problem(trial)
+        problem = integer_problem(trial, categories=_categories(spec))
         if problem:
             return problem
     if needs.baseline:
@@ -128,21 +145,34 @@ def _unmet(needs: Needs, trial: Trial) -> str | None:
     return None
 
 
-def _suitable(trial: Trial, *, but: str) -> list[str]:
-    """Shipped specs (other than ``but``) whose builder's needs the trial meets."""
+def suitability(trial: Trial) -> dict[str, str | None]:
+    """Each shipped spec: None when it suits the trial's design, else why not.
+
+    What ``bayes-keta validate`` lists (:func:`bayes_keta.data.design.design_summary`'s
+    ``suitability``); a spec file that does not load is left out (not ours to report here).
+
+    Examples
+    --------
+    >>> import bayes_keta as bk
+    >>> trial = bk.load_trial(bk.simulate_trial(n_subjects=6, n_days=1, seed=1))
+    >>> [name for name, why in suitability(trial).items() if why is None]
+    ['auc']
+    """
     from bayes_keta.spec import available_models, load_spec
 
-    names = []
+    verdicts: dict[str, str | None] = {}
     for name in available_models():
-        if name == but:
-            continue
         try:
             spec = load_spec(name)
-            if _unmet(builder_for(spec).needs(spec), trial) is None:
-                names.append(name)
-        except SpecError:  # a broken spec file in the folder is not ours to report here
+            verdicts[name] = _unmet(builder_for(spec).needs(spec), trial, spec)
+        except SpecError:
             continue
-    return names
+    return verdicts
+
+
+def _suitable(trial: Trial, *, but: str) -> list[str]:
+    """Shipped specs (other than ``but``) whose builder's needs the trial meets."""
+    return [name for name, why in suitability(trial).items() if why is None and name != but]
 
 
 def check_design(trial: Trial, spec: str | ModelSpec) -> None:
@@ -169,7 +199,7 @@ def check_design(trial: Trial, spec: str | ModelSpec) -> None:
     """
     spec = _as_spec(spec)
     builder = builder_for(spec)
-    problem = _unmet(builder.needs(spec), trial)
+    problem = _unmet(builder.needs(spec), trial, spec)
     if problem is None:
         return
     others = _suitable(trial, but=spec.name)
@@ -213,14 +243,16 @@ def build(trial: Trial, spec: str | ModelSpec, priors: PriorsArg = None) -> Buil
     ('auc', 'auc', True)
     """
     from bayes_keta.models.priors import scaled_priors
+    from bayes_keta.models.scaling import prior_scaling
     from bayes_keta.spec import load_spec, resolve_priors
 
     spec = load_spec(spec)
     builder = builder_for(spec)
     check_design(trial, spec)
     resolved = resolve_priors(spec, priors)
-    scaled = scaled_priors(spec, resolved, trial.n_days)
-    return builder.build(trial, spec, scaled, priors=resolved)
+    scaling = prior_scaling(trial)
+    scaled = scaled_priors(spec, resolved, trial.n_days, scaling=scaling)
+    return builder.build(trial, spec, scaled, priors=resolved, scaling=scaling)
 
 
 def build_model(trial: Trial, spec: str | ModelSpec, priors: PriorsArg = None) -> pm.Model:

@@ -17,7 +17,7 @@ import PyMC) are loaded only when a graph is built.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bayes_keta.models import math_text as mt
 from bayes_keta.models.builder import Builder, Graph
@@ -39,9 +39,20 @@ _MARGINAL_NEEDS_NORMAL = (
 )
 
 
+#: Periods a design needs for a carryover term (see :class:`Needs`).
+_CARRYOVER_PERIODS = 3
+
+
+def _periods(spec: ModelSpec) -> int:
+    return _CARRYOVER_PERIODS if spec.carryover else 1
+
+
 def _daily_needs(spec: ModelSpec, *, integer: bool = False) -> Needs:
     return Needs(
-        min_readings_per_period=_DAILY_READINGS, integer_outcome=integer, baseline=spec.baseline
+        min_readings_per_period=_DAILY_READINGS,
+        integer_outcome=integer,
+        baseline=spec.baseline,
+        min_periods=_periods(spec),
     )
 
 
@@ -103,7 +114,7 @@ class DailyBuilder(Builder):
                 f"pain[i,p,t] ~ {mt.likelihood_family(spec)}m[i,p,t], σ)",
                 f"m[i,p,t] = {level}",
             ]
-        return lines + mt.daily_tail(spec)
+        return lines + mt.daily_tail(spec, noun=context.declared.noun)
 
     def graph(self, trial: Trial, spec: ModelSpec, scaled: Mapping[str, Prior]) -> Graph:
         """:func:`bayes_keta.models.gaussian.build_daily`."""
@@ -188,11 +199,16 @@ class OrdinalBuilder(Builder):
     def model_lines(self, spec: ModelSpec, context: MathContext) -> list[str]:
         """Cumulative-logit likelihood and the latent predictor."""
         level = f"u[i] + v[i,p] + π[p] + δ[k(i,p)](t){mt.option_terms(spec)}"
+        outcome = context.declared
+        low, high = (0, 10) if not outcome.bounded else (int(outcome.lower), int(outcome.upper))
+        scale = "NRS" if outcome.scale_name == "nrs" else "outcome's"
         return [
-            "pain[i,p,t] ∈ {0, ..., 10}:  P(pain ≤ c) = logistic(κ[c] − η[i,p,t]),"
-            " c = 0..9, κ increasing",
+            f"pain[i,p,t] ∈ {{{low}, ..., {high}}}:  P(pain ≤ c) = logistic(κ[c] − η[i,p,t]),"
+            f" c = {low}..{high - 1}, κ increasing",
             f"η[i,p,t] = {level}      (logit scale)",
-            *mt.daily_tail(spec, shift="  (on the NRS scale via the cutpoints)"),
+            *mt.daily_tail(
+                spec, shift=f"  (on the {scale} scale via the cutpoints)", noun=outcome.noun
+            ),
         ]
 
     def graph(self, trial: Trial, spec: ModelSpec, scaled: Mapping[str, Prior]) -> Graph:
@@ -254,14 +270,27 @@ class AucBuilder(Builder):
                 min_readings_per_period=1,
                 min_observed_fraction=spec.min_observed_fraction,
                 baseline=spec.baseline,
+                min_periods=_periods(spec),
             ),
         )
 
+    def missing_data(self, trial: Trial, spec: ModelSpec) -> dict[str, Any]:
+        """Cell-mean filling, dropped subject-periods and equal weights, with counts."""
+        from bayes_keta.models.design import auc_missing_data
+
+        return auc_missing_data(trial, min_observed_fraction=spec.min_observed_fraction)
+
     def model_lines(self, spec: ModelSpec, context: MathContext) -> list[str]:
         """Return the AUC, its likelihood and ``arm_mean`` (constant over days)."""
+        if context.n_days == 1:
+            first = "AUC[i,p] = pain[i,p,1]  (one reading per period: the reading itself; a"
+            first += " subject-period without it is dropped)"
+        else:
+            reading = context.declared.reading
+            first = f"AUC[i,p] = Σ_t pain[i,p,t]  (D = {context.n_days} {reading}s; a missing"
+            first += f" {reading} counts as its subject-period mean)"
         return [
-            f"AUC[i,p] = Σ_t pain[i,p,t]  (D = {context.n_days} days; a missing day counts as"
-            " its subject-period mean)",
+            first,
             f"AUC[i,p] ~ {mt.likelihood_family(spec)}m[i,p], σ)",
             f"m[i,p] = μ + u[i] + π[p] + δ[k(i,p)]{mt.option_terms(spec)}      (all on the AUC"
             " scale)",

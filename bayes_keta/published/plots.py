@@ -48,8 +48,8 @@ def plot_published_reanalysis(
     --------
     >>> from bayes_keta.published import reanalyse_published
     >>> fig = plot_published_reanalysis(reanalyse_published(), priors=["vague"])
-    >>> len(fig.axes)
-    3
+    >>> len(fig.axes)  # three contrasts, one of them in two readings
+    4
     """
     from matplotlib.figure import Figure
 

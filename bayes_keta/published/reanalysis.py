@@ -12,16 +12,22 @@ Likelihood
     edge of the rounding band (0.05 off for KETAPAIN). The published two-sided P values, not
     used, sit closer to the fitted centres (KETAPAIN: implied |m| = 0.18, 0.17, 0.36 against
     fitted 0.17, 0.17, 0.37 and published 0.2, 0.2, 0.4). Rows given with ``se`` use their
-    estimate as is. The ``estimate`` column always keeps the published number.
+    estimate as is. The ``estimate`` column keeps the published number in the row's reading
+    (``published_estimate``: exactly as printed).
 
 Orientation and benefit
-    Rows are stored exactly as published (``active`` vs ``reference``, effect =
-    ``active - reference``, negative = less pain on ``active``). ``p_benefit`` is the posterior
-    probability that the row's **favoured** arm has less pain than the other arm. The favoured
-    arm is given by an optional ``favoured`` column; by default it is the non-placebo arm when
-    one arm is the placebo (``reference_label``), else the row's ``active`` (first-listed) arm.
-    So for KETAPAIN's "placebo vs ketamine_magnesium" row (+0.2), ``p_benefit`` =
-    P(theta > 0) = P(ketamine/magnesium has less pain than placebo); for the other two rows
+    Rows are stored as published (``active`` vs ``reference``, effect =
+    ``active - reference``, negative = less pain on ``active``). A row whose sign contradicts
+    the published arm means (KETAPAIN's "placebo vs ketamine/magnesium +0.2") is flagged
+    (``inconsistent``) and analysed in both readings: the one the arm means support (the
+    default: ``reading = "arm_means"``, ``default = True``) and the row as printed
+    (``reading = "as_printed"``); see :mod:`bayes_keta.published.orientation`. ``p_benefit``
+    is the posterior probability that the row's **favoured** arm has less pain than the other
+    arm. The favoured arm is given by an optional ``favoured`` column; by default it is the
+    non-placebo arm when one arm is the placebo (``reference_label``), else the row's
+    ``active`` (first-listed) arm.
+    So for KETAPAIN's "placebo vs ketamine_magnesium" row, ``p_benefit`` = P(theta > 0) =
+    P(ketamine/magnesium has less pain than placebo); for the other two rows
     ``p_benefit`` = P(theta < 0). ``p_beyond_<t>`` = P(favoured arm better by more than t).
 
 Priors
@@ -54,6 +60,12 @@ from bayes_keta.published.dists import (
     SampledDist,
     StudentTDist,
     conjugate_update,
+)
+from bayes_keta.published.orientation import (
+    AS_PRINTED,
+    OrientationCheck,
+    check_orientation,
+    read_both_ways,
 )
 from bayes_keta.published.priors import DEFAULT_PRIOR_NAMES, Prior, spiegelhalter_priors
 from bayes_keta.published.scales import scale_info
@@ -296,6 +308,7 @@ class PublishedReanalysis:
     entries: tuple[ReanalysisEntry, ...]
     datatrees: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    orientation: tuple[OrientationCheck, ...] = ()
 
     @property
     def text(self) -> str:
@@ -305,14 +318,16 @@ class PublishedReanalysis:
         lines += [f"- {n}" for n in self.notes]
         lines.append("")
         thr_cols = [c for c in self.table.columns if c.startswith("p_beyond_")]
-        for (active, reference), grp in self.table.groupby(["active", "reference"], sort=False):
+        keys = ["active", "reference", "reading"]
+        for (active, reference, reading), grp in self.table.groupby(keys, sort=False):
             first = grp.iloc[0]
             pub = f"{first['estimate']:+.2f}"
             if np.isfinite(first["published_lo95"]):
                 pub += f" (95% CI {first['published_lo95']:.2f} to {first['published_hi95']:.2f})"
             lines.append(
-                f"{active} vs {reference}: published {pub}, se {first['se']:.3f};"
-                f" benefit = {first['favoured']} has less pain"
+                f"{active} vs {reference}{_READING_TEXT.get(reading, '')}:"
+                f" {'read as' if reading == 'arm_means' else 'published'} {pub},"
+                f" se {first['se']:.3f}; benefit = {first['favoured']} has less pain"
             )
             for rd in grp.to_dict("records"):
                 beyond = ", ".join(f"P(>{c[9:]})={rd[c]:.2f}" for c in thr_cols)
@@ -343,6 +358,37 @@ class PublishedReanalysis:
 
 
 # --------------------------------------------------------------------------- compute
+
+
+_READING_TEXT = {
+    "arm_means": " [INCONSISTENT as printed; DEFAULT reading, the arm means' sign]",
+    AS_PRINTED: " [INCONSISTENT; alternative reading, as printed]",
+}
+
+
+def _embedded_rows() -> tuple[pd.DataFrame, tuple[OrientationCheck, ...]]:
+    """Return KETAPAIN's published rows, flagged ones in both readings (arm means first)."""
+    from bayes_keta.data.published import ketapain_published
+
+    pub = ketapain_published()
+    rows = published_estimates()
+    checks = check_orientation(
+        rows, dict(zip(pub.arms["treatment"], pub.arms["auc_mean"], strict=True))
+    )
+    return read_both_ways(rows, checks), checks
+
+
+def _read_rows(rows: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """:func:`read_estimates` of the default rows, then of the alternative readings, joined."""
+    extra = ["published_estimate", "reading", "inconsistent", "default"]
+    parts = [
+        read_estimates(part.drop(columns=extra).reset_index(drop=True), **options).assign(
+            **{c: part[c].to_numpy() for c in extra}
+        )
+        for part in (rows[rows["default"]], rows[~rows["default"]])
+        if len(part)
+    ]
+    return pd.concat(parts, ignore_index=True)
 
 
 def _summ(dist: NormalMixtureDist | SampledDist, sign: int) -> tuple[float, float, float]:
@@ -439,8 +485,9 @@ def reanalyse_published(
     Returns
     -------
     PublishedReanalysis
-        ``.table`` has one row per (contrast, prior) with ``active``, ``reference``,
-        ``favoured``, ``scale``, ``estimate``, ``lik_mean``, ``se``, ``se_source``,
+        ``.table`` has one row per (contrast, reading, prior) with ``active``, ``reference``,
+        ``reading``, ``inconsistent``, ``default``, ``favoured``, ``scale``,
+        ``published_estimate``, ``estimate``, ``lik_mean``, ``se``, ``se_source``,
         ``published_lo95``,
         ``published_hi95``, ``prior``, ``prior_family``, ``prior_spec``, ``prior_mean``,
         ``prior_sd``, ``method``, ``post_mean``, ``post_sd``, ``post_lo95``, ``post_hi95``,
@@ -449,24 +496,35 @@ def reanalyse_published(
     Examples
     --------
     >>> res = reanalyse_published()
-    >>> res.table.query("prior == 'vague'")["post_lo95"].round(1).tolist()
-    [-0.6, -0.3, -0.8]
+    >>> res.table.query("prior == 'vague'")[["reading", "post_lo95"]].round(1).values.tolist()
+    [['published', -0.6], ['arm_means', -0.6], ['published', -0.8], ['as_printed', -0.3]]
     """
     checks.check_sampling(draws=draws, tune=1000, chains=chains, seed=seed)
     if design_effect is not None:
         design_effect = checks.NEGATIVE.check(design_effect, "design_effect")
-    inputs = read_estimates(
-        published_estimates() if estimates is None else estimates,
-        reference_label=reference_label,
-        centre=centre,
-    )
+    orientation: tuple[OrientationCheck, ...] = ()
+    if estimates is None:
+        rows, orientation = _embedded_rows()
+        inputs = _read_rows(rows, reference_label=reference_label, centre=centre)
+    else:
+        inputs = read_estimates(estimates, reference_label=reference_label, centre=centre)
+        inputs = inputs.assign(
+            published_estimate=inputs["estimate"], reading="published", inconsistent=False
+        ).assign(default=True)
     scale = str(inputs["scale"].iloc[0])
     info = scale_info(scale)
     notes: list[str] = []
     if estimates is None:
         notes.append(
             "Data: KETAPAIN published effect sizes (Pickering et al., Anesthesiology"
-            " 2020;133:154-164), orientation as published."
+            " 2020;133:154-164), orientation as published except where flagged below."
+        )
+    notes += [c.text for c in orientation if not c.consistent]
+    if scale == "percent":
+        notes.append(
+            "Percent effects are between-arm ratios of mean pain (active / reference - 1),"
+            " not within-patient changes: a 30% threshold here is not IMMPACT's within-patient"
+            " 30% (a responder criterion), only the same number."
         )
 
     if design_effect is None:
@@ -528,7 +586,12 @@ def reanalyse_published(
     signs = inputs["sign"].to_numpy()
     y_b = signs * inputs["lik_mean"].to_numpy()
     se = inputs["se"].to_numpy()
-    labels = [f"{a} vs {r}" for a, r in zip(inputs["active"], inputs["reference"], strict=True)]
+    labels = [
+        f"{a} vs {r}" + (" (as printed)" if reading == AS_PRINTED else "")
+        for a, r, reading in zip(
+            inputs["active"], inputs["reference"], inputs["reading"], strict=True
+        )
+    ]
 
     posts: dict[tuple[int, str], tuple[Any, str, float]] = {}
     datatrees: dict[str, Any] = {}
@@ -570,8 +633,12 @@ def reanalyse_published(
             rec = {
                 "active": row.active,
                 "reference": row.reference,
+                "reading": row.reading,
+                "inconsistent": bool(row.inconsistent),
+                "default": bool(row.default),
                 "favoured": row.favoured,
                 "scale": row.scale,
+                "published_estimate": row.published_estimate,
                 "estimate": row.estimate,
                 "lik_mean": row.lik_mean,
                 "se": row.se,
@@ -609,4 +676,5 @@ def reanalyse_published(
         entries=tuple(entries),
         datatrees=datatrees,
         notes=tuple(notes),
+        orientation=orientation,
     )

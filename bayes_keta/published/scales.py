@@ -67,7 +67,9 @@ class ScaleInfo:
 #: log ratios). On the 0-10 NRS we take HalfNormal(1.0 point) (a between-trial SD of one pain
 #: point is already large next to the 1-2 point clinical thresholds), 35 times that on the AUC
 #: scale and 15 percent points on the relative-change scale (one NRS point ~ 15%, Farrar et
-#: al. 2001). Percent thresholds follow ``bayes_keta.estimands`` (RELATIVE_THRESHOLD_PCT).
+#: al. 2001). Percent thresholds follow ``bayes_keta.estimands`` (RELATIVE_THRESHOLD_PCT):
+#: applied to a between-arm ratio of means the 30% is a convention, not IMMPACT's within-patient
+#: anchor.
 #: These are weakly informative defaults, to be varied in a sensitivity analysis.
 SCALES: dict[str, ScaleInfo] = {
     "smd": ScaleInfo(
@@ -84,7 +86,8 @@ SCALES: dict[str, ScaleInfo] = {
     ),
     "percent": ScaleInfo(
         "percent",
-        "relative change of pain vs reference, %",
+        "between-arm ratio of mean pain (active / reference - 1), %; not a within-patient"
+        " change (IMMPACT's 30% is one)",
         (RELATIVE_THRESHOLD_PCT,),
         None,
         100.0,

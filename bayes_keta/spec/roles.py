@@ -59,8 +59,11 @@ def check_prior(role: str, prior: Prior, spec: ModelSpec, where: str) -> None:
     if role == "cutpoints" and prior.dist != "normal":
         raise SpecError(f"{where}: prior 'cutpoints' must be normal (ordered transform)")
     if role == "cutpoints" and isinstance(prior.params["mu"], tuple):
-        if len(prior.params["mu"]) != 10 or list(prior.params["mu"]) != sorted(prior.params["mu"]):
-            raise SpecError(f"{where}: cutpoints mu must be 10 increasing values (0-10 scale)")
+        if list(prior.params["mu"]) != sorted(prior.params["mu"]):
+            raise SpecError(
+                f"{where}: cutpoints mu must be increasing values, one per cutpoint (10 on the"
+                " 0-10 scale; the outcome's categories - 1 in general)"
+            )
     if role == "period_effect" and spec.period == "sum_to_zero":
         if prior.dist != "normal" or prior.params["mu"] != 0:
             raise SpecError(f"{where}: sum-to-zero period effects need a normal(mu=0) prior")

@@ -108,7 +108,7 @@ def prior_table(
     return pd.DataFrame(rows)
 
 
-def model_math(spec: Any, *, n_days: int, treatments: tuple[str, ...]) -> str:
+def model_math(spec: Any, *, n_days: int, treatments: tuple[str, ...], outcome: Any = None) -> str:
     """Write the generative model of a spec in plain mathematical notation (its builder's).
 
     Parameters
@@ -119,6 +119,8 @@ def model_math(spec: Any, *, n_days: int, treatments: tuple[str, ...]) -> str:
         Days of follow-up D.
     treatments : tuple of str
         Arms, the reference first (its effect is 0).
+    outcome : Outcome, optional
+        What a reading is (words the text); default daily pain on the 0-10 NRS.
 
     Examples
     --------
@@ -129,4 +131,5 @@ def model_math(spec: Any, *, n_days: int, treatments: tuple[str, ...]) -> str:
     """
     from bayes_keta.models import MathContext, builder_for
 
-    return builder_for(spec).math(spec, MathContext(n_days=n_days, treatments=tuple(treatments)))
+    context = MathContext(n_days=n_days, treatments=tuple(treatments), outcome=outcome)
+    return builder_for(spec).math(spec, context)

@@ -71,7 +71,10 @@ def model_sections(data: ReportData) -> list[Section]:
         rows = [{"setting": k, "value": str(settings[k])} for k in _SETTINGS if k in settings]
         blocks: list = [
             Text(spec.description or "(no description in the spec)"),
-            Text(model_math(spec, n_days=trial.n_days, treatments=trial.treatments), "math"),
+            Text(
+                model_math(spec, n_days=trial.n_days, treatments=trial.treatments, outcome=o),
+                "math",
+            ),
             Table.from_frame(
                 prior_table(spec, fit.priors, n_days=trial.n_days, outcome=o),
                 caption=f"Priors of '{name}' as applied (resolved: user > prior set > spec).",

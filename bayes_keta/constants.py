@@ -39,7 +39,9 @@ ROPE_NRS: float = 0.5
 #: Thresholds (mm) and ROPE half-width (mm) of pain on a 100 mm visual analogue scale
 #: (:meth:`bayes_keta.outcome.Outcome.vas_0_100`): 10 mm (Myles et al. 2017), 13 mm (Todd et
 #: al. 1996; Gallagher et al. 2001) and, by convention, 20 mm and a 5 mm ROPE (the NRS's 2
-#: points and 0.5 point x 10). See :data:`VAS_SOURCES`.
+#: points and 0.5 point x 10). Every one is a within-patient change in acute pain used as a
+#: between-arm threshold; published MCIDs range from 8 to 40 mm (Olsen MF et al., BMC Med
+#: 2017;15:35). See :data:`VAS_SOURCES`.
 VAS_THRESHOLDS: tuple[float, ...] = (10.0, 13.0, 20.0)
 VAS_ROPE: float = 5.0
 

@@ -17,16 +17,13 @@ equivalence (ROPE) on the outcome's own scale. Estimands live on three kinds of 
     relative change of the arm means: thresholds :attr:`Outcome.relative_thresholds_pct`, no
     ROPE. A between-arm ratio of means, not a within-patient change.
 
-Tables and files write the ``"outcome"`` kind under the outcome's own short name
-(:attr:`Outcome.scale_name`: ``"nrs"``, ``"vas"``, ``"outcome"`` for a declared one), so that
-summary.json, exports and sweeps of the 0-10 NRS read exactly as before outcomes were
-configurable; :meth:`Outcome.scale_label` maps a kind to that written name.
+Tables and files write the ``"outcome"`` kind under the outcome's short name
+(:attr:`Outcome.scale_name`: ``"nrs"``, ``"vas"``...; :meth:`Outcome.scale_label`), so files of
+the 0-10 NRS read as before outcomes were configurable.
 
-Presets: :meth:`Outcome.nrs_0_10` (the default: daily pain on the 0-10 NRS, KETAPAIN's) and
-:meth:`Outcome.vas_0_100` (pain on a 100 mm visual analogue scale), each with sourced
-thresholds. Any other outcome is declared in the ``[outcome]`` table of a design file or by
-the CLI's ``--outcome-*`` flags (:meth:`Outcome.from_table`; keys in
-:mod:`bayes_keta.outcome_table`).
+Presets :meth:`Outcome.nrs_0_10` (the default) and :meth:`Outcome.vas_0_100`; any other
+outcome is declared in a design file's ``[outcome]`` table or by ``--outcome-*`` flags
+(:mod:`bayes_keta.outcome_table`).
 """
 
 from __future__ import annotations
@@ -49,6 +46,9 @@ from bayes_keta.constants import (
     VAS_THRESHOLDS,
 )
 from bayes_keta.exceptions import SpecError
+
+#: Adjective of a reading's time span (``"day"`` -> ``"daily"``).
+_PER_READING = {"day": "daily", "week": "weekly", "month": "monthly", "hour": "hourly"}
 
 __all__ = ["PRESETS", "SCALE_KINDS", "Outcome"]
 
@@ -180,16 +180,10 @@ class Outcome:
     def vas_0_100(cls) -> Outcome:
         """Pain on a 100 mm visual analogue scale (0-100); lower is better.
 
-        Thresholds 10, 13 and 20 mm and 30% relative; ROPE +/-5 mm
-        (:data:`bayes_keta.constants.VAS_THRESHOLDS`). Sources: 10 mm is the minimal
-        clinically important difference of the acute postoperative pain VAS (Myles PS et al.,
-        Br J Anaesth 2017;118:424-429); 13 mm the minimum clinically significant change in
-        acute pain (Todd KH et al., Ann Emerg Med 1996;27:485-489; Gallagher EJ et al., Ann
-        Emerg Med 2001;38:633-638). **Conventions:** 20 mm is Farrar's 2-point NRS anchor
-        ("much improved") times 10 and the 5 mm ROPE the NRS ROPE times 10; every one of
-        these is a within-patient change in acute pain used here as a between-arm
-        threshold (published MCIDs range from 8 to 40 mm: Olsen MF et al., BMC Med
-        2017;15:35). Declare your own in ``[outcome]`` when your field has better anchors.
+        Thresholds 10, 13 and 20 mm and 30% relative; ROPE +/-5 mm. Their sources, and which
+        are conventions, are written beside :data:`bayes_keta.constants.VAS_THRESHOLDS`
+        (10 mm: Myles 2017; 13 mm: Todd 1996, Gallagher 2001; 20 mm and the ROPE: Farrar's
+        NRS anchors times 10). Declare your own in ``[outcome]`` when your field has better.
 
         Examples
         --------
@@ -312,22 +306,9 @@ class Outcome:
         >>> Outcome.vas_0_100().describe().split("; ")[:2]
         ['Pain intensity (0-100 mm VAS): mm, 0-100, lower is better', 'thresholds 10, 13, 20 mm']
         """
-        if self.bounded:
-            bounds = f"{self.lower:g}-{self.upper:g}"
-        elif self.lower is not None or self.upper is not None:
-            bounds = f">= {self.lower:g}" if self.lower is not None else f"<= {self.upper:g}"
-        else:
-            bounds = "unbounded"
-        parts = [f"{self.label}: {self.units}, {bounds}, {self.better} is better"]
-        if self.thresholds:
-            shown = ", ".join(f"{t:g}" for t in self.thresholds)
-            parts.append(f"thresholds {shown} {self.units}")
-        else:
-            parts.append("no thresholds declared")
-        if self.rope is not None:
-            parts.append(f"ROPE +/-{self.rope:g} {self.units}")
-        text = "; ".join(parts)
-        return text + (f" (preset {self.preset})" if self.preset else " (declared)")
+        from bayes_keta.outcome_table import describe_outcome
+
+        return describe_outcome(self)
 
     def kind(self, scale: str) -> str:
         """Kind of a scale (``"outcome"``, ``"auc"``, ``"percent"``) from a kind or a label.
@@ -344,6 +325,23 @@ class Outcome:
         raise ValueError(
             f"unknown scale {scale!r}; expected one of {[self.scale_name, *SCALE_KINDS[1:]]}"
         )
+
+    @property
+    def per_reading(self) -> str:
+        """Adjective of one reading: ``"daily"``; ``""`` with one reading per period."""
+        if self.reading == "period":
+            return ""
+        return _PER_READING.get(self.reading, f"per-{self.reading}")
+
+    @property
+    def quantity(self) -> str:
+        """What a contrast compares: ``"mean daily pain"``, or the noun for one-reading periods.
+
+        >>> Outcome.nrs_0_10().quantity, Outcome(reading="period").quantity
+        ('mean daily pain', 'pain')
+        """
+        per = self.per_reading
+        return f"mean {per} {self.noun}" if per else self.noun
 
     def scale_label(self, scale: str) -> str:
         """Name a scale is written under in tables and files (``"outcome"`` -> ``"nrs"``).
@@ -403,19 +401,13 @@ class Outcome:
     def decision_rules(self, n_days: int) -> dict[str, Any]:
         """Thresholds and ROPE of every scale (by written label) and their sources.
 
-        The ``thresholds``, ``rope`` and ``sources`` entries of summary.json's ``estimands``.
-
-        Examples
-        --------
         >>> Outcome.nrs_0_10().decision_rules(35)["rope"]
         {'nrs': 0.5, 'auc': 17.5, 'percent': None}
         """
         labels = [self.scale_label(kind) for kind in SCALE_KINDS]
-        return {
-            "thresholds": {s: list(self.thresholds_for(s, n_days)) for s in labels},
-            "rope": {s: self.rope_for(s, n_days) for s in labels},
-            "sources": list(self.sources),
-        }
+        thresholds = {s: list(self.thresholds_for(s, n_days)) for s in labels}
+        rope = {s: self.rope_for(s, n_days) for s in labels}
+        return {"thresholds": thresholds, "rope": rope, "sources": list(self.sources)}
 
     # ---------------------------------------------------------------------------- records
     def to_dict(self) -> dict[str, Any]:

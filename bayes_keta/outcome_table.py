@@ -172,3 +172,24 @@ def _custom(values: Mapping[str, Any]) -> Outcome:
         sources=(),
         preset=None,
     )
+
+
+def describe_outcome(outcome: Outcome) -> str:
+    """One line saying what ``outcome`` is (:meth:`bayes_keta.outcome.Outcome.describe`)."""
+    lo, hi = outcome.lower, outcome.upper
+    if outcome.bounded:
+        bounds = f"{lo:g}-{hi:g}"
+    elif lo is not None or hi is not None:
+        bounds = f">= {lo:g}" if lo is not None else f"<= {hi:g}"
+    else:
+        bounds = "unbounded"
+    parts = [f"{outcome.label}: {outcome.units}, {bounds}, {outcome.better} is better"]
+    if outcome.thresholds:
+        shown = ", ".join(f"{t:g}" for t in outcome.thresholds)
+        parts.append(f"thresholds {shown} {outcome.units}")
+    else:
+        parts.append("no thresholds declared")
+    if outcome.rope is not None:
+        parts.append(f"ROPE +/-{outcome.rope:g} {outcome.units}")
+    text = "; ".join(parts)
+    return text + (f" (preset {outcome.preset})" if outcome.preset else " (declared)")

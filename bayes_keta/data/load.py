@@ -108,6 +108,10 @@ def load_trial(
         source_text = str(generator or "DataFrame")
     else:
         source_text = f"{origin} ({generator})" if generator else origin
+    n_days = int(frame["day"].max())
+    if n_days == 1 and declared.reading == "day":
+        # one reading per period: a contrast is "pain", not "mean daily pain"
+        declared = replace(declared, reading="period")
     return Trial(
         data=frame,
         treatments=labels,
@@ -115,7 +119,7 @@ def load_trial(
         name=name or default_name,
         synthetic=bool(raw.attrs.get("synthetic", False)),
         source=source_text,
-        n_days=int(frame["day"].max()),
+        n_days=n_days,
         notes=notes,
         outcome=declared,
     )

@@ -22,7 +22,6 @@ from bayes_keta.outcome import Outcome
 __all__ = ["PROBABILITY_LINES", "VALUE_LINES", "ContrastSummary", "summarize_contrasts"]
 
 _LO, _HI = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
-_ADJECTIVE = {"day": "daily", "week": "weekly", "month": "monthly"}
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ class _Context:
 
     @property
     def per(self) -> str:
-        return _ADJECTIVE.get(self.outcome.reading, f"per-{self.outcome.reading}")
+        return self.outcome.per_reading
 
     @property
     def verb(self) -> str:
@@ -107,7 +106,8 @@ def _mean_value(c: _Context) -> list[str]:
     m, o = c.rows.loc["mean_daily_difference"], c.outcome
     scale = f" on the {o.range_text} scale" if o.range_text else ""
     return [
-        f"  Mean {c.per} {o.noun} difference: {c.number(m['mean'], 'outcome')} {o.units}{scale}"
+        f"  {o.quantity[:1].upper() + o.quantity[1:]} difference:"
+        f" {c.number(m['mean'], 'outcome')} {o.units}{scale}"
         f" {c.interval(m, 'outcome')}."
     ]
 
@@ -122,7 +122,7 @@ def _auc_value(c: _Context) -> list[str]:
 
 def _mean_probabilities(c: _Context) -> list[str]:
     m, o = c.rows.loc["mean_daily_difference"], c.outcome
-    what = f"mean {c.per} {o.noun}"
+    what = o.quantity
     lines = [
         f"  Probability that {c.active} {c.verb} {what} vs {c.reference} (by any amount):"
         f" {format_probability(m['p_benefit'])}."
@@ -135,7 +135,7 @@ def _mean_probabilities(c: _Context) -> list[str]:
     rope = o.rope_for("outcome", 1)
     if rope is not None and m["p_rope"] == m["p_rope"]:
         lines.append(
-            f"  Probability that the mean {c.per} difference lies within +/-{rope:g} {o.units}"
+            f"  Probability that the {o.quantity} difference lies within +/-{rope:g} {o.units}"
             f" (practically equivalent): {format_probability(m['p_rope'])}."
         )
     return lines
@@ -145,7 +145,7 @@ def _relative_probabilities(c: _Context) -> list[str]:
     o = c.outcome
     direction = "lower" if o.better == "lower" else "higher"
     return [
-        f"  Probability that mean {c.per} {o.noun} on {c.active} is more than {t:g}% {direction}"
+        f"  Probability that {o.quantity} on {c.active} is more than {t:g}% {direction}"
         f" than on {c.reference} (a ratio of the arm means): {format_probability(p)}."
         for t, p in c.beyond["relative_change_pct"].items()
     ]
@@ -259,7 +259,7 @@ def summarize_contrasts(
         pct = ", ".join(f"{t:g}%" for t in out_come.relative_thresholds_pct)
         lines.append(
             f"The relative threshold ({pct}) is applied to a between-arm ratio of mean"
-            f" {_ADJECTIVE.get(out_come.reading, out_come.reading)} {out_come.noun}, not to each"
+            f" {out_come.per_reading or 'per-period'} {out_come.noun}, not to each"
             " patient's change from baseline (the within-patient sense of responder thresholds"
             " such as IMMPACT's 30%): it is not the share of patients improved by that much."
         )

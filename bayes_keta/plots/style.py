@@ -187,15 +187,14 @@ def difference_label(outcome: Outcome, scale: str = "outcome", *, what: str = ""
         kind = outcome.kind(scale)
     except ValueError:
         kind = "outcome"
-    per = {"day": "daily", "week": "weekly", "month": "monthly"}.get(outcome.reading, "")
     if what:
         body = what
     elif kind == "auc":
         body = f"{outcome.noun} AUC"
     elif kind == "percent":
-        body = f"mean {per} {outcome.noun} (relative)".replace("  ", " ")
+        body = f"{outcome.quantity} (relative)"
     else:
-        body = f"mean {per} {outcome.noun}".replace("  ", " ")
+        body = outcome.quantity
     return f"difference in {body} ({units_of(outcome, scale)})"
 
 

@@ -19,7 +19,6 @@ from bayes_keta.report.sections.common import (
     TIME_WINDOW_ESTIMANDS,
     collapsed,
     pct,
-    per_reading,
     section,
     units_of_scale,
 )
@@ -67,8 +66,8 @@ def answers_section(data: ReportData) -> Section:
     blocks: list = [
         Figure.of(
             threshold_curves(main.threshold_curve, outcome=o),
-            f"Main model '{data.main}': P(benefit larger than t) for every threshold t of mean"
-            f" {per_reading(o)} {o.noun} ({o.units}); dotted: the declared thresholds; dashed"
+            f"Main model '{data.main}': P(benefit larger than t) for every threshold t of"
+            f" {o.quantity} ({o.units}); dotted: the declared thresholds; dashed"
             " lines compare two active arms.",
             f"Probability of a benefit larger than t against t, one line per contrast, from"
             f" '{data.main}'.",

@@ -54,9 +54,7 @@ def per_reading(outcome: Outcome) -> str:
     >>> per_reading(Outcome.nrs_0_10())
     'daily'
     """
-    return {"day": "daily", "week": "weekly", "month": "monthly"}.get(
-        outcome.reading, f"per-{outcome.reading}"
-    )
+    return outcome.per_reading
 
 
 def units_of_scale(outcome: Outcome, scale: str) -> str:

@@ -15,7 +15,6 @@ from bayes_keta.report.sections.common import (
     beyond_columns,
     collapsed,
     pct,
-    per_reading,
     section,
 )
 
@@ -55,8 +54,7 @@ def _across_models(data: ReportData) -> tuple[pd.DataFrame, Table]:
             rows.append(row)
     table = Table.from_frame(
         pd.DataFrame(rows),
-        caption=f"Difference in mean {per_reading(o)} {o.noun} (active - reference) in every"
-        " fitted model.",
+        caption=f"Difference in {o.quantity} (active - reference) in every fitted model.",
     )
     return pd.concat(frames, ignore_index=True), table
 

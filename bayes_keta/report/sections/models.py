@@ -7,7 +7,7 @@ import pandas as pd
 from bayes_keta.report.blocks import Details, Section, Table, Text
 from bayes_keta.report.data import ReportData
 from bayes_keta.report.model_text import model_math, prior_table
-from bayes_keta.report.sections.common import per_reading, section
+from bayes_keta.report.sections.common import section
 
 __all__ = ["ID", "model_sections"]
 
@@ -37,8 +37,8 @@ def _decision_rules(data: ReportData) -> str:
     return (
         f"Decision rules (declared before looking at results): a benefit is {o.better}"
         f" {o.noun} on the active arm. Clinically meaningful thresholds:"
-        f" {', '.join(f'{t:g}' for t in o.thresholds)} {o.units} of mean {per_reading(o)}"
-        f" {o.noun} ({'; '.join(o.sources)}).{rope} The report gives P(benefit), P(benefit"
+        f" {', '.join(f'{t:g}' for t in o.thresholds)} {o.units} of {o.quantity}"
+        f" ({'; '.join(o.sources)}).{rope} The report gives P(benefit), P(benefit"
         " beyond each threshold) and P(inside the ROPE); no single cut-off decides."
     )
 

@@ -13,7 +13,7 @@ import pandas as pd
 from bayes_keta.plots import headline_contrasts
 from bayes_keta.report.blocks import Figure, Section, Table, Text
 from bayes_keta.report.data import ReportData
-from bayes_keta.report.sections.common import CI, HI, LO, beyond_columns, pct, per_reading, section
+from bayes_keta.report.sections.common import CI, HI, LO, beyond_columns, pct, section
 
 __all__ = ["ID", "summary_section"]
 
@@ -27,7 +27,7 @@ def _units(units: str, value: float) -> str:
 
 def _sentences(rec: dict[str, Any], beyond: dict[str, float], data: ReportData) -> str:
     o = data.outcome
-    what = f"mean {per_reading(o)} {o.noun}"
+    what = f"{o.quantity}"
     direction = "lower" if rec["mean"] < 0 else "higher"
     verb = "reduces" if o.better == "lower" else "increases"
     first = (
@@ -71,7 +71,7 @@ def _compact(rows: pd.DataFrame, beyond: dict[str, float], data: ReportData) -> 
         frame[f"P(|difference| < {rope:g})"] = [pct(p) for p in rows["p_rope"]]
     return Table.from_frame(
         frame,
-        caption=f"Main model '{data.main}': difference in mean {per_reading(o)} {o.noun},"
+        caption=f"Main model '{data.main}': difference in {o.quantity},"
         f" active - reference, in {o.units}; benefit = {o.better} {o.noun}; thresholds and"
         f" ROPE in {o.units}.",
     )
@@ -85,7 +85,7 @@ def _alt(rows: pd.DataFrame, data: ReportData) -> str:
         for r in rows.to_dict("records")
     ]
     return (
-        f"Posterior densities of the difference in mean {per_reading(o)} {o.noun} per contrast."
+        f"Posterior densities of the difference in {o.quantity} per contrast."
         " " + "; ".join(parts) + "."
     )
 
@@ -109,7 +109,7 @@ def summary_section(data: ReportData) -> Section:
         main.draws,
         table=rows,
         outcome=o,
-        title=f"How large is the difference in mean {per_reading(o)} {o.noun}?"
+        title=f"How large is the difference in {o.quantity}?"
         + (" (SYNTHETIC DATA)" if data.trial.synthetic else ""),
     )
     thresholds = ", ".join(f"{t:g}" for t in beyond.values())
@@ -141,6 +141,5 @@ def summary_section(data: ReportData) -> Section:
         ID,
         "The answer",
         blocks,
-        lead=f"How much the active treatments change mean {per_reading(o)} {o.noun}, and how"
-        " sure that is.",
+        lead=f"How much the active treatments change {o.quantity}, and how sure that is.",
     )

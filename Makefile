@@ -111,7 +111,7 @@ notebooks: $(STAMP) ## Execute every notebook with full draws into reports/noteb
 sbc: $(STAMP) ## Simulation-based calibration of every spec (~7-10 min on 2 cores): calibration/sbc_results.json, plots, README (MODEL=daily reruns one)
 	MPLBACKEND=Agg $(BIN)/python calibration/run_sbc.py $(if $(MODEL),--specs $(basename $(notdir $(MODEL))))
 
-bench: $(STAMP) ## Benchmarks (nutpie vs PyMC NUTS vs bambi, sweep cost, scaling): benchmarks/results.csv and README.md
+bench: $(STAMP) ## Benchmarks (nutpie vs PyMC NUTS, bambi and brms (R, when installed), sweep cost, scaling, CLI start-up): benchmarks/results.csv and README.md
 	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[bench]'
 	MPLBACKEND=Agg $(BIN)/python benchmarks/run.py
 

@@ -53,10 +53,12 @@ divergent <- function(f) {
 json <- sprintf(
   paste0(
     '{"cold_s": %.4f, "warm_s": %.4f, "cold_chain_s": %.4f, "warm_chain_s": %.4f,',
+    ' "cold_chains_total_s": %.4f, "warm_chains_total_s": %.4f,',
     ' "cold_divergences": %d, "warm_divergences": %d, "brms": "%s", "rstan": "%s",',
     ' "r": "%s"}'
   ),
   cold_s, warm_s, max(rowSums(cold_sampling)), max(rowSums(warm_sampling)),
+  sum(cold_sampling), sum(warm_sampling),
   as.integer(divergent(fit)), as.integer(divergent(warm)),
   as.character(packageVersion("brms")), as.character(packageVersion("rstan")),
   paste(R.version$major, R.version$minor, sep = ".")

@@ -164,3 +164,34 @@ def test_weighted_summary_moves_with_the_weights():
     assert heavy_harm["p_benefit"] == pytest.approx(0.2)
     assert heavy_benefit["p_beyond"][1.5] == pytest.approx(0.7)
     assert heavy_benefit["mean"] < heavy_harm["mean"]
+
+
+@pytest.mark.parametrize("spec", ["daily", "daily_decay", "daily_ar1", "daily_ordinal", "auc"])
+def test_every_shipped_spec_has_a_finite_prior_density(fixed_trial, spec):
+    """Prior-bearing variables only: centred random effects (their SD a variable) cancel."""
+    import pymc as pm
+
+    built = build(fixed_trial, spec)
+    density = PriorDensity(built.model)
+    assert set(density.variables) <= {rv.name for rv in built.model.free_RVs}
+    assert {"treatment_effect", "effect_sustained"} & set(density.variables)
+    assert not {"subject_mean", "cell_mean", "subject_z", "cell_z"} & set(density.variables)
+    rvs = [built.model[v] for v in density.variables]
+    draws = pm.draw(rvs, draws=4, random_seed=2)
+    post = xr.Dataset(
+        {
+            v: ((*DIMS, *(f"{v}_{i}" for i in range(x.ndim - 1))), x[None])
+            for v, x in zip(density.variables, draws, strict=True)
+        }
+    )
+    assert np.isfinite(density(post, {})).all()
+
+
+def test_a_prior_that_depends_on_another_variable_is_refused():
+    import pymc as pm
+
+    with pm.Model() as model:
+        x = pm.Normal("x", mu=pm.Data("prior__x__mu", 0.0), sigma=1.0)
+        pm.Normal("y", mu=x, sigma=pm.Data("prior__y__sigma", 1.0))
+    with pytest.raises(ValueError, match="'y' depends on other random variables"):
+        PriorDensity(model)

@@ -237,20 +237,29 @@ def run_base(
     r_eff = min(1.0, base_ess / n_draws) if base_ess > 0 else 1.0
     floor = max(ESS_MIN, SWEEP_ESS_FRACTION * base_ess)
     threshold = float(min_ess) if min_ess is not None else floor
-    density = PriorDensity(sampled.built.model)
-    densities: dict[str, PriorDensity] = {_families(sampled.built.scaled): density}
-    base_log_prior = density(posterior, _values(sampled.built.scaled))
     points = [base_point] if any(s.name == BASE_SETTING for s in settings) else []
     refit = []
+    try:
+        density = PriorDensity(sampled.built.model)
+    except ValueError as err:  # no reweighting for this model: every other setting refits
+        others = [s for s in settings if s.name != BASE_SETTING]
+        refit = [_refit(s, f"cannot reweight: {err}", *_NA) for s in others]
+        density = None
+    densities: dict[str, PriorDensity] = {}
+    if density is not None:
+        densities[_families(sampled.built.scaled)] = density
+        base_log_prior = density(posterior, _values(sampled.built.scaled))
     weighted: WeightedRows | None = None
-    for setting in settings:
+    for setting in settings if density is not None else ():
         if setting.name == BASE_SETTING:
             continue
         t0 = time.perf_counter()
         resolved = resolve_priors(spec, setting.sources(base))
         target = _log_prior(trial, spec, setting, base, resolved, posterior, densities, density)
         if target is None:
-            refit.append(_refit(setting, "its priors put a prior on other parameters", *_NA))
+            refit.append(
+                _refit(setting, "its priors' densities differ in form from the base's", *_NA)
+            )
             continue
         rw = psis(target - base_log_prior, r_eff=r_eff)
         if not rw.reliable(k_max=k_max, min_ess=threshold):
@@ -343,7 +352,10 @@ def _log_prior(
     scaled = scaled_priors(spec, dict(resolved), trial.n_days)
     key = _families(scaled)
     if key not in densities:  # another family: its own graph, built (not compiled for NUTS)
-        densities[key] = PriorDensity(build(trial, spec, setting.sources(base)).model)
+        try:
+            densities[key] = PriorDensity(build(trial, spec, setting.sources(base)).model)
+        except ValueError:
+            return None
     density = densities[key]
     if set(density.variables) != set(base_density.variables):
         return None

@@ -47,10 +47,12 @@ class PriorDensity:
     """Log prior density of a model's sampled parameters, as a function of prior values.
 
     Built once per graph structure from a :class:`pymc.Model` whose prior parameters are
-    ``pm.Data`` named ``prior__<role>__<param>`` (:mod:`bayes_keta.models.priors`); evaluated
-    on posterior draws for any values of those parameters (same families and shapes), with no
-    new compile. The function is compiled in PyTensor's ``FAST_COMPILE`` mode (Python
-    implementations, no C or numba compile: milliseconds).
+    ``pm.Data`` named ``prior__<role>__<param>`` (:mod:`bayes_keta.models.priors`): the
+    variables whose own distribution reads them (random effects whose SD is a prior-bearing
+    variable are left out: their conditional density is the same under every setting and
+    cancels in the ratio). Evaluated on posterior draws for any values of those parameters
+    (same families and shapes), with no new compile. The function is compiled in PyTensor's
+    ``FAST_COMPILE`` mode (Python implementations, no C or numba compile: milliseconds).
 
     Attributes
     ----------
@@ -58,6 +60,11 @@ class PriorDensity:
         The free random variables that carry a prior (as named in the posterior).
     parameters : tuple of str
         The ``prior__*`` data names the density reads.
+
+    Raises
+    ------
+    ValueError
+        A prior-bearing variable's distribution also depends on another random variable.
 
     Examples
     --------
@@ -78,19 +85,26 @@ class PriorDensity:
         from pymc import logp
         from pytensor.compile.sharedvalue import SharedVariable
         from pytensor.graph.replace import graph_replace
-        from pytensor.graph.traversal import graph_inputs
+        from pytensor.graph.traversal import ancestors
 
         values, terms, shared = [], [], {}
+        rvs = list(model.basic_RVs)
         for rv in model.free_RVs:
-            prior = [
+            others = [v for v in rvs if v is not rv]
+            prior = [  # prior data read by rv's own distribution (not through another variable)
                 v
-                for v in graph_inputs([rv])
+                for v in ancestors(rv.owner.inputs, blockers=others)
                 if isinstance(v, SharedVariable) and str(v.name or "").startswith(_PRIOR_DATA)
             ]
             if not prior:
                 continue
             value = pt.tensor(rv.name, dtype=rv.dtype, shape=(None, *rv.type.shape))
             term = logp(rv, value)  # elementwise over the leading draw axis
+            if set(ancestors([term])) & set(others):
+                raise ValueError(
+                    f"the prior of {rv.name!r} depends on other random variables; its density"
+                    " cannot be evaluated from its prior values alone"
+                )
             if term.ndim > 1:
                 term = term.sum(axis=tuple(range(1, term.ndim)))
             values.append(value)

@@ -163,7 +163,8 @@ def _targets_19(table: pd.DataFrame) -> list[str]:
             if earlier is None or pd.isna(earlier["ess_per_s"]):
                 out.append(f"| ESS/s >= {factor:g}x {peer} | {row['notes']} | - |")
                 continue
-            row, where = earlier, f"{peer} from the earlier full run ({row['notes']})"
+            why = str(row["notes"]).removeprefix("skipped: ")
+            row, where = earlier, f"{peer}'s row of the earlier full run; not rerun: {why}"
         ratio = ours["ess_per_s"] / row["ess_per_s"]
         out.append(
             f"| ESS/s >= {factor:g}x {peer} ({where}) | {ours['ess_per_s']:.0f} vs"

@@ -80,11 +80,12 @@ report: $(STAMP) ## Fit the models and write a self-contained HTML report (DATA=
 	  --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) $(if $(SEED),--seed $(SEED)) \
 	  $(if $(SWEEP),--with-sweep $(SWEEP))
 
-sweep: $(STAMP) ## Prior-sensitivity sweep over models/grids/default.toml (DATA=, MODEL=, GRID=, OUT=, SEED=, SCHEDULER=)
+sweep: $(STAMP) ## Prior-sensitivity sweep over models/grids/default.toml: one fit reweighted (PSIS), refits where needed (DATA=, MODEL=, GRID=, OUT=, SEED=, SCHEDULER=, REFIT_ALL=1)
 	MPLBACKEND=Agg $(BIN)/bayes-keta sweep $(DATA) --model $(or $(MODEL),models/daily.toml) \
 	  $(if $(GRID),--grid $(GRID)) $(if $(PRIORS),--priors $(PRIORS)) \
 	  --out $(or $(OUT),reports/sweep-$(basename $(notdir $(or $(MODEL),daily)))) --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) \
-	  $(if $(SEED),--seed $(SEED)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
+	  $(if $(SEED),--seed $(SEED)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force) \
+	  $(if $(REFIT_ALL),--refit-all)
 
 export: $(STAMP) ## Export a fit (FIT=dir, fitted first if missing; OUT= default exports/<fit>; FORCE=1 ZARR=1): netCDF, tidy draws, meta_summary.csv
 	@if [ ! -f "$(FIT)/posterior.nc" ]; then \
@@ -111,7 +112,7 @@ notebooks: $(STAMP) ## Execute every notebook with full draws into reports/noteb
 sbc: $(STAMP) ## Simulation-based calibration of every spec (~7-10 min on 2 cores): calibration/sbc_results.json, plots, README (MODEL=daily reruns one)
 	MPLBACKEND=Agg $(BIN)/python calibration/run_sbc.py $(if $(MODEL),--specs $(basename $(notdir $(MODEL))))
 
-bench: $(STAMP) ## Benchmarks (nutpie vs PyMC NUTS vs bambi, sweep cost, scaling): benchmarks/results.csv and README.md
+bench: $(STAMP) ## Benchmarks (nutpie vs PyMC NUTS, bambi and brms (R, when installed), sweep cost, scaling, CLI start-up): benchmarks/results.csv and README.md
 	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[bench]'
 	MPLBACKEND=Agg $(BIN)/python benchmarks/run.py
 

@@ -1,8 +1,8 @@
-"""Benchmarks: samplers against each other, sweep cost, and scaling with the trial's size.
+"""Benchmarks: samplers, peers (bambi, brms), sweep cost, scaling, assurance, CLI start-up.
 
-    python benchmarks/run.py              # everything (make bench), ~20-30 min on 2 cores
+    python benchmarks/run.py              # everything (make bench), ~30-40 min on 2 cores
     python benchmarks/run.py --quick      # tiny draws, to check the script (numbers meaningless)
-    python benchmarks/run.py --only samplers sweep
+    python benchmarks/run.py --only peers sweep cli
 
 Every configuration runs in a fresh Python subprocess (``--worker``), so "cold" really is cold
 (nothing compiled in the process yet; PyTensor's on-disk C and numba caches are warm for every
@@ -16,14 +16,23 @@ Scenarios
 ---------
 ``samplers``: ``daily`` and ``daily_decay`` on the embedded trial, 4 chains x 1000 draws (1000
 tune): ``bayes_keta.fit`` with nutpie (cold, then cached: a second fit of a fresh model of the
-same structure), ``fit(sampler="pymc")`` (PyMC's NUTS), bambi's default fit of
-``pain ~ 0 + treatment + period + (1|subject) + (1|subject:period)`` (daily only), numpyro
-(only if installed). ESS: minimum over the quantities every sampler shares: the two treatment
-effects vs placebo and the three SDs (subject, subject-by-period, residual). ESS per second
-divides by the sampling time (tuning included, compilation excluded).
+same structure), ``fit(sampler="pymc")`` (PyMC's NUTS), numpyro (only if installed). ESS:
+minimum over the quantities every sampler shares: the two treatment effects vs placebo and the
+three SDs (subject, subject-by-period, residual). ESS per second divides by the sampling time
+(tuning included, compilation excluded).
 
-``sweep``: N prior settings of ``daily`` with :func:`bayes_keta.prior_sweep` (one compile) vs
-the same N fits each compiled from scratch (the compile cache cleared before each).
+``peers``: this project's ``daily`` fit (nutpie, cold and cached) and, on the same data,
+``pain ~ 0 + treatment + period + (1|subject) + (1|subject:period)`` with bambi (PyMC NUTS)
+and brms (R, rstan), each cold (first fit in a fresh process) and warm (a second fit of the
+same model): ``benchmarks/peers.py``. brms is skipped with a note when R or brms is absent
+(CI needs no R); its Stan needs the Boost headers where R's ``BH`` package says they are
+(Debian's ``r-cran-bh`` leaves that empty: the script links ``/usr/include`` there).
+
+``sweep``: the default grid (``models/grids/default.toml``, 15 settings) of ``daily`` with
+:func:`bayes_keta.prior_sweep` (one fit reweighted by PSIS, refits where needed) in a fresh
+process, against one cold ``bayes_keta.fit`` in a fresh process (the ratio is the target), and
+against ``--refit-all`` (every setting by NUTS) in a fresh process. The PSIS sweep's process then
+refits every setting under another seed and records the largest difference in P(benefit).
 
 ``assurance``: :func:`bayes_keta.assurance` from a ``daily`` fit of the embedded trial (4
 chains x 1000 draws; the fit is not timed): 3 sample sizes x 20,000 simulated next trials,
@@ -31,12 +40,15 @@ fast path (closed-form analysis), serial and on a local Dask cluster of 2 worker
 ``per_min`` = simulated trial analyses per minute of the whole call (reading the fit and
 writing nothing), against the target of 10,000 per minute on 2 cores.
 
-With ``--only``, the rows of the other scenarios already in ``results.csv`` are kept and the
-machine of this partial run is recorded under ``partial_runs`` in ``machine.json``.
-
 ``scaling``: ``daily`` with nutpie on :func:`bayes_keta.simulate_trial` trials of 20, 80 and
 320 subjects x 35 and 90 days (4 chains x 500 draws, 500 tune: the log-likelihood and
 posterior predictive groups of ``fit`` grow as draws x observations).
+
+``cli``: wall time of ``bayes-keta --help`` and ``bayes-keta validate`` (the embedded trial),
+each in fresh processes (median of 5).
+
+With ``--only``, the rows of the other scenarios already in ``results.csv`` are kept and the
+machine of this partial run is recorded under ``partial_runs`` in ``machine.json``.
 """
 
 from __future__ import annotations
@@ -44,7 +56,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -52,17 +63,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bayes_keta.constants import DEFAULT_SEED
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from common import SEED, ess, peak_rss_mb, trial  # noqa: E402
+
 #: Scenarios and the ``scenario`` values of their rows.
 SCENARIOS = {
     "samplers": ("samplers", "samplers_cached", "samplers_first_run"),
+    "peers": ("peers", "peers_cached"),
     "sweep": ("sweep",),
     "scaling": ("scaling",),
     "assurance": ("assurance",),
+    "cli": ("cli",),
 }
-SEED = DEFAULT_SEED
 COLUMNS = [
     "scenario",
     "model",
@@ -82,39 +96,11 @@ COLUMNS = [
     "divergences",
     "notes",
     "per_min",
+    "max_abs_diff",
 ]
-BAMBI_FORMULA = "pain ~ 0 + treatment + period + (1|subject) + (1|subject:period)"
 
 
 # ------------------------------------------------------------------------------ worker side
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def _trial(n_subjects: int, n_days: int):
-    import bayes_keta as bk
-
-    if n_subjects == 20 and n_days == 35:
-        return bk.ketapain_synthetic()
-    frame = bk.simulate_trial(n_subjects=n_subjects, n_days=n_days, seed=SEED)
-    return bk.load_trial(frame, name=f"sim_{n_subjects}x{n_days}")
-
-
-def _ess(arrays: dict[str, Any]) -> tuple[float, float]:
-    """Min bulk and tail ESS over named (chain, draw) arrays."""
-    import numpy as np
-    import xarray as xr
-    from arviz_stats import ess
-
-    ds = xr.Dataset({k: (("chain", "draw"), np.asarray(v)) for k, v in arrays.items()})
-    bulk = ess(ds, method="bulk")
-    tail = ess(ds, method="tail")
-    return (
-        float(min(float(bulk[k]) for k in arrays)),
-        float(min(float(tail[k]) for k in arrays)),
-    )
-
-
 def _shared_quantities(posterior) -> dict[str, Any]:
     out = {}
     for label in posterior["treatment_effect"]["active"].values:
@@ -151,7 +137,7 @@ def _fit_once(trial, spec: str, sampler: str, cfg: dict[str, Any]) -> dict[str, 
     else:
         sampling = settings["sample_seconds"]
         compile_s = settings["compile_seconds"]
-    bulk, tail = _ess(_shared_quantities(posterior))
+    bulk, tail = ess(_shared_quantities(posterior))
     return {
         "sampler": settings["sampler"],
         "compile_s": compile_s,
@@ -168,140 +154,30 @@ def _fit_once(trial, spec: str, sampler: str, cfg: dict[str, Any]) -> dict[str, 
 
 def work_fit(cfg: dict[str, Any]) -> list[dict[str, Any]]:
     """One sampler on one trial; nutpie also refits with the compiled model cached."""
-    trial = _trial(cfg["n_subjects"], cfg["n_days"])
+    t = trial(cfg["n_subjects"], cfg["n_days"])
     rows = []
-    first = _fit_once(trial, cfg["model"], cfg["sampler"], cfg)
+    first = _fit_once(t, cfg["model"], cfg["sampler"], cfg)
     first["notes"] = "cold: first fit in a fresh process (compile included)"
     if cfg.get("empty_cache"):
         first["notes"] = "first run on the machine: fresh process and empty disk compile caches"
     rows.append(first)
     if cfg["sampler"] == "nutpie" and cfg.get("cached", True):
-        second = _fit_once(trial, cfg["model"], cfg["sampler"], cfg)
+        second = _fit_once(t, cfg["model"], cfg["sampler"], cfg)
         second["notes"] = "cached: second fit, compiled model reused (only data swapped)"
         second["cached"] = True
         rows.append(second)
     for row in rows:
-        row["peak_rss_mb"] = _peak_rss_mb()
+        row["peak_rss_mb"] = peak_rss_mb()
     return rows
-
-
-def work_bambi(cfg: dict[str, Any]) -> list[dict[str, Any]]:
-    """Bambi's default fit (PyMC NUTS, bambi's default priors) of the equivalent formula."""
-    import bambi as bmb
-    import pandas as pd
-
-    trial = _trial(cfg["n_subjects"], cfg["n_days"])
-    obs = trial.observations
-    data = pd.DataFrame(
-        {
-            "pain": obs["pain"].astype(float).to_numpy(),
-            "treatment": pd.Categorical(obs["treatment"], categories=list(trial.treatments)),
-            "period": pd.Categorical(obs["period"].astype(str)),
-            "subject": obs["subject"].astype(str).to_numpy(),
-        }
-    )
-    start = time.perf_counter()
-    model = bmb.Model(BAMBI_FORMULA, data)
-    model.build()
-    build_s = time.perf_counter() - start
-    start = time.perf_counter()
-    idata = model.fit(
-        draws=cfg["draws"],
-        tune=cfg["tune"],
-        chains=cfg["chains"],
-        random_seed=SEED,
-        progressbar=False,
-    )
-    fit_s = time.perf_counter() - start
-    total = build_s + fit_s
-    posterior = idata["posterior"].to_dataset()
-    stats = idata["sample_stats"]
-    sampling = float(stats.attrs.get("sampling_time", fit_s))
-    treat = posterior["treatment"]
-    dim = [d for d in treat.dims if d not in ("chain", "draw")][0]
-    ref = trial.reference
-    shared = {
-        f"effect_{a}": (treat.sel({dim: a}) - treat.sel({dim: ref})).to_numpy()
-        for a in trial.actives
-    }
-    shared["sigma_subject"] = posterior["1|subject_sigma"].to_numpy()
-    shared["sigma_subject_period"] = posterior["1|subject:period_sigma"].to_numpy()
-    shared["sigma"] = posterior["sigma"].to_numpy()
-    bulk, tail = _ess(shared)
-    return [
-        {
-            "sampler": f"bambi {bmb.__version__} (PyMC NUTS)",
-            "compile_s": build_s + (fit_s - sampling),
-            "sample_s": sampling,
-            "total_s": total,
-            "min_ess_bulk": bulk,
-            "min_ess_tail": tail,
-            "ess_per_s": bulk / sampling,
-            "divergences": int(stats.to_dataset()["diverging"].sum()),
-            "n_obs": trial.n_observations,
-            "peak_rss_mb": _peak_rss_mb(),
-            "notes": f"bambi default priors/sampler; {BAMBI_FORMULA}; compile_s = build +"
-            " PyMC compile (fit wall - sampling_time)",
-        }
-    ]
-
-
-def work_sweep(cfg: dict[str, Any]) -> list[dict[str, Any]]:
-    """N settings: prior_sweep (one compile) vs N fits compiled from scratch."""
-    import bayes_keta as bk
-    from bayes_keta.fitting import clear_cache
-
-    trial = _trial(20, 35)
-    centres, scales = cfg["centres"], cfg["scales"]
-    grid = {
-        "name": "bench",
-        "include_default": False,
-        "effect": {"centres": centres, "scales": scales},
-    }
-    n = len(centres) * len(scales)
-    kw = {"draws": cfg["draws"], "tune": cfg["tune"], "chains": cfg["chains"]}
-    clear_cache()
-    start = time.perf_counter()
-    bk.prior_sweep(trial, "daily", grid=grid, seed=SEED, progress=False, **kw)
-    sweep_s = time.perf_counter() - start
-    cold = []
-    for c in centres:
-        for s in scales:
-            clear_cache()
-            t0 = time.perf_counter()
-            bk.fit(
-                trial,
-                "daily",
-                priors={"treatment_effect": {"mu": c, "sigma": s}},
-                seed=SEED,
-                posterior_predictive=False,
-                prior_draws=0,
-                **kw,
-            )
-            cold.append(time.perf_counter() - t0)
-    cold_s = sum(cold)
-    return [
-        {
-            "sampler": "nutpie (prior_sweep, local scheduler)",
-            "total_s": sweep_s,
-            "notes": f"{n} grid points, one compile; {sweep_s / n:.1f} s per point",
-        },
-        {
-            "sampler": "nutpie (N cold fits)",
-            "total_s": cold_s,
-            "notes": f"{n} fits each compiled from scratch; {cold_s / n:.1f} s per fit;"
-            f" sweep is {cold_s / sweep_s:.1f}x faster",
-        },
-    ]
 
 
 def work_assurance(cfg: dict[str, Any]) -> list[dict[str, Any]]:
     """Assurance's fast path: simulated next-trial analyses per minute (fit not timed)."""
     import bayes_keta as bk
 
-    trial = _trial(20, 35)
+    t = trial(20, 35)
     fit = bk.fit(
-        trial,
+        t,
         "daily",
         draws=cfg["draws"],
         tune=cfg["tune"],
@@ -333,7 +209,7 @@ def work_assurance(cfg: dict[str, Any]) -> list[dict[str, Any]]:
                     "sample_s": res.record["run"]["seconds"],
                     "total_s": total,
                     "per_min": per_min,
-                    "peak_rss_mb": _peak_rss_mb(),
+                    "peak_rss_mb": peak_rss_mb(),
                     "notes": f"n = {sizes}, {sims} trials each, williams, posterior design"
                     f" prior, normal(0, 2) analysis prior: {per_min:,.0f} analyses/min ="
                     f" {per_min / cfg['target_per_min']:,.0f}x the target on"
@@ -343,7 +219,18 @@ def work_assurance(cfg: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-WORKERS = {"fit": work_fit, "bambi": work_bambi, "sweep": work_sweep, "assurance": work_assurance}
+def _workers() -> dict[str, Any]:
+    from peers import work_bambi, work_brms
+    from sweep_cli import work_cli, work_sweep
+
+    return {
+        "fit": work_fit,
+        "bambi": work_bambi,
+        "brms": work_brms,
+        "sweep": work_sweep,
+        "assurance": work_assurance,
+        "cli": work_cli,
+    }
 
 
 # ------------------------------------------------------------------------------ parent side
@@ -383,21 +270,26 @@ def configs(quick: bool, only: list[str]) -> list[dict[str, Any]]:
             out.append({**base, "kind": "fit", "sampler": "nutpie"})
             out.append({**base, "kind": "fit", "sampler": "pymc"})
             if model == "daily":
-                out.append({**base, "kind": "bambi", "sampler": "bambi"})
                 first = {**base, "scenario": "samplers_first_run", "cached": False}
                 out.append({**first, "kind": "fit", "sampler": "nutpie", "empty_cache": True})
+    peer = {"model": "daily", "n_subjects": 20, "n_days": 35, **d}
+    if "peers" in only:  # back to back, so the ratios see the same machine load
+        out.append({**peer, "scenario": "peers", "kind": "fit", "sampler": "nutpie"})
+        out.append({**peer, "scenario": "peers", "kind": "bambi", "sampler": "bambi"})
+        out.append({**peer, "scenario": "peers", "kind": "brms", "sampler": "brms"})
     if "sweep" in only:
+        sweep = {**peer, "scenario": "sweep", "sampler": "nutpie"}
+        out.append({**sweep, "kind": "fit", "cached": False, "label": "one cold fit (bk.fit)"})
+        out.append({**sweep, "kind": "sweep"})
+        out.append({**sweep, "kind": "sweep", "refit_all": True})
+    if "cli" in only:
         out.append(
             {
-                "scenario": "sweep",
-                "kind": "sweep",
-                "model": "daily",
-                "sampler": "nutpie",
-                "n_subjects": 20,
-                "n_days": 35,
-                "centres": [-1.0, 0.0],
-                "scales": [0.5, 1.0],
-                **d,
+                "scenario": "cli",
+                "kind": "cli",
+                "model": "-",
+                "sampler": "bayes-keta",
+                "repeats": 3 if quick else 5,
             }
         )
     if "assurance" in only:
@@ -441,6 +333,8 @@ def _row(cfg: dict[str, Any], res: dict[str, Any]) -> dict[str, Any]:
     row["draws"] = cfg.get("sims", cfg.get("draws"))
     row["sampler"] = cfg.get("sampler")
     row.update({k: v for k, v in res.items() if k in COLUMNS})
+    if cfg.get("label"):
+        row["sampler"] = cfg["label"]
     if res.get("cached"):
         row["scenario"] = f"{row['scenario']}_cached"
     return row
@@ -489,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         cfg = json.loads(args.worker)
-        rows = WORKERS[cfg["kind"]](cfg)
+        rows = _workers()[cfg["kind"]](cfg)
         print("BENCH " + json.dumps(rows), flush=True)
         return 0
 
@@ -509,8 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     for cfg in configs(args.quick, args.only):
         t0 = time.perf_counter()
         print(
-            f"{cfg['scenario']}: {cfg['model']} {cfg['sampler']} {cfg['n_subjects']}x"
-            f"{cfg['n_days']} ...",
+            f"{cfg['scenario']}: {cfg['model']} {cfg.get('label', cfg['sampler'])}"
+            f" {cfg.get('n_subjects', '-')}x{cfg.get('n_days', '-')} ...",
             flush=True,
         )
         for res in run_worker(cfg):
@@ -531,6 +425,11 @@ def main(argv: list[str] | None = None) -> int:
         ran = {sc for name in args.only for sc in SCENARIOS[name]}
         old = pd.read_csv(args.out / "results.csv")
         old = old[~old["scenario"].isin(ran)].reindex(columns=COLUMNS)
+        bambi = table[table["sampler"].astype(str).str.startswith("bambi")]
+        if "peers" in args.only and bambi["total_s"].notna().any():
+            # bambi's daily row was in the samplers scenario before: the new one replaces it
+            moved = old["sampler"].astype(str).str.startswith("bambi") & (old["model"] == "daily")
+            old = old[~moved]
         table = pd.concat([old, table], ignore_index=True)
         full = json.loads((args.out / "machine.json").read_text())
         runs = [r for r in full.get("partial_runs", []) if r.get("only") != args.only]
@@ -547,5 +446,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(HERE))
     sys.exit(main())

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -90,7 +95,7 @@ scales = [0.1]
 [hyper]
 multipliers = [2.0]
 """
-SAMPLING = ["--draws", "100", "--tune", "100", "--chains", "2", "--seed", "11"]
+SAMPLING = ["--draws", "100", "--tune", "100", "--chains", "2", "--seed", "11", "--min-ess", "20"]
 
 
 @pytest.mark.slow
@@ -104,7 +109,7 @@ def test_tiny_sweep_end_to_end(tmp_path, synthetic_trial):
     assert main([*args, *SAMPLING, "--no-progress"]) == 0
     after = cache_info()
     _check_files(out)
-    _check_compiled_once(before, after)
+    _check_compiled_once(before, after, pd.read_csv(out / "sweep.csv"))
     _check_enthusiastic_beats_skeptical(pd.read_csv(out / "sweep.csv"))
     _check_local_dask_equals_serial(out, grid, synthetic_trial)
 
@@ -117,7 +122,8 @@ def _check_files(out):
     expected = {
         "setting", "kind", "prior_set", "prior_effect_mu", "prior_effect_sigma", "hyper_scale",
         "active", "reference", "estimand", "mean", "lo95", "hi95", "p_benefit",
-        *THRESHOLD_COLUMNS, "passed", "max_rhat", "min_ess_bulk", "divergences",
+        *THRESHOLD_COLUMNS, "passed", "max_rhat", "min_ess_bulk", "divergences", "method",
+        "pareto_k", "reweight_ess",
     }  # fmt: skip
     assert expected <= set(table.columns)
     assert list(THRESHOLD_COLUMNS) == ["p_beyond_0.5", "p_beyond_1", "p_beyond_2"]
@@ -140,11 +146,21 @@ def _check_files(out):
     assert record["grid"]["name"] == "tiny" and record["data_synthetic"] is True
     assert record["command"].startswith("bayes-keta sweep --model daily")
     assert [s["setting"] for s in record["settings"]] == list(ds["setting"].values)
+    # how each setting was obtained: the default fitted, the others reweighted or refitted
+    methods = table.drop_duplicates("setting").set_index("setting")["method"]
+    assert methods["default"] == "fit"
+    assert set(methods) <= {"fit", "reweighted", "refit"}
+    assert record["method"]["name"] == "psis" and record["method"]["min_ess"] == 20
+    assert list(ds["method"].values) == list(methods)
+    for s in record["settings"]:
+        if s["method"] == "refit":
+            assert "Pareto k" in s["reason"] or "effective draws" in s["reason"]
 
 
-def _check_compiled_once(before, after):
+def _check_compiled_once(before, after, table):
+    fits = int((table.drop_duplicates("setting")["method"] != "reweighted").sum())
     assert after["misses"] - before["misses"] <= 1  # 0 if another test compiled it already
-    assert after["hits"] - before["hits"] >= 4  # every setting reused the compiled model
+    assert after["hits"] - before["hits"] >= fits  # every NUTS fit reused the compiled model
 
 
 def _check_enthusiastic_beats_skeptical(table):
@@ -168,14 +184,160 @@ def _check_local_dask_equals_serial(out, grid, trial):
         seed=11,
         scheduler="local",
         workers=2,
+        min_ess=20,
         progress=False,
     )
     assert isinstance(result, bk.SweepResult)
     serial = pd.read_parquet(out / "sweep.parquet")
-    numbers = ["mean", "lo95", "hi95", "p_benefit", *THRESHOLD_COLUMNS, "max_rhat", "seed"]
+    numbers = [
+        "mean", "lo95", "hi95", "p_benefit", *THRESHOLD_COLUMNS, "max_rhat", "seed", "method",
+        "pareto_k", "reweight_ess",
+    ]  # fmt: skip
     pd.testing.assert_frame_equal(result.table[numbers], serial[numbers], check_exact=True)
     assert result.provenance["sampler"]["scheduler"] == "local"
     assert "SYNTHETIC DATA" in result.text
     assert len(result.plot_heatmap().axes) == 3 + 1  # a panel per contrast plus the colour bar
     assert len(result.plot_tornado().axes) == 3
     plt.close("all")
+
+
+# ------------------------------------------------------------------- reweighting vs refits
+#: Near the default prior (reweighted), variance scales x2 (reweighted), and an effect prior
+#: far from what the data say (fixed_trial: ketamine - placebo about -0.5 point): refitted.
+RW_GRID = {
+    "name": "rw",
+    "hyper": {"multipliers": [2.0]},
+    "settings": [
+        {"name": "near", "priors": {"treatment_effect": {"mu": -0.5, "sigma": 1.5}}},
+        {"name": "far", "priors": {"treatment_effect": {"mu": 2.0, "sigma": 0.25}}},
+    ],
+}
+RW_SAMPLING = {"draws": 500, "tune": 500, "chains": 2, "scheduler": "serial", "progress": False}
+
+
+@pytest.mark.slow
+def test_reweighted_settings_agree_with_refits_and_far_ones_are_refitted(fixed_trial):
+    swept = bk.prior_sweep(fixed_trial, "daily", grid=RW_GRID, seed=3, min_ess=100, **RW_SAMPLING)
+    methods = swept.methods.set_index("setting")
+    assert methods.loc["default", "method"] == "fit"
+    assert methods.loc[["near", "hyper_x2"], "method"].tolist() == ["reweighted"] * 2
+    assert (methods.loc[["near", "hyper_x2"], "pareto_k"] <= 0.7).all()
+    assert methods.loc["far", "method"] == "refit"
+    assert methods.loc["far", "pareto_k"] > 0.7
+    assert methods.loc["far", "reason"].startswith("Pareto k")
+    assert "Refitted with NUTS because reweighting was not reliable enough: far" in swept.text
+
+    # every setting refitted with NUTS under other seeds: the reweighted rows agree within
+    # Monte Carlo error (4 standard errors of the difference of two independent estimates)
+    refits = bk.prior_sweep(fixed_trial, "daily", grid=RW_GRID, seed=4, refit_all=True,
+                            **RW_SAMPLING)  # fmt: skip
+    assert set(refits.table["method"]) == {"fit"}
+    rw = swept.table.set_index(["setting", "contrast", "estimand"])
+    fit = refits.table.set_index(["setting", "contrast", "estimand"])
+    rows = [(s, c, "mean_daily_difference") for s in ("near", "hyper_x2")
+            for c in rw.loc[s].index.get_level_values(0).unique()]  # fmt: skip
+    for key in rows:
+        a, b = rw.loc[key], fit.loc[key]
+        inv_ess = 1 / a["reweight_ess"] + 1 / b["min_ess_bulk"]
+        sd = (b["hi95"] - b["lo95"]) / 3.92
+        assert abs(a["mean"] - b["mean"]) < 4 * sd * np.sqrt(inv_ess), key
+        p = (a["p_benefit"] + b["p_benefit"]) / 2
+        assert abs(a["p_benefit"] - b["p_benefit"]) < 4 * np.sqrt(p * (1 - p) * inv_ess) + 0.01
+    # the far prior pulls the effect towards +2: the refit shows it (a reweighting could not)
+    far = rw.loc[("far", "ketamine - placebo", "mean_daily_difference")]
+    default = rw.loc[("default", "ketamine - placebo", "mean_daily_difference")]
+    assert far["mean"] > default["mean"] + 1.0
+
+
+@pytest.mark.slow
+def test_reweighting_thresholds_are_honoured(fixed_trial):
+    from bayes_keta.sweep import run_base
+
+    spec = load_spec("daily")
+    settings = load_grid(RW_GRID).settings(spec)
+    options = {"draws": 300, "tune": 300, "chains": 2, "cores": 1, "seed": 5}
+    strict = run_base(fixed_trial, spec, settings, min_ess=1.0, **options)
+    far = next(r for r in strict["refit"] if r["setting"] == "far")
+    assert far["pareto_k"] > 0.7 and strict["base"]["k_max"] == 0.7
+    # a k_max above the far setting's k: it is reweighted instead (same base draws, same k)
+    loose = run_base(fixed_trial, spec, settings, min_ess=1.0, k_max=far["pareto_k"] + 0.1,
+                     **options)  # fmt: skip
+    assert [r["setting"] for r in loose["refit"]] == []
+    by_name = {p["setting"]: p for p in loose["points"]}
+    assert by_name["far"]["method"] == "reweighted"
+    assert by_name["far"]["pareto_k"] == far["pareto_k"]
+    # more effective draws asked than any reweighting keeps: every setting but the base refits
+    greedy = run_base(fixed_trial, spec, settings, min_ess=10_000.0, **options)
+    assert sorted(r["setting"] for r in greedy["refit"]) == ["far", "hyper_x2", "near"]
+    assert all("effective draws" in r["reason"] or "Pareto k" in r["reason"]
+               for r in greedy["refit"])  # fmt: skip
+    assert [p["setting"] for p in greedy["points"]] == ["default"]
+
+
+# ------------------------------------------------------------- a real cluster (issue 19.3)
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A real ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1."""
+    dask = Path(sys.executable).with_name("dask")
+    file = tmp_path / "scheduler.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    scheduler = subprocess.Popen(
+        [str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0", "--scheduler-file",
+         str(file), "--idle-timeout", "600", "--no-dashboard"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    procs = [scheduler]
+    try:
+        deadline = time.monotonic() + 60
+        while not file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(file.read_text())["address"]
+        worker = subprocess.Popen(
+            [str(dask), "worker", address, "--nworkers", "2", "--nthreads", "1",
+             "--host", "127.0.0.1", "--no-dashboard"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        procs.append(worker)
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=120)
+            workers = client.scheduler_info()["workers"]
+            assert len(workers) == 2 and all(w.startswith("tcp://127.0.0.1:") for w in workers)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in reversed(procs):
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_serial_and_local_numbers_bit_for_bit(fixed_trial, dask_cluster):
+    """Settings fitted on worker processes, in whatever order they land, equal the serial run.
+
+    Both ways: every setting fitted with NUTS (the settings share two worker processes, so a
+    setting may run first in a fresh process or after others), and the base fit reweighted
+    (the base fit and its reweighting on a worker, the refit of ``far`` on another).
+    """
+    kw = {"grid": RW_GRID, "draws": 100, "tune": 100, "chains": 2, "seed": 9, "progress": False}
+    columns = [
+        "setting", "contrast", "estimand", "mean", "lo95", "hi95", "p_benefit",
+        *THRESHOLD_COLUMNS, "max_rhat", "min_ess_bulk", "divergences", "method", "pareto_k",
+        "reweight_ess", "seed",
+    ]  # fmt: skip
+    for options in ({"refit_all": True}, {"min_ess": 20}):
+        remote = bk.prior_sweep(fixed_trial, "daily", scheduler=dask_cluster, **options, **kw)
+        assert remote.provenance["sampler"]["scheduler"] == dask_cluster
+        for scheduler in ("serial", "local"):
+            other = bk.prior_sweep(fixed_trial, "daily", scheduler=scheduler, **options, **kw)
+            pd.testing.assert_frame_equal(
+                remote.table[columns], other.table[columns], check_exact=True
+            )
+    assert set(remote.table["method"]) == {"fit", "reweighted", "refit"}

@@ -18,16 +18,23 @@ and write, into DIR:
                             (kind, prior_set, prior_effect_mu, prior_effect_sigma, hyper_scale),
                             active, reference, estimand, mean, lo95, hi95, p_benefit,
                             p_beyond_0.5/1/2 (daily NRS thresholds; AUC rows use n_days x t),
-                            diagnostics (passed, max_rhat, min_ess_bulk, divergences), seed
+                            diagnostics (passed, max_rhat, min_ess_bulk, divergences),
+                            method, pareto_k, reweight_ess, seed
   sweep.nc                  the same as an xarray Dataset (dims setting x contrast x estimand)
   sweep.json                provenance, the grid, every setting's priors, seeds and timings
   sweep_heatmap.png         P(benefit > 1 point) over the centre x scale grid, per contrast
   sweep_tornado.png         posterior mean and 95% interval per setting, per contrast
 
-The model is compiled once; settings differ only in prior values and run in parallel on Dask
-(a local cluster of threads by default, --scheduler ADDRESS for a running cluster, serial for
-no Dask). Each setting's seed derives from --seed and its name, so every schedule gives the same
-numbers. Without DATA, uses the embedded SYNTHETIC KETAPAIN-like trial (simulated, not patients).
+Near the cost of one fit: settings differ only in prior values, so the 'default' setting (the
+spec's priors under --priors) is fitted with NUTS and its draws are reweighted to every other
+setting by Pareto-smoothed importance sampling (PSIS). A setting is refitted with NUTS when its
+Pareto k exceeds --k-max (0.7) or fewer effective draws than --min-ess are left (default: a
+quarter of the base fit's bulk ESS, at least 400); --refit-all fits every setting with NUTS.
+The table's method column says which (fit, reweighted, refit), with pareto_k and reweight_ess.
+NUTS fits share one compiled model and run on Dask (a local cluster of threads by default,
+--scheduler ADDRESS for a running cluster, serial for no Dask). Each fitted setting's seed
+derives from --seed and its name, so every schedule gives the same numbers. Without DATA,
+uses the embedded SYNTHETIC KETAPAIN-like trial (simulated, not patients).
 Everything is checked before sampling; existing outputs are never overwritten without --force.
 """
 
@@ -36,6 +43,7 @@ examples:
   bayes-keta sweep --model models/daily.toml --out reports/sweep
   bayes-keta sweep diary.csv --model daily --grid my_grid.toml --out out/sweep --seed 1
   bayes-keta sweep --model daily --draws 300 --tune 300 --chains 2 --scheduler serial --out tmp
+  bayes-keta sweep --model daily --refit-all --out reports/sweep-refit   # NUTS for every setting
 """
 
 
@@ -49,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_sampling_options,
         number,
     )
-    from bayes_keta.constants import DEFAULT_SEED
+    from bayes_keta.constants import DEFAULT_SEED, SWEEP_K_MAX
 
     parser = subparsers.add_parser(
         "sweep",
@@ -84,6 +92,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=number(checks.WORKERS),
         help="local Dask workers, >= 1 (default: min(settings, cores))",
     )
+    parser.add_argument(
+        "--refit-all",
+        action="store_true",
+        help="fit every setting with NUTS instead of reweighting the default setting's fit",
+    )
+    parser.add_argument(
+        "--k-max",
+        type=number(checks.POSITIVE),
+        default=SWEEP_K_MAX,
+        metavar="K",
+        help=f"refit a setting whose Pareto k exceeds K (default {SWEEP_K_MAX:g})",
+    )
+    parser.add_argument(
+        "--min-ess",
+        type=number(checks.ESS_MIN),
+        metavar="N",
+        help="refit a setting with fewer effective draws after reweighting (default: a quarter"
+        " of the base fit's bulk ESS, at least 400)",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite existing outputs")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_label_options(parser)
@@ -96,9 +123,12 @@ def command_line(args: argparse.Namespace) -> str:
     Examples
     --------
     >>> ns = argparse.Namespace(data=None, model="daily", grid=None, priors=None, out="o",
-    ...     draws=10, tune=10, chains=2, seed=1, scheduler="local", workers=None, force=False)
+    ...     draws=10, tune=10, chains=2, seed=1, scheduler="local", workers=None, force=False,
+    ...     refit_all=True)
     >>> command_line(ns).split(" --draws")[0]
     'bayes-keta sweep --model daily --out o'
+    >>> command_line(ns).endswith("--refit-all")
+    True
     """
     parts = ["bayes-keta", "sweep"]
     if args.data:
@@ -116,6 +146,8 @@ def command_line(args: argparse.Namespace) -> str:
         "seed",
         "scheduler",
         "workers",
+        "k_max",
+        "min_ess",
         "treatments",
         "reference",
         "design",
@@ -123,7 +155,9 @@ def command_line(args: argparse.Namespace) -> str:
     ):
         value = getattr(args, opt, None)
         if value is not None:
-            parts += [f"--{opt}", str(value)]
+            parts += [f"--{opt.replace('_', '-')}", str(value)]
+    if getattr(args, "refit_all", False):
+        parts.append("--refit-all")
     if args.force:
         parts.append("--force")
     return shlex.join(parts)
@@ -163,6 +197,9 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         scheduler=args.scheduler,
         workers=args.workers,
+        refit_all=args.refit_all,
+        k_max=args.k_max,
+        min_ess=args.min_ess,
         progress=progress.enabled and not args.no_progress,
         command=command_line(args),
     )

@@ -11,6 +11,12 @@ on NRS rows and ``P(difference < -n_days * t)`` on the AUC row (the matching sco
 threshold) -- the same event as for the mean daily difference, so one column set serves every
 row.
 
+Per setting, ``method`` says how its numbers were obtained (``fit``: NUTS under its own
+priors, the base setting or every setting with ``refit_all``; ``reweighted``: the base fit's
+draws reweighted by PSIS; ``refit``: NUTS because reweighting was not reliable enough),
+``pareto_k`` and ``reweight_ess`` the Pareto k and the effective draws after reweighting (NaN
+where not computed; for a refit, the values that caused it).
+
 ``sweep.nc`` holds the same numbers as an xarray Dataset with dims ``setting``, ``contrast``,
 ``estimand`` (and ``threshold`` for ``p_beyond``), per-setting diagnostics and prior parameters
 as variables along ``setting``, and provenance in its attrs.
@@ -34,12 +40,15 @@ from bayes_keta.exceptions import OutputError
 from bayes_keta.outcome import Outcome
 from bayes_keta.outputs import check_writable, refuse_existing, staged_folder
 from bayes_keta.provenance import as_attrs
+from bayes_keta.sweep.text import sweep_text
 
 __all__ = [
     "DIAGNOSTIC_COLUMNS",
+    "METHOD_COLUMNS",
     "OUTPUT_FILES",
     "PRIOR_COLUMNS",
     "SWEEP_ESTIMANDS",
+    "SWEEP_OUTCOME",
     "SweepResult",
     "THRESHOLD_COLUMNS",
     "check_sweep_outputs",
@@ -50,11 +59,11 @@ __all__ = [
 ]
 
 #: The outcome sweeps report on (the 0-10 pain NRS; sweeps take no other outcome yet).
-_OUTCOME = Outcome.nrs_0_10()
+SWEEP_OUTCOME = Outcome.nrs_0_10()
 #: Estimands a sweep reports: those on the outcome's scale or its AUC (not the percent one).
 SWEEP_ESTIMANDS: tuple[str, ...] = tuple(e.name for e in ESTIMANDS if e.scale != "percent")
 #: ``p_beyond_<t>`` columns, ``t`` in daily NRS points (see the module docstring).
-THRESHOLD_COLUMNS: tuple[str, ...] = tuple(beyond_column(t) for t in _OUTCOME.thresholds)
+THRESHOLD_COLUMNS: tuple[str, ...] = tuple(beyond_column(t) for t in SWEEP_OUTCOME.thresholds)
 #: Per-setting prior columns.
 PRIOR_COLUMNS: tuple[str, ...] = (
     "kind",
@@ -66,6 +75,8 @@ PRIOR_COLUMNS: tuple[str, ...] = (
 )
 #: Per-setting diagnostics columns.
 DIAGNOSTIC_COLUMNS: tuple[str, ...] = ("passed", "max_rhat", "min_ess_bulk", "divergences")
+#: Per-setting columns of how the numbers were obtained (see the module docstring).
+METHOD_COLUMNS: tuple[str, ...] = ("method", "pareto_k", "reweight_ess")
 _LO, _HI = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
 #: Output files of :meth:`SweepResult.save`, by role.
 OUTPUT_FILES: dict[str, str] = {
@@ -104,7 +115,7 @@ def summarize_point(posterior: xr.Dataset, *, reference: str) -> list[dict[str, 
     >>> rows[0]["estimand"], rows[0]["p_beyond_1"], rows[1]["p_beyond_1"]
     ('mean_daily_difference', 0.5, 0.5)
     """
-    table = contrast_table(posterior, reference=reference, outcome=_OUTCOME)
+    table = contrast_table(posterior, reference=reference, outcome=SWEEP_OUTCOME)
     table = table[table["estimand"].isin(SWEEP_ESTIMANDS)]
     columns = ["contrast", "active", "reference", "estimand", "scale", "mean", _LO, _HI]
     return table[[*columns, "p_benefit", *THRESHOLD_COLUMNS]].to_dict("records")
@@ -116,14 +127,20 @@ def sweep_table(points: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 
     Column order: ``setting``, :data:`PRIOR_COLUMNS`, ``contrast``, ``active``,
     ``reference``, ``estimand``, ``scale``, ``mean``, ``lo95``, ``hi95``, ``p_benefit``,
-    :data:`THRESHOLD_COLUMNS`, :data:`DIAGNOSTIC_COLUMNS`, ``seed``.
+    :data:`THRESHOLD_COLUMNS`, :data:`DIAGNOSTIC_COLUMNS`, :data:`METHOD_COLUMNS`, ``seed``.
+    Points without a ``method`` are NUTS fits (``fit``).
     """
     records = []
     for point in points:
         meta = {"setting": point["setting"], **point["prior"]}
         diag = {k: point["diagnostics"][k] for k in DIAGNOSTIC_COLUMNS}
+        how = {
+            "method": point.get("method", "fit"),
+            "pareto_k": float(point.get("pareto_k", math.nan)),
+            "reweight_ess": float(point.get("reweight_ess", math.nan)),
+        }
         for row in point["rows"]:
-            records.append({**meta, **row, **diag, "seed": point["seed"]})
+            records.append({**meta, **row, **diag, **how, "seed": point["seed"]})
     columns = [
         "setting",
         *PRIOR_COLUMNS,
@@ -138,6 +155,7 @@ def sweep_table(points: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         "p_benefit",
         *THRESHOLD_COLUMNS,
         *DIAGNOSTIC_COLUMNS,
+        *METHOD_COLUMNS,
         "seed",
     ]
     table = pd.DataFrame.from_records(records, columns=columns)
@@ -169,11 +187,13 @@ def sweep_dataset(table: pd.DataFrame, *, attrs: Mapping[str, Any] | None = None
     beyond = np.stack([full[c].to_numpy(float).reshape(shape) for c in THRESHOLD_COLUMNS], -1)
     data["p_beyond"] = ((*dims, "threshold"), beyond)
     per_setting = table.drop_duplicates("setting").set_index("setting").loc[settings]
-    for col in (*PRIOR_COLUMNS, *DIAGNOSTIC_COLUMNS, "seed"):
+    for col in (*PRIOR_COLUMNS, *DIAGNOSTIC_COLUMNS, *METHOD_COLUMNS, "seed"):
+        if col not in per_setting.columns:  # tables written before the column existed
+            continue
         values = per_setting[col]
         if col == "divergences":
             values = values.astype(float)  # NaN when not recorded
-        elif col in ("kind", "prior_set", "prior_effect"):
+        elif col in ("kind", "prior_set", "prior_effect", "method"):
             values = values.astype(str)
         data[col] = ("setting", values.to_numpy())
     pairs = table.drop_duplicates("contrast").set_index("contrast").loc[contrasts]
@@ -184,7 +204,7 @@ def sweep_dataset(table: pd.DataFrame, *, attrs: Mapping[str, Any] | None = None
             "setting": settings,
             "contrast": contrasts,
             "estimand": estimands,
-            "threshold": list(_OUTCOME.thresholds),
+            "threshold": list(SWEEP_OUTCOME.thresholds),
             "active": ("contrast", pairs["active"].to_numpy(str)),
             "reference": ("contrast", pairs["reference"].to_numpy(str)),
             "scale": ("estimand", scales.to_numpy(str)),
@@ -196,61 +216,6 @@ def sweep_dataset(table: pd.DataFrame, *, attrs: Mapping[str, Any] | None = None
     ds["p_beyond"].attrs = {"long_name": "P(difference < -threshold) (benefit beyond it)"}
     ds.attrs = as_attrs(attrs or {})
     return ds
-
-
-def sweep_text(table: pd.DataFrame, *, synthetic: bool, model: str, data: str) -> str:
-    """Plain-language summary: for each contrast, the mean daily difference per setting.
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"setting": ["a"], "prior_effect": ["normal(0, 2)"], "hyper_scale":
-    ...     [1.0], "contrast": ["k - p"], "estimand": ["mean_daily_difference"], "mean": [-1.0],
-    ...     "lo95": [-2.0], "hi95": [0.1], "p_benefit": [0.96], "p_beyond_0.5": [0.8],
-    ...     "p_beyond_1": [0.5], "p_beyond_2": [0.02], "passed": [True]})
-    >>> "P(<-1)" in sweep_text(t, synthetic=False, model="daily", data="x")
-    True
-    """
-    md = table[table["estimand"] == "mean_daily_difference"]
-    n_settings = md["setting"].nunique()
-    header = (
-        f"Prior-sensitivity sweep: model {model!r} on {data!r}, {n_settings} prior settings;"
-        " mean daily pain difference over the follow-up (NRS points, negative = less pain)"
-    )
-    if synthetic:
-        header += " -- SYNTHETIC DATA (simulated, not patients)"
-    lines = [header, ""]
-    p1 = beyond_column(1.0)
-    for contrast, rows in md.groupby("contrast", sort=False):
-        lines.append(f"{contrast}:")
-        lines.append(
-            f"  {'setting':<28} {'effect prior':<20} {'hyper':>5} {'mean':>6}"
-            f"  {CI_LABEL}% CrI          P(<0)  P(<-1)  diag"
-        )
-        for _, r in rows.iterrows():
-            ci = f"[{r[_LO]:5.2f}, {r[_HI]:5.2f}]"
-            lines.append(
-                f"  {r['setting']:<28} {r['prior_effect']:<20} {r['hyper_scale']:>5g}"
-                f" {r['mean']:6.2f}  {ci:<16}  {r['p_benefit']:5.2f}  {r[p1]:6.2f}"
-                f"  {'ok' if r['passed'] else 'FAILED'}"
-            )
-        lines.append(
-            f"  P(benefit beyond 1 point) ranges {rows[p1].min():.2f} to {rows[p1].max():.2f};"
-            f" the posterior mean {rows['mean'].min():.2f} to {rows['mean'].max():.2f} points."
-        )
-        lines.append("")
-    failed = sorted(set(md.loc[~md["passed"].astype(bool), "setting"]))
-    if failed:
-        lines.append(
-            f"DIAGNOSTICS FAILED for {len(failed)} setting(s): {', '.join(failed)}; do not"
-            " interpret those rows (run more draws)."
-        )
-    lines.append(
-        "Posterior probabilities given the model, each prior and the data; thresholds from"
-        " Farrar et al. 2001 (about 1 point minimally, 2 points much improved)."
-    )
-    if synthetic:
-        lines.append("SYNTHETIC DATA: the numbers say nothing about the treatments' real effects.")
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------- results
@@ -289,7 +254,8 @@ class SweepResult:
     text : str
         Plain-language summary.
     provenance : dict
-        :func:`bayes_keta.provenance.provenance_record` plus the grid, settings, timings.
+        :func:`bayes_keta.provenance.provenance_record` plus the grid, the method
+        (``method``: reweighting thresholds), every setting's record, timings.
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -324,6 +290,20 @@ class SweepResult:
             caption=f"{SWEEP_ESTIMANDS[0]} per prior setting and contrast.",
             max_rows=10,
         )
+
+    @property
+    def methods(self) -> pd.DataFrame:
+        """How each setting's numbers were obtained: one row per setting.
+
+        Columns ``setting``, ``method`` (``fit``, ``reweighted``, ``refit``), ``pareto_k``,
+        ``reweight_ess`` and ``reason`` (why a setting was refitted).
+        """
+        records = self.provenance.get("settings") or []
+        columns = ["setting", *METHOD_COLUMNS, "reason"]
+        if records and all("method" in r for r in records):
+            return pd.DataFrame([{c: r.get(c) for c in columns} for r in records])
+        per = self.table.drop_duplicates("setting")
+        return per.reindex(columns=columns).reset_index(drop=True)
 
     def plot_heatmap(self, **kwargs: Any):
         """Heatmap of P(beyond 1 point) over the centre x scale grid (see :mod:`.plots`)."""

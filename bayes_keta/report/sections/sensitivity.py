@@ -8,6 +8,7 @@ from bayes_keta.plots import prior_sweep
 from bayes_keta.report.blocks import Figure, Section, Table, Text
 from bayes_keta.report.data import ReportData
 from bayes_keta.report.sections.common import CI, HI, LO, collapsed, pct, section
+from bayes_keta.sweep.text import method_lines
 
 __all__ = ["ID", "sensitivity_sections", "sweep_section"]
 
@@ -29,7 +30,7 @@ def sweep_section(data: ReportData) -> Section:
                 )
             ],
             level=3,
-            lead="The main model refitted under a grid of priors.",
+            lead="The main model under a grid of priors.",
         )
     frame = data.sweep.table
     headline = "mean_daily_difference"
@@ -50,12 +51,14 @@ def sweep_section(data: ReportData) -> Section:
         if c in rows.columns
     ]
     keep += [c for c in rows.columns if c.startswith("p_beyond_")]
-    keep += [c for c in ("passed",) if c in rows.columns]
+    keep += [c for c in ("passed", "method", "pareto_k") if c in rows.columns]
     shown = rows[keep].copy()
     for c in [c for c in keep if c == "p_benefit" or c.startswith("p_beyond_")]:
         shown[c] = [pct(float(p)) for p in shown[c]]
     where = f" Files: {data.sweep.location}." if data.sweep.location else ""
+    how = method_lines(frame)
     blocks: list = [
+        *([Text(" ".join(how))] if how else []),
         Figure.of(
             prior_sweep(frame, outcome=o),
             f"Mean and {CI}% interval of each contrast against the reference under every prior"
@@ -76,9 +79,10 @@ def sweep_section(data: ReportData) -> Section:
         "Prior sweep",
         blocks,
         level=3,
-        lead="The main model refitted under each prior setting of the grid (effect prior"
-        " centre x scale, variance hyperprior scales, the named prior sets): a conclusion that"
-        " holds on every row does not hinge on the prior.",
+        lead="The main model under each prior setting of the grid (effect prior centre x"
+        " scale, variance hyperprior scales, the named prior sets), fitted once and reweighted"
+        " to the other settings where that is reliable: a conclusion that holds on every row"
+        " does not hinge on the prior.",
     )
 
 

@@ -70,7 +70,7 @@ two subjects), got 1
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``assurance`` subcommand."""
     from bayes_keta import checks
-    from bayes_keta.cli.options import number
+    from bayes_keta.cli.options import add_scheduler_options, number
     from bayes_keta.constants import (
         ASSURANCE_DESIGNS,
         ASSURANCE_PRESET_PROB,
@@ -144,17 +144,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="K",
         help="also fit K simulated trials per n with full NUTS and compare (slow; default 0)",
     )
-    parser.add_argument(
-        "--scheduler",
-        default="local",
-        metavar="ADDRESS|local|serial",
-        help="Dask scheduler address, 'local' (LocalCluster of threads, default) or 'serial'",
-    )
-    parser.add_argument(
-        "--workers",
-        type=number(checks.WORKERS),
-        help="local Dask workers, >= 1 (default: min(tasks, cores))",
-    )
+    add_scheduler_options(parser, tasks="tasks")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
     parser.add_argument(
         "--report", action="store_true", help="also write the report section (Markdown, HTML)"

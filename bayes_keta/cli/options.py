@@ -296,3 +296,22 @@ def add_sampling_options(
         default=seed,
         help=f"random seed, 0..{checks.SEED.high} ({shown(seed)})",
     )
+
+
+def add_scheduler_options(parser: argparse.ArgumentParser, *, tasks: str) -> None:
+    """Add ``--scheduler`` (Dask address, ``local`` or ``serial``) and ``--workers``.
+
+    ``tasks`` names what the workers run (``"settings"``, ``"tasks"``) in the help text.
+    """
+    parser.add_argument(
+        "--scheduler",
+        default="local",
+        metavar="ADDRESS|local|serial",
+        help="Dask scheduler address, 'local' (LocalCluster of threads, default) or 'serial'",
+    )
+    parser.add_argument(
+        "--workers",
+        type=number(checks.WORKERS),
+        help=f"local Dask workers, >= 1 (default: min({tasks}, cores))",
+    )
+

@@ -55,6 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_label_options,
         add_model_option,
         add_sampling_options,
+        add_scheduler_options,
         number,
     )
     from bayes_keta.constants import DEFAULT_SEED, SWEEP_K_MAX
@@ -81,17 +82,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
     add_sampling_options(parser, draws=1000, tune=1000, chains=4, seed=DEFAULT_SEED)
-    parser.add_argument(
-        "--scheduler",
-        default="local",
-        metavar="ADDRESS|local|serial",
-        help="Dask scheduler address, 'local' (LocalCluster of threads, default) or 'serial'",
-    )
-    parser.add_argument(
-        "--workers",
-        type=number(checks.WORKERS),
-        help="local Dask workers, >= 1 (default: min(settings, cores))",
-    )
+    add_scheduler_options(parser, tasks="settings")
     parser.add_argument(
         "--refit-all",
         action="store_true",

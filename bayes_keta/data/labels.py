@@ -21,12 +21,15 @@ def read_design(path: str | Path) -> dict:
     Parameters
     ----------
     path : str or Path
-        TOML file with ``treatments = [...]`` and optionally ``reference = "..."``.
+        TOML file with ``treatments = [...]`` and optionally ``reference = "..."`` and
+        ``adverse_event = "column"`` (the column holding the adverse-event flags, when not
+        called ``adverse_event``).
 
     Returns
     -------
     dict
-        Keys ``treatments`` (tuple of str) and ``reference`` (str or None).
+        Keys ``treatments`` (tuple of str) and ``reference`` (str or None); ``adverse_event``
+        (str) when the file names that column.
 
     Raises
     ------
@@ -48,10 +51,11 @@ def read_design(path: str | Path) -> dict:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise DataError(f"design file {str(path)!r} is not valid TOML: {err}") from None
-    unknown = sorted(set(raw) - {"treatments", "reference"})
+    unknown = sorted(set(raw) - {"treatments", "reference", "adverse_event"})
     if unknown:
         raise DataError(
-            f"design file {str(path)!r} has unknown keys {unknown}; allowed: treatments, reference"
+            f"design file {str(path)!r} has unknown keys {unknown}; allowed: treatments,"
+            " reference, adverse_event"
         )
     treatments = raw.get("treatments")
     reference = raw.get("reference")
@@ -61,10 +65,18 @@ def read_design(path: str | Path) -> dict:
         raise DataError(f"design file {str(path)!r}: 'treatments' must be a list of strings")
     if reference is not None and not isinstance(reference, str):
         raise DataError(f"design file {str(path)!r}: 'reference' must be a string")
-    return {
+    design = {
         "treatments": tuple(treatments) if treatments is not None else None,
         "reference": reference,
     }
+    adverse_event = raw.get("adverse_event")
+    if adverse_event is not None:
+        if not isinstance(adverse_event, str) or not adverse_event:
+            raise DataError(
+                f"design file {str(path)!r}: 'adverse_event' must name a column (a string)"
+            )
+        design["adverse_event"] = adverse_event
+    return design
 
 
 def resolve_labels(

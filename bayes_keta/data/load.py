@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayes_keta.data.contract import resolve_labels, validate_frame
+from bayes_keta.data.adverse_events import use_adverse_event_column
+from bayes_keta.data.contract import read_design, resolve_labels, validate_frame
 from bayes_keta.data.io import read_table
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import DataError
@@ -23,6 +24,7 @@ def load_trial(
     reference: str | None = None,
     name: str | None = None,
     design: str | Path | None = None,
+    adverse_event: str | None = None,
 ) -> Trial:
     """Load and validate a crossover trial of daily pain (see :mod:`bayes_keta.data.contract`).
 
@@ -39,6 +41,9 @@ def load_trial(
         Name of the data set (default: the file stem, or ``"data"`` for a DataFrame).
     design : str or Path, optional
         TOML file declaring ``treatments`` and ``reference`` (arguments take precedence).
+    adverse_event : str, optional
+        Name of the column of adverse-event flags when it is not ``adverse_event`` (default:
+        the design file's ``adverse_event`` key, else ``adverse_event``).
 
     Returns
     -------
@@ -77,6 +82,9 @@ def load_trial(
         raise DataError(
             f"cannot load a trial from {type(source).__name__}; give a path or a DataFrame"
         )
+    if adverse_event is None and design is not None:
+        adverse_event = read_design(design).get("adverse_event")
+    raw = use_adverse_event_column(raw, adverse_event, origin=origin)
     frame, notes = validate_frame(raw, treatments=labels, reference=ref, origin=origin)
     generator = raw.attrs.get("source")
     if origin == "DataFrame":

@@ -9,7 +9,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["LOO_KINDS", "SCALES", "Capabilities", "MathContext", "Needs", "Support"]
+__all__ = [
+    "ENDPOINTS",
+    "LOO_KINDS",
+    "SCALES",
+    "Capabilities",
+    "MathContext",
+    "Needs",
+    "Support",
+]
 
 #: How a builder's pointwise log-likelihood reads for PSIS-LOO: ``pointwise`` (each daily
 #: reading given the parameters), ``conditional`` (each reading given the previous observed
@@ -19,6 +27,11 @@ LOO_KINDS: tuple[str, ...] = ("pointwise", "conditional", "cell")
 #: Scale of a model's effects and SDs: daily NRS points, AUC (NRS points x days), or a latent
 #: logit scale (ordinal).
 SCALES: tuple[str, ...] = ("nrs", "auc", "logit")
+
+#: What a model is about: ``efficacy`` (the outcome: its contrasts, ``arm_mean``; the specs
+#: ``fit``/``report`` compare) or ``harm`` (adverse events: ``ae_risk``, fitted beside an
+#: efficacy spec when the data have the column, never one of the efficacy specs).
+ENDPOINTS: tuple[str, ...] = ("efficacy", "harm")
 
 
 @dataclass(frozen=True)
@@ -37,12 +50,15 @@ class Needs:
         Pain scores must be integers 0..10 (ordinal).
     baseline : bool
         A complete ``baseline_pain`` column (the spec's ``baseline`` option).
+    adverse_events : bool
+        An ``adverse_event`` column with recorded values (the harm model).
     """
 
     min_readings_per_period: int = 1
     min_observed_fraction: float = 0.0
     integer_outcome: bool = False
     baseline: bool = False
+    adverse_events: bool = False
 
     def readings(self, n_days: int) -> int:
         """Observed readings a subject-period needs in a design of ``n_days`` days.
@@ -82,6 +98,9 @@ class Capabilities:
         The prior roles this spec has (:attr:`bayes_keta.spec.ModelSpec.roles`).
     needs : Needs
         What the design must have.
+    endpoint : str
+        ``"efficacy"`` or ``"harm"`` (:data:`ENDPOINTS`): how the registry tells the
+        outcome models from the adverse-event model.
 
     Examples
     --------
@@ -100,6 +119,7 @@ class Capabilities:
     discrete: bool
     roles: tuple[str, ...]
     needs: Needs
+    endpoint: str = "efficacy"
 
     @property
     def data_name(self) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bayes_keta.exceptions import SpecError
 from bayes_keta.models.builder import Builder, BuiltModel
 from bayes_keta.models.declared import Capabilities, Needs, Support
+from bayes_keta.models.harms import AdverseEventBuilder
 from bayes_keta.models.variants import (
     AucBuilder,
     DailyBuilder,
@@ -36,6 +37,7 @@ __all__ = [
     "builder_for",
     "capabilities",
     "check_design",
+    "shipped_specs",
 ]
 
 #: Every builder, in the order :func:`builder_for` asks them.
@@ -44,6 +46,7 @@ BUILDERS: tuple[Builder, ...] = (
     MarginalDailyBuilder(),
     OrdinalBuilder(),
     AucBuilder(),
+    AdverseEventBuilder(),
 )
 
 
@@ -125,23 +128,51 @@ def _unmet(needs: Needs, trial: Trial) -> str | None:
             return problem
     if needs.baseline:
         return baseline_problem(trial)
+    if needs.adverse_events:
+        from bayes_keta.data.adverse_events import AE_COLUMN, has_adverse_events
+
+        if not has_adverse_events(trial):
+            return f"needs an {AE_COLUMN!r} column with values; trial {trial.name!r} has none"
     return None
 
 
-def _suitable(trial: Trial, *, but: str) -> list[str]:
-    """Shipped specs (other than ``but``) whose builder's needs the trial meets."""
+def shipped_specs(endpoint: str = "efficacy") -> tuple[str, ...]:
+    """Names of the shipped specs (``models/*.toml``) whose builder declares ``endpoint``.
+
+    The registry tells the outcome models from the adverse-event model by their builders'
+    :attr:`Capabilities.endpoint`, never by name.
+
+    Examples
+    --------
+    >>> shipped_specs("harm")
+    ('adverse_events',)
+    >>> "adverse_events" in shipped_specs()
+    False
+    """
     from bayes_keta.spec import available_models, load_spec
 
     names = []
     for name in available_models():
-        if name == but:
-            continue
         try:
             spec = load_spec(name)
-            if _unmet(builder_for(spec).needs(spec), trial) is None:
-                names.append(name)
         except SpecError:  # a broken spec file in the folder is not ours to report here
             continue
+        if builder_for(spec).capabilities(spec).endpoint == endpoint:
+            names.append(name)
+    return tuple(names)
+
+
+def _suitable(trial: Trial, *, but: str, endpoint: str) -> list[str]:
+    """Shipped specs of ``endpoint`` (other than ``but``) whose needs the trial meets."""
+    from bayes_keta.spec import load_spec
+
+    names = []
+    for name in shipped_specs(endpoint):
+        if name == but:
+            continue
+        spec = load_spec(name)
+        if _unmet(builder_for(spec).needs(spec), trial) is None:
+            names.append(name)
     return names
 
 
@@ -172,7 +203,7 @@ def check_design(trial: Trial, spec: str | ModelSpec) -> None:
     problem = _unmet(builder.needs(spec), trial)
     if problem is None:
         return
-    others = _suitable(trial, but=spec.name)
+    others = _suitable(trial, but=spec.name, endpoint=builder.capabilities(spec).endpoint)
     if others:
         hint = "; specs that suit this design: " + ", ".join(f"models/{n}.toml" for n in others)
     else:

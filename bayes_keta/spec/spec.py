@@ -5,7 +5,8 @@ A spec TOML is flat (every key commented in the shipped files)::
     name = "daily"              # model name (file stem by convention)
     description = "..."         # one paragraph for reports
     outcome = "daily"           # "daily" (one row per diary day) | "auc" (one per subject-period)
-    likelihood = "normal"       # "normal" | "student_t" | "ordinal"
+                                # | "adverse_event" (the harm model, models/adverse_events.toml)
+    likelihood = "normal"       # "normal" | "student_t" | "ordinal" | "bernoulli" (adverse events)
     effect = "constant"         # "constant" | "decay" (a + b exp(-(t-1)/tau))
     residual = "iid"            # "iid" | "ar1" (AR(1) within a subject-period)
     period = "sum_to_zero"      # "sum_to_zero" | "reference" (period 1 = 0)
@@ -59,8 +60,8 @@ from bayes_keta.spec.roles import check_prior
 __all__ = ["ModelSpec", "load_spec"]
 
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "outcome": ("daily", "auc"),
-    "likelihood": ("normal", "student_t", "ordinal"),
+    "outcome": ("daily", "auc", "adverse_event"),
+    "likelihood": ("normal", "student_t", "ordinal", "bernoulli"),
     "effect": ("constant", "decay"),
     "residual": ("iid", "ar1"),
     "period": ("sum_to_zero", "reference"),

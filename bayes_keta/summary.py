@@ -46,6 +46,7 @@ from bayes_keta.estimands import (
     format_threshold,
 )
 from bayes_keta.exceptions import OutputError
+from bayes_keta.fitting.harms import adverse_events_block, is_harm_fit
 from bayes_keta.outputs import atomic_write, refuse_existing
 
 if TYPE_CHECKING:
@@ -200,6 +201,7 @@ def build_summary(
     command: str | None = None,
     diagnostics: Diagnostics | None = None,
     created: str | None = None,
+    blocks: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build (and validate) the summary.json record of a fit: a view of its record and draws.
 
@@ -214,6 +216,11 @@ def build_summary(
         Precomputed gate verdict (default: :attr:`FitResult.verdict`).
     created : str, optional
         ISO timestamp (default: the record's).
+    blocks : mapping, optional
+        Optional blocks computed from other fits, added as they are (validated by the
+        schema): ``adverse_events`` and ``benefit_risk``
+        (:meth:`bayes_keta.harms.BenefitRiskResult.summary_blocks`). An adverse-event fit
+        (a harm model) gets its own ``adverse_events`` block and no ``contrasts``.
 
     Returns
     -------
@@ -229,9 +236,13 @@ def build_summary(
     data, spec, run = record.data, record.model, record.sampler
     diag = diagnostics if diagnostics is not None else fit.verdict
     outcome = fit.outcome
-    draws = fit.contrast_draws()
-    n_days = int(draws.attrs["n_days"])
-    table = contrast_table(draws, outcome=outcome)
+    harm = is_harm_fit(fit)
+    if harm:  # adverse events: no outcome contrasts; its estimands are its own block
+        n_days, constant, records = int(data.n_days), True, []
+    else:
+        draws = fit.contrast_draws()
+        n_days, constant = int(draws.attrs["n_days"]), bool(draws.attrs["constant_over_day"])
+        records = contrast_records(contrast_table(draws, outcome=outcome))
     flat = run.to_dict()
     seed = _int_or_none(flat["seed"])
     sampler = {
@@ -270,10 +281,10 @@ def build_summary(
         "estimands": {
             "ci_prob": float(CI_PROB),
             "n_days": n_days,
-            "constant_over_day": bool(draws.attrs["constant_over_day"]),
+            "constant_over_day": constant,
             **outcome.decision_rules(n_days),
         },
-        "contrasts": contrast_records(table),
+        "contrasts": records,
         "provenance": {
             **{key: str(versions.get(name, "unknown")) for key, name in _VERSIONS.items()},
             "created": created or record.created,
@@ -283,6 +294,9 @@ def build_summary(
             "seed": seed,
         },
     }
+    if harm:
+        summary["adverse_events"] = adverse_events_block(fit, diagnostics=diag)
+    summary.update(blocks or {})
     validate_summary(summary)
     return summary
 

@@ -44,8 +44,8 @@ subject-periods per candidate)
 until the recorded scores hit the targets: ``mu`` = 5.48, ``sigma_b`` = 2.44, ``sigma_c`` =
 1.77 (latent subject-period SD 3.01, latent between-period correlation 0.655; on the recorded,
 clipped scores a 180 000 subject-period run gives AUC mean 189.6, SD 94.2 and between-period
-correlation 0.63). One draw of 20 subjects wanders (SE of an arm's AUC mean about 21), so the default draw, the
-embedded trial, is one chosen to mirror the published arms (seed
+correlation 0.63). One draw of 20 subjects wanders (SE of an arm's AUC mean about 21), so the
+default draw, the embedded trial, is one chosen to mirror the published arms (seed
 :data:`~bayes_keta.constants.EMBEDDED_SEED`, the first from 20200701 meeting every target;
 ``scripts/choose_embedded_seed.py``): AUC 187 +/- 89 (placebo), 186 +/- 92 (ketamine),
 195 +/- 91 (ketamine/magnesium), and adverse events in 2, 4 and 7 of 20 patients

@@ -26,8 +26,6 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.special import expit
 
 from bayes_keta.constants import AE_QUADRATURE_NODES
 from bayes_keta.exceptions import SpecError
@@ -63,7 +61,7 @@ def population_risk(logit: float | np.ndarray, sd: float) -> np.ndarray:
     0.1192
     """
     z, w = _nodes()
-    return expit(np.asarray(logit, dtype=float)[..., None] + sd * z) @ w
+    return _expit(np.asarray(logit, dtype=float)[..., None] + sd * z) @ w
 
 
 @cache
@@ -83,7 +81,21 @@ def logit_for_risk(risk: float, sd: float) -> float:
     >>> round(float(population_risk(alpha, 1.0)), 6), alpha < float(np.log(0.2 / 0.8))
     (0.2, True)
     """
-    return float(brentq(lambda a: float(population_risk(a, sd)) - risk, -30.0, 30.0, xtol=1e-12))
+    low, high = -30.0, 30.0  # population_risk increases in alpha: bisection (no SciPy here)
+    for _ in range(200):
+        middle = 0.5 * (low + high)
+        if float(population_risk(middle, sd)) < risk:
+            low = middle
+        else:
+            high = middle
+        if high - low < 1e-12:
+            break
+    return 0.5 * (low + high)
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    """Return the logistic function of x, without overflow."""
+    return np.exp(-np.logaddexp(0.0, -x))
 
 
 def resolve_risks(
@@ -165,4 +177,4 @@ def draw_adverse_events(
     subject = rng.normal(0.0, sd_subject, order.shape[0])
     uniform = rng.random(order.shape)
     logit = np.vectorize(alpha.__getitem__, otypes=[float])(order) + subject[:, None]
-    return (uniform < expit(logit)).astype(int)
+    return (uniform < _expit(logit)).astype(int)

@@ -168,3 +168,10 @@ def fake_ae_tree(
         coords=coords,
     )
     return xr.DataTree.from_dict({"posterior": posterior, "sample_stats": stats})
+
+
+def fake_harm_fit(options: dict[str, Any], *, n_draws: int = 500, **tree_options: Any) -> FitResult:
+    """What a faked ``bayes_keta.cli.fit._run_fit`` returns for the adverse-event spec: a real
+    FitResult over :func:`fake_ae_tree` (4 chains x ``n_draws``, as the efficacy fakes)."""
+    tree = fake_ae_tree(n_draws=n_draws, **tree_options)
+    return fake_fit(options["trial"], tree, spec=options["spec"])

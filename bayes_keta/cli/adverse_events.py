@@ -57,6 +57,7 @@ def wants_adverse_events(trial: Any, args: argparse.Namespace) -> bool:
 def format_benefit_risk(result: Any) -> str:
     """Console text of a :class:`~bayes_keta.harms.BenefitRiskResult`: tables and sentences."""
     from bayes_keta.estimands import CI_LABEL
+    from bayes_keta.harms.result import amount
 
     lo, hi = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
     lines = [
@@ -74,7 +75,8 @@ def format_benefit_risk(result: Any) -> str:
     joint = result.joint[
         (result.joint["threshold"] == result.threshold) & (result.joint["ae_margin"] > 0)
     ]
-    lines.append(f"P(benefit > {result.threshold:g} {result.units} AND risk difference < margin):")
+    beyond = amount(result.threshold, result.units)
+    lines.append(f"P(benefit > {beyond} AND risk difference < margin):")
     for (active, reference), rows in joint.groupby(["active", "reference"], sort=False):
         cells = "  ".join(
             f"{m:g}: {p:.2f}" for m, p in zip(rows["ae_margin"], rows["p_joint"], strict=True)
@@ -90,5 +92,5 @@ def format_benefit_risk(result: Any) -> str:
             for w, m, p in zip(rows["harm_weight"], rows["mean"], rows["p_positive"], strict=True)
         )
         lines.append(f"  {active} - {reference}   {cells}")
-    lines += ["", *result.sentences()]
+    lines += ["", *(x for x in result.sentences() if not x.startswith("SYNTHETIC DATA"))]
     return "\n".join(lines)

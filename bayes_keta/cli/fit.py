@@ -163,9 +163,9 @@ def run(args: argparse.Namespace) -> int:
     from bayes_keta.fitting.io import check_outputs
     from bayes_keta.harms import (
         AE_FOLDER,
+        adverse_event_fit_options,
         benefit_risk,
         check_pair_outputs,
-        fit_adverse_events,
         save_with_adverse_events,
     )
 
@@ -199,9 +199,8 @@ def run(args: argparse.Namespace) -> int:
     harm = None
     if with_ae:
         progress.stage("fitting the adverse-event model")
-        harm = fit_adverse_events(
-            trial, like=result, progress=progress.stage, progressbar=progress.enabled
-        )
+        options = adverse_event_fit_options(trial, like=result, progressbar=progress.enabled)
+        harm = _run_fit({**options, "progress": progress.stage})
 
     # 3. gate, record, write (failed diagnostics are written too, flagged, never hidden)
     progress.stage("diagnostics")

@@ -15,12 +15,18 @@ from bayes_keta.harms.io import (
     save_with_adverse_events,
 )
 from bayes_keta.harms.result import PAIRING, BenefitRiskResult
-from bayes_keta.harms.run import benefit_risk, fit_adverse_events, plane_threshold
+from bayes_keta.harms.run import (
+    adverse_event_fit_options,
+    benefit_risk,
+    fit_adverse_events,
+    plane_threshold,
+)
 
 __all__ = [
     "AE_FOLDER",
     "PAIRING",
     "BenefitRiskResult",
+    "adverse_event_fit_options",
     "benefit_risk",
     "check_pair_outputs",
     "collect_benefit_risk",

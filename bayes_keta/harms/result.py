@@ -16,7 +16,7 @@ import xarray as xr
 from bayes_keta.estimands import CI_LABEL, format_probability
 from bayes_keta.outcome import Outcome
 
-__all__ = ["PAIRING", "BenefitRiskResult"]
+__all__ = ["PAIRING", "BenefitRiskResult", "amount"]
 
 LO, HI = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
 
@@ -26,6 +26,19 @@ PAIRING = (
     " product of the two; pairing the i-th draw of one fit with the i-th draw of the other"
     " samples it (both fitted to the same subjects)"
 )
+
+
+def amount(value: float, units: str) -> str:
+    """Write a number with its units, singular for 1 (``1 point``, ``2 points``).
+
+    Examples
+    --------
+    >>> amount(1.0, "points"), amount(0.5, "points"), amount(2, "mm")
+    ('1 point', '0.5 points', '2 mm')
+    """
+    if value == 1 and units.endswith("s"):
+        units = units[:-1]
+    return f"{value:g} {units}"
 
 
 def _stat(x: Any) -> float | None:
@@ -201,8 +214,8 @@ class BenefitRiskResult:
                 f" {100 * row['mean']:+.0f} percentage points ({100 * row[LO]:+.0f} to"
                 f" {100 * row[HI]:+.0f}); P(more adverse events) ="
                 f" {format_probability(row['p_harm'])}. P(benefit beyond"
-                f" {self.threshold:g} {self.units} AND excess adverse-event risk below"
-                f" {100 * self.margin:g} points) = {format_probability(p)}."
+                f" {amount(self.threshold, self.units)} AND excess adverse-event risk below"
+                f" {100 * self.margin:g} percentage points) = {format_probability(p)}."
             )
         if self.synthetic:
             lines.append("SYNTHETIC DATA: simulated subjects, not patients.")

@@ -32,7 +32,7 @@ from bayes_keta.fitting import FitResult, fit
 from bayes_keta.fitting.harms import adverse_events_block, is_harm_fit
 from bayes_keta.harms.result import BenefitRiskResult
 
-__all__ = ["benefit_risk", "fit_adverse_events", "plane_threshold"]
+__all__ = ["adverse_event_fit_options", "benefit_risk", "fit_adverse_events", "plane_threshold"]
 
 #: Settings of an efficacy fit an adverse-event fit beside it reuses.
 _SHARED = ("draws", "tune", "chains", "seed", "sampler", "cores")
@@ -82,6 +82,23 @@ def fit_adverse_events(
     >>> ae.datatree.posterior["ae_risk"].dims  # doctest: +SKIP
     ('chain', 'draw', 'treatment')
     """
+    return fit(
+        **adverse_event_fit_options(trial, like=like, spec=spec, **options), progress=progress
+    )
+
+
+def adverse_event_fit_options(
+    trial: Trial, *, like: FitResult | None = None, spec: str = AE_SPEC, **options: Any
+) -> dict[str, Any]:
+    """Return the :func:`bayes_keta.fit` keywords of :func:`fit_adverse_events` (checked).
+
+    Raises
+    ------
+    DataError
+        The trial has no adverse-event values.
+    SpecError
+        ``spec`` is not a harm spec.
+    """
     if not has_adverse_events(trial):
         raise DataError(f"trial {trial.name!r} has no {AE_COLUMN!r} values to model")
     from bayes_keta.models import capabilities
@@ -93,7 +110,7 @@ def fit_adverse_events(
         run = like.settings
         settings = {k: getattr(run, k) for k in _SHARED if getattr(run, k, None) is not None}
     settings.update(options)
-    return fit(trial, spec, progress=progress, **settings)
+    return {"trial": trial, "spec": spec, **settings}
 
 
 def plane_threshold(thresholds: Sequence[float]) -> float:

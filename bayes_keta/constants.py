@@ -190,3 +190,9 @@ AE_MARGIN: float = 0.1
 HARM_WEIGHTS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0)
 #: The adverse-event spec fitted beside the efficacy spec when the data have the column.
 AE_SPEC: str = "adverse_events"
+#: ``bayes-keta published``: the published adverse-event shares analysed as independent
+#: binomials per arm under a conjugate Beta prior, by default Jeffreys' Beta(1/2, 1/2) (the
+#: reference prior of a binomial proportion; Brown, Cai & DasGupta, Stat Sci 2001;16:101-133
+#: recommend its interval); risk differences and ratios by Monte Carlo with this many draws.
+PUBLISHED_AE_PRIOR: tuple[float, float] = (0.5, 0.5)
+PUBLISHED_AE_DRAWS: int = 200_000

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
-from fake_fits import fake_ae_tree, fake_fit
+import xarray as xr
+from fake_fits import fake_ae_tree, fake_fit, fake_tree
 
 import bayes_keta as bk
 from bayes_keta.estimands.harms import (
@@ -36,7 +38,14 @@ THRESHOLD, MARGIN = 1.0, 0.1
 
 @pytest.fixture(scope="module")
 def efficacy(synthetic_trial):
-    return fake_fit(synthetic_trial, effects={"ketamine": -1.2, "ketamine_magnesium": -0.3})
+    tree = fake_tree(
+        n_days=synthetic_trial.n_days, effects={"ketamine": -1.2, "ketamine_magnesium": -0.3}
+    )
+    post = tree["posterior"].to_dataset()  # the SDs an export standardizes by
+    post["sigma_subject"] = post["sigma"] * 0 + 2.0
+    post["sigma_subject_period"] = post["sigma"] * 0 + 1.5
+    tree["posterior"] = xr.DataTree(post)
+    return fake_fit(synthetic_trial, tree)
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +218,50 @@ def test_a_mismatched_adverse_event_summary_is_caught(harm, tmp_path):
     (out / "summary.json").write_text(json.dumps(summary))
     with pytest.raises(OutputError, match="do not belong together.*ae_risk of placebo"):
         bk.load_fit(out)
+
+
+# ----------------------------------------------------------------------------------- export
+def test_the_export_carries_the_adverse_event_draws(efficacy, harm, result, tmp_path):
+    from bayes_keta.export import export_fit, read_export
+    from bayes_keta.meta.inputs import read_meta_inputs
+
+    fit_dir = tmp_path / "fit"
+    save_with_adverse_events(efficacy, harm, fit_dir, result=result)
+    exported = export_fit(fit_dir, tmp_path / "export")
+    files = exported.manifest["files"]
+    assert {"adverse_events.nc", "adverse_event_draws.csv"} <= set(files)
+    ae = pd.read_csv(tmp_path / "export" / "adverse_event_draws.csv")
+    assert set(ae["estimand"]) == {"ae_risk_difference", "ae_risk_ratio"}
+    assert (
+        set(ae["model"]) == {"adverse_events"}
+        and len(ae) == files["adverse_event_draws.csv"]["rows"]
+    )
+    risk = harm.datatree.posterior["ae_risk"]
+    rd = (risk.sel(treatment="ketamine") - risk.sel(treatment="placebo")).values.ravel()
+    got = ae.query("estimand == 'ae_risk_difference' and active == 'ketamine'")["value"]
+    assert np.allclose(got.to_numpy(), rd)
+    meta = exported.meta_summary.set_index(["active", "estimand"])
+    row = meta.loc[("ketamine", "ae_risk_difference")]
+    assert row["model"] == "adverse_events" and row["scale"] == "risk_difference"
+    assert row["estimate"] == pytest.approx(rd.mean()) and pd.isna(row["lik_estimate"])
+    assert "not a normal" in row["lik_reason"]
+    assert set(meta.xs("mean_daily_difference", level="estimand")["model"]) == {"daily"}
+    again = read_export(tmp_path / "export")  # every sha256 checked, tables revalidated
+    assert len(again.meta_summary) == len(exported.meta_summary)
+    pooled = read_meta_inputs(
+        [tmp_path / "export" / "meta_summary.csv"],
+        estimand="ae_risk_difference",
+        active="ketamine",
+        reference="placebo",
+    )
+    assert pooled.scale == "risk_difference" and pooled.k == 1
+
+
+def test_an_export_refuses_an_adverse_event_fit_of_other_data(efficacy, fixed_trial, tmp_path):
+    from bayes_keta.export import export_fit
+
+    other = fake_fit(fixed_trial, fake_ae_tree(), spec="adverse_events")
+    with pytest.raises(OutputError, match="other data than the fit exported"):
+        export_fit(efficacy, tmp_path / "x", adverse_events=other)
+    plain = export_fit(efficacy, tmp_path / "plain")  # no adverse-event fit: as before
+    assert "adverse_event_draws.csv" not in plain.manifest["files"]

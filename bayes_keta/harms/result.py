@@ -16,9 +16,12 @@ import xarray as xr
 from bayes_keta.estimands import CI_LABEL, format_probability
 from bayes_keta.outcome import Outcome
 
-__all__ = ["PAIRING", "BenefitRiskResult", "amount"]
+__all__ = ["CURVE_MARGINS", "PAIRING", "BenefitRiskResult", "amount"]
 
 LO, HI = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
+
+#: Margins of the P(joint)-over-margins curve: risk differences -0.2 to 0.6 by 0.01.
+CURVE_MARGINS: tuple[float, ...] = tuple(round(-0.2 + 0.01 * i, 2) for i in range(81))
 
 #: How the joint draws are made (written into summary.json and the report).
 PAIRING = (
@@ -71,6 +74,9 @@ class BenefitRiskResult:
         The four quadrant probabilities of each contrast at (:attr:`threshold`,
         :attr:`margin`): ``benefit_acceptable`` (= p_joint), ``benefit_harm``,
         ``no_benefit_acceptable``, ``no_benefit_harm``.
+    curve : pandas.DataFrame
+        P(joint) over a fine grid of margins (:data:`CURVE_MARGINS`) at every threshold, the
+        columns of :attr:`joint` (for the P(joint)-over-margins figure).
     benefit, risk_difference : xarray.DataArray
         The paired draws, dims ``(sample, contrast)``: benefit in the outcome's units (> 0 =
         benefit), risk difference on the probability scale.
@@ -103,6 +109,7 @@ class BenefitRiskResult:
     joint: pd.DataFrame
     net_benefit: pd.DataFrame
     plane: pd.DataFrame
+    curve: pd.DataFrame
     benefit: xr.DataArray = field(repr=False)
     risk_difference: xr.DataArray = field(repr=False)
     outcome: Outcome

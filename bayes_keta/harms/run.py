@@ -30,7 +30,7 @@ from bayes_keta.estimands.harms import (
 from bayes_keta.exceptions import DataError, SpecError
 from bayes_keta.fitting import FitResult, fit
 from bayes_keta.fitting.harms import adverse_events_block, is_harm_fit
-from bayes_keta.harms.result import BenefitRiskResult
+from bayes_keta.harms.result import CURVE_MARGINS, BenefitRiskResult
 
 __all__ = ["adverse_event_fit_options", "benefit_risk", "fit_adverse_events", "plane_threshold"]
 
@@ -219,6 +219,7 @@ def benefit_risk(
         joint=benefit_risk_table(benefit, risk, thresholds=thresholds, margins=margin_grid),
         net_benefit=net_benefit_table(benefit, risk, weights=weights),
         plane=pd.DataFrame(plane),
+        curve=benefit_risk_table(benefit, risk, thresholds=thresholds, margins=CURVE_MARGINS),
         benefit=benefit,
         risk_difference=risk,
         outcome=outcome,

@@ -24,6 +24,7 @@ import pandas as pd
 from bayes_keta.constants import CI_PROB
 from bayes_keta.estimands import format_probability
 from bayes_keta.harms import PAIRING, collect_benefit_risk
+from bayes_keta.harms.result import amount
 from bayes_keta.plots.benefit_risk import benefit_risk_plane, joint_probability_curves
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def _joint(result: BenefitRiskResult) -> Table:
     rows = [
         {
             "contrast": f"{r['active']} - {r['reference']}",
-            "benefit beyond": f"{r['threshold']:g} {result.units}",
+            "benefit beyond": amount(r["threshold"], result.units),
             "excess risk below": f"{100 * r['ae_margin']:g} pp",
             "P(both)": format_probability(r["p_joint"]),
             "P(benefit)": format_probability(r["p_benefit_beyond"]),
@@ -156,6 +157,7 @@ def adverse_events_section(data: Any) -> Section | None:
     if result is None:
         return None
     units, t, m = result.units, result.threshold, 100 * result.margin
+    beyond = amount(t, units)
     blocks: list[Any] = []
     if not result.adverse_events_passed:
         blocks.append(
@@ -165,11 +167,15 @@ def adverse_events_section(data: Any) -> Section | None:
                 "danger",
             )
         )
-    blocks += [Text(s) for s in result.sentences() if not s.startswith("SYNTHETIC")]
+    for sentence in result.sentences():
+        if sentence.startswith(("SYNTHETIC", "ADVERSE-EVENT DIAGNOSTICS FAILED")):
+            continue  # the banner says the first, the call-out above the second
+        warning = sentence.startswith("EFFICACY DIAGNOSTICS FAILED")
+        blocks.append(Text(sentence, "warning" if warning else "p"))
     blocks += [_arms(result), _contrasts(result)]
     plane = result.plane.to_dict("records")
     alt = "; ".join(
-        f"{r['active']}: P(benefit beyond {t:g} {units} and excess risk below {m:g} pp) ="
+        f"{r['active']}: P(benefit beyond {beyond} and excess risk below {m:g} pp) ="
         f" {format_probability(r['benefit_acceptable'])}"
         for r in plane
     )
@@ -179,7 +185,7 @@ def adverse_events_section(data: Any) -> Section | None:
             caption=f"Each dot is one posterior draw of the benefit (x: {result.outcome.noun}"
             f" improvement, {units}) and of the excess adverse-event risk (y, percentage"
             f" points) of an active arm vs {plane[0]['reference']}. Dashed: the benefit"
-            f" threshold ({t:g} {units}); dotted: the margin of excess risk ({m:g} pp). Each"
+            f" threshold ({beyond}); dotted: the margin of excess risk ({m:g} pp). Each"
             " corner gives the probability of its quadrant per arm; bottom right is benefit"
             " with acceptable harm.",
             alt=f"Benefit-risk plane. {alt}.",

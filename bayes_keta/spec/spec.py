@@ -40,7 +40,9 @@ over a shipped one of the same name (:func:`bayes_keta.spec.files.find_toml`).
 Priors are written in **daily NRS points** in every spec and prior set. Roles measured on the
 outcome scale (:data:`OUTCOME_SCALED`) are multiplied by the spec's outcome scale before they
 enter the graph: ``n_days`` for the AUC spec (pain score-days per daily point) and
-``latent_scale`` for the ordinal spec (logit units per point); 1 otherwise.
+``latent_scale`` for the ordinal spec (logit units per point); 1 otherwise. The adverse-event
+spec (``outcome = "adverse_event"``, ``models/adverse_events.toml``) writes its priors on the
+log-odds scale: its outcome scale is 1 and they are never rescaled to the outcome's units.
 """
 
 from __future__ import annotations

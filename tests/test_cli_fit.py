@@ -149,11 +149,16 @@ def test_end_to_end_real_fit(tmp_path, monkeypatch, capsys):
     loaded = load_fit(out)  # reopens posterior.nc and checks it matches summary.json
     assert {"posterior", "sample_stats"} <= set(loaded.datatree.children)
     assert loaded.datatree["posterior"]["arm_mean"].sizes["day"] == 35
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def files() -> dict:
+        return {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    before = files()
+    assert Path("adverse_events/summary.json") in before  # the embedded trial has adverse events
     capsys.readouterr()
     assert main(argv) == OutputError.exit_code
     assert "OutputError" in capsys.readouterr().err
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert files() == before
 
 
 @pytest.mark.parametrize("given", ["neutral", "neutral.toml", "models/priors/neutral.toml"])

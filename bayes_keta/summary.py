@@ -15,6 +15,12 @@ Schema draft 2020-12). Every summary is validated before it is written::
                     "p_rope", "rope"}, ...],
      "provenance": {"bayes_keta", "pymc", "arviz", "created", "command", "data_sha256", ...}}
 
+Optional blocks: ``adverse_events`` (arms: P(at least one adverse event in a period) per arm;
+contrasts: risk differences and ratios with ``p_harm``) and ``benefit_risk`` (P(benefit beyond
+a threshold AND excess adverse-event risk below a margin), net benefit), present when an
+adverse-event model was fitted beside the efficacy model (:mod:`bayes_keta.harms`); the
+adverse-event fit's own summary has ``adverse_events`` and no ``contrasts``.
+
 ``p_beyond`` maps a threshold on the estimand's own scale (formatted by
 :func:`bayes_keta.estimands.format_threshold`: ``"0.5"``, ``"17.5"``, ``"30.0"``) to
 P(benefit beyond it) (P(difference < -threshold) for the pain NRS); it is generated from the
@@ -282,7 +288,7 @@ def build_summary(
             "ci_prob": float(CI_PROB),
             "n_days": n_days,
             "constant_over_day": constant,
-            **outcome.decision_rules(n_days),
+            **({} if harm else outcome.decision_rules(n_days)),
         },
         "contrasts": records,
         "provenance": {

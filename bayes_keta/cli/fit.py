@@ -233,10 +233,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nwrote {paths['posterior']} and {paths['summary']}")
     if pair is not None:
         print(f"wrote the adverse-event fit to {Path(args.out) / AE_FOLDER}")
-    failures = list(diagnostics.failures)
+    failed, failures = not diagnostics.passed, list(diagnostics.failures)
     if pair is not None and not pair[0].diagnostics().passed:
+        failed = True
         failures += [f"adverse events: {f}" for f in pair[0].diagnostics().failures]
-    if args.strict and failures:
+    if args.strict and failed:
         raise ConvergenceError("diagnostics failed (--strict): " + "; ".join(failures))
     return 0
 

@@ -55,7 +55,7 @@ def population_risk(logit: float | np.ndarray, sd: float) -> np.ndarray:
 
     Examples
     --------
-    >>> float(population_risk(0.0, 2.0))
+    >>> round(float(population_risk(0.0, 2.0)), 12)
     0.5
     >>> round(float(population_risk(-2.0, 0.0)), 4)
     0.1192

@@ -66,6 +66,9 @@ _LAZY: dict[str, str] = {
     "load_grid": "bayes_keta.sweep",
     "prior_sweep": "bayes_keta.sweep",
     "posterior_predictive_checks": "bayes_keta.report.ppc",
+    "BenefitRiskResult": "bayes_keta.harms",
+    "benefit_risk": "bayes_keta.harms",
+    "fit_adverse_events": "bayes_keta.harms",
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -95,6 +98,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from bayes_keta.export import export_fit, meta_summary, read_export, tidy_draws
     from bayes_keta.fitting import FitRecord, FitResult, Fitter, SamplerSettings, fit, load_fit
+    from bayes_keta.harms import BenefitRiskResult, benefit_risk, fit_adverse_events
     from bayes_keta.meta import MetaAnalysisResult, meta_analysis, read_meta_inputs
     from bayes_keta.models import build_model
     from bayes_keta.outcome import Outcome
@@ -110,6 +114,7 @@ __all__ = [
     "__version__",
     "AssuranceResult",
     "BayesKetaError",
+    "BenefitRiskResult",
     "ConvergenceError",
     "ContrastSummary",
     "DataError",
@@ -129,6 +134,7 @@ __all__ = [
     "SweepResult",
     "Trial",
     "assurance",
+    "benefit_risk",
     "build_model",
     "build_summary",
     "by_day",
@@ -138,6 +144,7 @@ __all__ = [
     "diagnose",
     "export_fit",
     "fit",
+    "fit_adverse_events",
     "ketapain_published",
     "ketapain_synthetic",
     "load_trial",

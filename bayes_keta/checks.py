@@ -26,6 +26,7 @@ from bayes_keta.constants import MIN_CHAINS, MIN_CHAINS_RHAT, MIN_DRAWS, MIN_TUN
 from bayes_keta.exceptions import SpecError
 
 __all__ = [
+    "AE_MARGIN",
     "BENEFIT_SIZE",
     "BFMI_MIN",
     "CHAINS",
@@ -36,6 +37,7 @@ __all__ = [
     "ESS_MIN",
     "EXACT_SIMS",
     "FINITE",
+    "HARM_WEIGHT",
     "Integer",
     "MISSING_RATE",
     "NEGATIVE",
@@ -190,6 +192,11 @@ PROBABILITY = Real(low=0.0, high=1.0)
 BENEFIT_SIZE = Real(
     low=0.0, low_closed=True, why="the size of the benefit; its direction comes from the outcome"
 )
+#: Benefit and harm (bayes_keta.harms): the weight of adverse-event risk in the net benefit
+#: (outcome units per unit of risk; 0 = harm ignored) and margins of excess risk (a risk
+#: difference, probability scale).
+HARM_WEIGHT = Real(low=0.0, low_closed=True, why="outcome units per unit of adverse-event risk")
+AE_MARGIN = Real(low=-1.0, high=1.0, high_closed=True, why="a risk difference")
 
 
 def check_sampling(

@@ -24,6 +24,12 @@ put the priors on its scale; ``carryover`` has one row per active arm when the s
 carryover term (none otherwise), on the model's scale (``scale``: the outcome's own, ``auc``
 or ``logit``); ``missing_data`` says how the model handled missing readings, with counts.
 
+Optional blocks: ``adverse_events`` (arms: P(at least one adverse event in a period) per arm;
+contrasts: risk differences and ratios with ``p_harm``) and ``benefit_risk`` (P(benefit beyond
+a threshold AND excess adverse-event risk below a margin), net benefit), present when an
+adverse-event model was fitted beside the efficacy model (:mod:`bayes_keta.harms`); the
+adverse-event fit's own summary has ``adverse_events`` and no ``contrasts``.
+
 ``p_beyond`` maps a threshold on the estimand's own scale (formatted by
 :func:`bayes_keta.estimands.format_threshold`: ``"0.5"``, ``"17.5"``, ``"30.0"``) to
 P(benefit beyond it) (P(difference < -threshold) for the pain NRS); it is generated from the
@@ -56,6 +62,7 @@ from bayes_keta.estimands import (
     format_threshold,
 )
 from bayes_keta.exceptions import OutputError
+from bayes_keta.fitting.harms import adverse_events_block, is_harm_fit
 from bayes_keta.outputs import atomic_write, refuse_existing
 
 if TYPE_CHECKING:
@@ -262,6 +269,7 @@ def build_summary(
     command: str | None = None,
     diagnostics: Diagnostics | None = None,
     created: str | None = None,
+    blocks: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build (and validate) the summary.json record of a fit: a view of its record and draws.
 
@@ -276,6 +284,11 @@ def build_summary(
         Precomputed gate verdict (default: :attr:`FitResult.verdict`).
     created : str, optional
         ISO timestamp (default: the record's).
+    blocks : mapping, optional
+        Optional blocks computed from other fits, added as they are (validated by the
+        schema): ``adverse_events`` and ``benefit_risk``
+        (:meth:`bayes_keta.harms.BenefitRiskResult.summary_blocks`). An adverse-event fit
+        (a harm model) gets its own ``adverse_events`` block and no ``contrasts``.
 
     Returns
     -------
@@ -291,9 +304,13 @@ def build_summary(
     data, spec, run = record.data, record.model, record.sampler
     diag = diagnostics if diagnostics is not None else fit.verdict
     outcome = fit.outcome
-    draws = fit.contrast_draws()
-    n_days = int(draws.attrs["n_days"])
-    table = contrast_table(draws, outcome=outcome)
+    harm = is_harm_fit(fit)
+    if harm:  # adverse events: no outcome contrasts; its estimands are its own block
+        n_days, constant, records = int(data.n_days), True, []
+    else:
+        draws = fit.contrast_draws()
+        n_days, constant = int(draws.attrs["n_days"]), bool(draws.attrs["constant_over_day"])
+        records = contrast_records(contrast_table(draws, outcome=outcome))
     flat = run.to_dict()
     seed = _int_or_none(flat["seed"])
     sampler = {
@@ -332,12 +349,12 @@ def build_summary(
         "estimands": {
             "ci_prob": float(CI_PROB),
             "n_days": n_days,
-            "constant_over_day": bool(draws.attrs["constant_over_day"]),
-            **outcome.decision_rules(n_days),
+            "constant_over_day": constant,
+            **({} if harm else outcome.decision_rules(n_days)),
         },
-        "contrasts": contrast_records(table),
+        "contrasts": records,
         "outcome": outcome_record(fit),
-        "carryover": carryover_records(fit),
+        "carryover": [] if harm else carryover_records(fit),
         "missing_data": _jsonable(record.missing_data),
         "provenance": {
             **{key: str(versions.get(name, "unknown")) for key, name in _VERSIONS.items()},
@@ -348,6 +365,9 @@ def build_summary(
             "seed": seed,
         },
     }
+    if harm:
+        summary["adverse_events"] = adverse_events_block(fit, diagnostics=diag)
+    summary.update(blocks or {})
     validate_summary(summary)
     return summary
 

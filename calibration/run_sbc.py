@@ -43,7 +43,7 @@ SEED = DEFAULT_SEED
 
 #: Per spec: (simulations, draws, tune), 2 chains, ranks among 100 thinned draws. Chosen so
 #: the whole run takes ~30 min on 2 busy cores: the Gaussian specs take 1-3 s per simulated
-#: trial, the AUC spec (60 values) well under a second, the ordinal likelihood (2023
+#: trial, the AUC spec (60 values) well under a second, the ordinal likelihood (about 2000
 #: observations x 10 cutpoints) 10-20 s, so it gets fewer simulations and shorter chains.
 BUDGET: dict[str, tuple[int, int, int]] = {
     "daily": (120, 500, 500),

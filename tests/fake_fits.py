@@ -123,3 +123,55 @@ def fake_fit(
     )
     tree.attrs.update(record.to_attrs())
     return FitResult(tree, record, trial)
+
+
+def fake_ae_tree(
+    *,
+    risks: dict[str, float] | None = None,
+    concentration: float = 60.0,
+    n_chains: int = 4,
+    n_draws: int = 500,
+    seed: int = 1,
+    treatments: tuple[str, ...] = TREATMENTS,
+    stuck: bool = False,
+) -> xr.DataTree:
+    """A fake adverse-event posterior: ``ae_risk`` (chain, draw, treatment) ~ Beta around
+    ``risks`` (default 0.1, 0.2, 0.35), independent across arms, with healthy sample stats.
+    ``stuck``: each chain centred elsewhere (the gate fails)."""
+    risks = (
+        {"placebo": 0.1, "ketamine": 0.2, "ketamine_magnesium": 0.35} if risks is None else risks
+    )
+    rng = np.random.default_rng(seed)
+    shape = (n_chains, n_draws)
+    draws = np.stack(
+        [
+            rng.beta(concentration * risks[t], concentration * (1 - risks[t]), shape)
+            for t in treatments
+        ],
+        axis=-1,
+    )
+    if stuck:
+        draws = np.clip(draws + 0.05 * np.arange(n_chains)[:, None, None], 0.001, 0.999)
+    coords = {"chain": np.arange(n_chains), "draw": np.arange(n_draws)}
+    posterior = xr.Dataset(
+        {
+            "ae_risk": (("chain", "draw", "treatment"), draws),
+            "mu": (("chain", "draw"), rng.normal(-2.0, 0.3, shape)),
+        },
+        coords={**coords, "treatment": list(treatments)},
+    )
+    stats = xr.Dataset(
+        {
+            "energy": (("chain", "draw"), rng.standard_normal(shape)),
+            "diverging": (("chain", "draw"), np.zeros(shape, dtype=bool)),
+        },
+        coords=coords,
+    )
+    return xr.DataTree.from_dict({"posterior": posterior, "sample_stats": stats})
+
+
+def fake_harm_fit(options: dict[str, Any], *, n_draws: int = 500, **tree_options: Any) -> FitResult:
+    """What a faked ``bayes_keta.cli.fit._run_fit`` returns for the adverse-event spec: a real
+    FitResult over :func:`fake_ae_tree` (4 chains x ``n_draws``, as the efficacy fakes)."""
+    tree = fake_ae_tree(n_draws=n_draws, **tree_options)
+    return fake_fit(options["trial"], tree, spec=options["spec"])

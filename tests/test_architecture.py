@@ -240,7 +240,7 @@ def _seed_literals(path: Path) -> list[str]:
     as the default of a ``seed`` parameter, field or module constant named ``*SEED``."""
     from bayes_keta import constants
 
-    seeds = {constants.DEFAULT_SEED, constants.META_SEED}
+    seeds = {constants.DEFAULT_SEED, constants.META_SEED, constants.EMBEDDED_SEED}
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Constant) and type(node.value) is int and node.value in seeds:

@@ -32,7 +32,14 @@ CASES: list[tuple[str, dict]] = [(name, {}) for name in available_models()] + [
 IDS = [name + "".join(f"|{k}={v}" for k, v in sorted(o.items())) for name, o in CASES]
 
 #: A token of each likelihood that its math text must contain.
-LIKELIHOOD_WORD = {"normal": "Normal(", "student_t": "StudentT(ν", "ordinal": "logistic("}
+LIKELIHOOD_WORD = {
+    "normal": "Normal(",
+    "student_t": "StudentT(ν",
+    "ordinal": "logistic(",
+    "bernoulli": "Bernoulli(",
+}
+#: The observed quantity each observed variable's math names.
+OBSERVED_WORD = {"pain": "pain[i,p,t]", "auc": "AUC[i,p]", "adverse_event": "AE[i,p]"}
 
 
 @pytest.fixture(scope="module")
@@ -65,11 +72,17 @@ def test_builder_contract(name, options, trial):
         assert np.all(np.isfinite(model.compile_dlogp(mode="FAST_COMPILE")(point)))
 
     full = built.full_model
-    # the estimand contract: arm_mean (treatment, day) on the trial's coords
-    assert full.named_vars_to_dims["arm_mean"] == ("treatment", "day")
     assert list(full.coords["treatment"]) == list(trial.treatments)
-    assert list(full.coords["day"]) == list(range(1, trial.n_days + 1))
-    assert built.model.named_vars_to_dims["arm_mean"] == ("treatment", "day")
+    if caps.endpoint == "harm":
+        # the harm contract: the population-averaged risk per arm, no outcome estimands
+        assert full.named_vars_to_dims["ae_risk"] == ("treatment",)
+        assert "arm_mean" not in full.named_vars
+    else:
+        # the estimand contract: arm_mean (treatment, day) on the trial's coords
+        assert caps.endpoint == "efficacy"
+        assert full.named_vars_to_dims["arm_mean"] == ("treatment", "day")
+        assert list(full.coords["day"]) == list(range(1, trial.n_days + 1))
+        assert built.model.named_vars_to_dims["arm_mean"] == ("treatment", "day")
 
     # the declared observed variable, and its data
     assert [rv.name for rv in full.observed_RVs] == [caps.observed] == [built.observed]
@@ -91,13 +104,14 @@ def test_builder_contract(name, options, trial):
     # the math names the likelihood and the observed quantity
     text = builder.math(spec, MathContext(n_days=trial.n_days, treatments=trial.treatments))
     assert LIKELIHOOD_WORD[spec.likelihood] in text
-    assert ("AUC[i,p]" if caps.observed == "auc" else "pain[i,p,t]") in text
+    assert OBSERVED_WORD[caps.observed] in text
 
     # the LOO kind says what the graph's pointwise log-likelihood is over
     data = {v.name for v in full.data_vars}
     assert (caps.loo == "conditional") == ("obs_prev" in data)  # AR(1): given the previous day
     assert (caps.loo == "cell") == (full.named_vars_to_dims[caps.observed] == ("cell",))
-    assert caps.needs.min_readings_per_period == (1 if caps.loo == "cell" else 2)
+    readings = {"pointwise": 2, "conditional": 2, "cell": 1}[caps.loo]
+    assert caps.needs.min_readings_per_period == (0 if caps.needs.adverse_events else readings)
     assert caps.needs.baseline == spec.baseline
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from fake_fits import fake_fit, fake_tree
+from fake_fits import fake_fit, fake_harm_fit, fake_tree
 
 from bayes_keta.cli import fit as cli_fit
 from bayes_keta.cli import main
@@ -20,6 +20,8 @@ def fake_sampling(monkeypatch):
     calls = []
 
     def run(options):
+        if options["spec"] == "adverse_events":
+            return fake_harm_fit(options)
         calls.append(options)
         trial = options["trial"]
         tree = fake_tree(n_days=trial.n_days, n_draws=500, seed=5)
@@ -59,6 +61,8 @@ def test_fit_writes_valid_outputs_and_reports(fake_sampling, tmp_path, capsys):
 
 def test_failed_diagnostics_are_loud_and_strict_exits_nonzero(monkeypatch, tmp_path, capsys):
     def run(options):
+        if options["spec"] == "adverse_events":
+            return fake_harm_fit(options)
         tree = fake_tree(n_days=options["trial"].n_days, stuck=True)
         return fake_fit(options["trial"], tree, spec=options["spec"])
 
@@ -145,11 +149,16 @@ def test_end_to_end_real_fit(tmp_path, monkeypatch, capsys):
     loaded = load_fit(out)  # reopens posterior.nc and checks it matches summary.json
     assert {"posterior", "sample_stats"} <= set(loaded.datatree.children)
     assert loaded.datatree["posterior"]["arm_mean"].sizes["day"] == 35
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def files() -> dict:
+        return {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    before = files()
+    assert Path("adverse_events/summary.json") in before  # the embedded trial has adverse events
     capsys.readouterr()
     assert main(argv) == OutputError.exit_code
     assert "OutputError" in capsys.readouterr().err
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert files() == before
 
 
 @pytest.mark.parametrize("given", ["neutral", "neutral.toml", "models/priors/neutral.toml"])

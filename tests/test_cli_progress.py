@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 import xarray as xr
-from fake_fits import fake_fit, fake_tree
+from fake_fits import fake_fit, fake_harm_fit, fake_tree
 
 from bayes_keta.cli import fit as cli_fit
 from bayes_keta.cli import main
@@ -27,6 +27,8 @@ def fake_sampling(monkeypatch):
     calls = []
 
     def run(options):
+        if options["spec"] == "adverse_events":
+            return fake_harm_fit(options)
         calls.append(options)
         options["progress"]("sampling (fake)")
         tree = fake_tree(n_days=options["trial"].n_days, n_draws=500, seed=5)
@@ -117,6 +119,7 @@ def test_fit_shows_stages_and_nutpie_bar_on_a_terminal(fake_sampling, terminal, 
     assert stages == [
         "validating data, spec and outputs",
         "sampling (fake)",
+        "fitting the adverse-event model",
         "diagnostics",
         f"writing {tmp_path / 'f'}",
         "done",

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import bayes_keta as bk
+from bayes_keta.constants import EMBEDDED_SEED
 from bayes_keta.data.contract import resolve_labels
 from bayes_keta.exceptions import DataError
 
@@ -203,9 +204,8 @@ def test_unknown_treatment_lists_allowed(good, tmp_path):
 def test_missing_required_columns_lists_missing_and_found(good, tmp_path):
     message = refused(good.drop(columns=["pain", "day"]), tmp_path)
     assert "missing required columns ['day', 'pain']" in message
-    assert "columns found: ['subject', 'sequence', 'period', 'treatment', 'baseline_pain']" in (
-        message
-    )
+    found = "['subject', 'sequence', 'period', 'treatment', 'baseline_pain', 'adverse_event']"
+    assert f"columns found: {found}" in message
 
 
 @pytest.mark.parametrize("column", ["period", "day"])
@@ -381,7 +381,7 @@ def test_excel_needs_openpyxl(tmp_path):
 def test_embedded_synthetic_default(synthetic_trial):
     trial = bk.load_trial(None)
     assert trial.synthetic and trial.name == "ketapain_synthetic"
-    assert "SYNTHETIC" in trial.source and "20200701" in trial.source
+    assert "SYNTHETIC" in trial.source and f"seed={EMBEDDED_SEED}" in trial.source
     assert (trial.n_subjects, len(trial.periods), trial.n_days) == (20, 3, 35)
     assert trial.has_baseline and "sequence" in trial.data
     assert trial.sha256 == synthetic_trial.sha256

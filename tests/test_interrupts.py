@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fake_fits import fake_fit, fake_tree
+from fake_fits import fake_fit, fake_harm_fit, fake_tree
 
 import bayes_keta.outputs as outputs
 from bayes_keta.cli import fit as cli_fit
@@ -219,6 +219,8 @@ def test_main_restores_signal_handlers_and_wakeup_fd(capsys):
 
 
 def _fake_run(options):
+    if options["spec"] == "adverse_events":
+        return fake_harm_fit(options, n_draws=200)
     trial = options["trial"]
     return fake_fit(trial, fake_tree(n_days=trial.n_days, n_draws=200))
 

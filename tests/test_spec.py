@@ -75,7 +75,7 @@ def test_auc_scales_priors_by_n_days():
 
 # ---------------------------------------------------------------------------------- errors
 def test_unknown_model_name():
-    with pytest.raises(SpecError, match="unknown model 'dialy'.*available: auc, daily"):
+    with pytest.raises(SpecError, match="unknown model 'dialy'.*available: adverse_events, auc"):
         load_spec("dialy")
 
 

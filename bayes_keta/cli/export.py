@@ -19,7 +19,11 @@ Export a fit written by `bayes-keta fit` (FIT_DIR holds posterior.nc and summary
   meta_summary.csv     one row per contrast x estimand: active, reference, estimand, scale,
                        estimate, se, lo95, hi95 (posterior), lik_estimate, lik_se (normal
                        approximation of the likelihood alone: the trial's prior divided out,
-                       so a meta-analysis does not count it again), approx, lik_reason, ...
+                       so a meta-analysis does not count it again), approx, lik_reason, ...;
+                       with an adverse-event fit, one ae_risk_difference row per active arm
+  adverse_events.nc    with FIT_DIR/adverse_events (written by `bayes-keta fit` when the data
+  adverse_event_draws.csv  have an adverse_event column): its DataTree, and tidy draws of the
+                       risk differences and ratios
   summary.json         the fit's summary, and summary.schema.json its JSON Schema
   export.json          every file with sha256, provenance, column definitions
 
@@ -75,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         args.fit_dir, args.out, force=args.force, zarr=args.zarr, command=command_line(args)
     )
     meta = exported.meta_summary
-    rows = meta[meta["estimand"].isin(["mean_daily_difference", "smd"])]
+    rows = meta[meta["estimand"].isin(["mean_daily_difference", "smd", "ae_risk_difference"])]
     print(
         f"{'contrast':<31} {'estimand':<22} {'estimate':>9} {'se':>7}"
         f" {CI_LABEL + '% CrI':>19} {'lik_est':>8} {'lik_se':>7}"

@@ -40,6 +40,7 @@ examples:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``fit`` subcommand."""
+    from bayes_keta.cli.adverse_events import add_harm_options
     from bayes_keta.cli.options import (
         add_data_argument,
         add_label_options,
@@ -74,6 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing outputs")
     add_label_options(parser)
+    add_harm_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -88,6 +90,7 @@ def command_line(args: argparse.Namespace) -> str:
     >>> command_line(ns)
     'bayes-keta fit --model daily --out o --draws 10 --seed 1 --outcome-units mm'
     """
+    from bayes_keta.cli.adverse_events import harm_flags
     from bayes_keta.cli.options import outcome_arguments
 
     parts = ["bayes-keta", "fit"]
@@ -106,6 +109,7 @@ def command_line(args: argparse.Namespace) -> str:
         if value is not None:
             parts += [f"--{opt}", str(value)]
     parts += outcome_arguments(args)
+    parts += harm_flags(args)
     parts += [f"--{flag}" for flag in ("strict", "force") if getattr(args, flag, False)]
     return shlex.join(parts)
 
@@ -159,17 +163,32 @@ def format_contrasts(table) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything, fit, gate, write; domain errors propagate to the CLI core."""
+    from pathlib import Path
+
     from bayes_keta.checks import sampling_notes
+    from bayes_keta.cli.adverse_events import wants_adverse_events
     from bayes_keta.cli.options import trial_from_args
     from bayes_keta.cli.progress import Progress
     from bayes_keta.exceptions import ConvergenceError, OutputError
     from bayes_keta.fitting.io import check_outputs
+    from bayes_keta.harms import (
+        AE_FOLDER,
+        adverse_event_fit_options,
+        benefit_risk,
+        check_pair_outputs,
+        save_with_adverse_events,
+    )
 
     progress = Progress.for_args(args)
     # 1. everything that can be checked before sampling
     progress.stage("validating data, spec and outputs")
     paths = check_outputs(args.out, force=args.force)
     trial = trial_from_args(args)
+    with_ae = wants_adverse_events(trial, args)
+    if with_ae:  # DIR/adverse_events/ too, checked before sampling
+        check_pair_outputs(args.out, force=args.force)
+    elif args.harm_weight:
+        progress.note("no adverse_event values in the data: --harm-weight is not used")
     _check_sampler(args.sampler)
     fit_args = _prepare_fit(trial, args)
     fit_args.update(progress=progress.stage, progressbar=progress.enabled)
@@ -179,30 +198,56 @@ def run(args: argparse.Namespace) -> int:
     for note in sampling_notes(chains=args.chains):
         progress.note(note)
 
-    # 2. sample
+    # 2. sample (the adverse-event model beside the efficacy spec when the data have it)
     result = _run_fit(fit_args)
+    harm = None
+    if with_ae:
+        progress.stage("fitting the adverse-event model")
+        options = adverse_event_fit_options(trial, like=result, progressbar=progress.enabled)
+        harm = _run_fit({**options, "progress": progress.stage})
 
     # 3. gate, record, write (failed diagnostics are written too, flagged, never hidden)
     progress.stage("diagnostics")
     diagnostics = result.diagnostics()
+    pair = (
+        None if harm is None else (harm, benefit_risk(result, harm, harm_weights=args.harm_weight))
+    )
     progress.stage(f"writing {args.out}")
     try:
-        result.save(args.out, force=args.force, command=command, diagnostics=diagnostics)
+        if pair is None:
+            result.save(args.out, force=args.force, command=command, diagnostics=diagnostics)
+        else:
+            save_with_adverse_events(
+                result,
+                pair[0],
+                args.out,
+                result=pair[1],
+                force=args.force,
+                command=command,
+                diagnostics=diagnostics,
+                ae_diagnostics=pair[0].diagnostics(),
+            )
     except OutputError as err:  # disk full, permissions changed: the numbers are not lost
-        _print_results(result, diagnostics, synthetic=trial.synthetic)
+        _print_results(result, diagnostics, synthetic=trial.synthetic, pair=pair)
         raise OutputError(f"{err}; the results printed above were computed but not saved") from err
     progress.stage("done")
 
     # 4. report
-    _print_results(result, diagnostics, synthetic=trial.synthetic)
+    _print_results(result, diagnostics, synthetic=trial.synthetic, pair=pair)
     print(f"\nwrote {paths['posterior']} and {paths['summary']}")
-    if args.strict and not diagnostics.passed:
-        raise ConvergenceError("diagnostics failed (--strict): " + "; ".join(diagnostics.failures))
+    if pair is not None:
+        print(f"wrote the adverse-event fit to {Path(args.out) / AE_FOLDER}")
+    failed, failures = not diagnostics.passed, list(diagnostics.failures)
+    if pair is not None and not pair[0].diagnostics().passed:
+        failed = True
+        failures += [f"adverse events: {f}" for f in pair[0].diagnostics().failures]
+    if args.strict and failed:
+        raise ConvergenceError("diagnostics failed (--strict): " + "; ".join(failures))
     return 0
 
 
-def _print_results(result, diagnostics, *, synthetic: bool) -> None:
-    """Print the outcome, the contrasts, carryover, missing data and the diagnostics verdict."""
+def _print_results(result, diagnostics, *, synthetic: bool, pair=None) -> None:
+    """Print the outcome, contrasts, carryover, missing data, the verdict (and benefit-harm)."""
     summary = result.contrast_summary()
     outcome = result.outcome
     print(f"Outcome: {outcome.describe()}")
@@ -226,6 +271,19 @@ def _print_results(result, diagnostics, *, synthetic: bool) -> None:
             "DIAGNOSTICS FAILED: " + "; ".join(diagnostics.failures),
             file=sys.stderr,
         )
+    if pair is not None:
+        from bayes_keta.cli.adverse_events import format_benefit_risk
+
+        harm, joint = pair
+        print()
+        print(harm.diagnostics().text.replace("DIAGNOSTICS", "ADVERSE-EVENT DIAGNOSTICS", 1))
+        if not harm.diagnostics().passed:
+            print(
+                "ADVERSE-EVENT DIAGNOSTICS FAILED: " + "; ".join(harm.diagnostics().failures),
+                file=sys.stderr,
+            )
+        print()
+        print(format_benefit_risk(joint))
     if synthetic:
         print("\nSYNTHETIC DATA: simulated subjects, not patients; the numbers say nothing about")
         print("the treatments' real effects.")

@@ -314,4 +314,3 @@ def add_scheduler_options(parser: argparse.ArgumentParser, *, tasks: str) -> Non
         type=number(checks.WORKERS),
         help=f"local Dask workers, >= 1 (default: min({tasks}, cores))",
     )
-

@@ -24,6 +24,11 @@ placebo, else the active arm. Lines starting with '#' are comments. All rows mus
 
 Outputs in --out: published_reanalysis.csv, published_reanalysis.png and
 published_reanalysis.json (provenance). Existing files are not overwritten without --force.
+
+Without --data, the published adverse-event shares (2, 4 and 7 of 20 patients on placebo,
+ketamine, ketamine/magnesium) are analysed too, as independent binomials with a Beta prior per
+arm (--ae-prior, default Jeffreys 0.5,0.5): published_adverse_events.csv. A summary-level
+approximation that ignores the crossover pairing.
 """
 
 
@@ -75,10 +80,35 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument(
         "--seed", type=number(checks.SEED), default=None, help="seed of the PyMC path"
     )
+    parser.add_argument(
+        "--ae-prior",
+        type=_beta_prior,
+        metavar="A,B",
+        help="Beta(A, B) prior of each arm's adverse-event share, A, B > 0 (default 0.5,0.5:"
+        " Jeffreys)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--force", action="store_true", help="overwrite existing outputs")
     parser.set_defaults(func=handler)
     return parser
+
+
+def _beta_prior(text: str) -> tuple[float, float]:
+    """Argparse type: ``A,B``, two positive numbers (a Beta prior).
+
+    Examples
+    --------
+    >>> _beta_prior("1, 1")
+    (1.0, 1.0)
+    """
+    parts = [t for t in text.split(",") if t.strip()]
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"expected A,B (two numbers > 0), got {text!r}")
+    try:
+        a, b = (checks.POSITIVE.parse(t) for t in parts)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"each Beta parameter {err}") from None
+    return a, b
 
 
 def handler(args: argparse.Namespace) -> int:
@@ -90,8 +120,10 @@ def handler(args: argparse.Namespace) -> int:
     from bayes_keta.published.reanalysis import reanalyse_published
 
     names = ("published_reanalysis.csv", "published_reanalysis.png", "published_reanalysis.json")
+    harms = args.data is None  # the published adverse events: KETAPAIN's own table only
+    names += ("published_adverse_events.csv",) if harms else ()
     # Check overwrite and parse everything before any computation.
-    csv_path, png_path, json_path = prepare_outputs(args.out, names, force=args.force)
+    csv_path, png_path, json_path, *ae_path = prepare_outputs(args.out, names, force=args.force)
     user = list(read_priors_toml(args.priors)) if args.priors else []
     user += [parse_prior_spec(s) for s in args.prior]
     inputs: dict[str, bytes | str] = {}
@@ -115,6 +147,12 @@ def handler(args: argparse.Namespace) -> int:
         centre=args.centre,
         seed=seed,
     )
+    adverse = None
+    if harms:
+        from bayes_keta.published.adverse_events import analyse_published_adverse_events
+
+        options = {} if args.ae_prior is None else {"prior": args.ae_prior}
+        adverse = analyse_published_adverse_events(seed=seed, **options)
     record = provenance_record(
         kind="published_reanalysis",
         inputs=inputs,
@@ -139,13 +177,18 @@ def handler(args: argparse.Namespace) -> int:
                 for c in result.orientation
                 if not c.consistent
             ],
-            "outputs": [str(p.name) for p in (csv_path, png_path)],
+            "outputs": [str(p.name) for p in (csv_path, png_path, *ae_path)],
+            **({"adverse_events": adverse.to_dict()} if adverse is not None else {}),
         },
     )
     with staged_folder(args.out, force=args.force) as tmp:  # published together when complete
         result.table.to_csv(tmp / csv_path.name, index=False, float_format="%.6g")
         result.plot().savefig(tmp / png_path.name, dpi=120)
         write_json(tmp / json_path.name, record)
+        if adverse is not None:
+            adverse.table.to_csv(tmp / ae_path[0].name, index=False, float_format="%.6g")
     print(result.text)
-    print(f"wrote {csv_path}, {png_path}, {json_path}")
+    if adverse is not None:
+        print(adverse.text)
+    print(f"wrote {', '.join(str(p) for p in (csv_path, png_path, json_path, *ae_path))}")
     return 0

@@ -6,7 +6,7 @@ import argparse
 
 from bayes_keta import checks
 from bayes_keta.cli.options import labelled_number, number
-from bayes_keta.constants import DEFAULT_SEED, N_DAYS
+from bayes_keta.constants import EMBEDDED_SEED, N_DAYS
 
 __all__ = ["register", "run"]
 
@@ -14,7 +14,7 @@ DESCRIPTION = f"""\
 Simulate a 3-period crossover trial of daily 0-10 pain (Williams design: placebo, ketamine,
 ketamine_magnesium in all 6 orders) in the data-contract format, calibrated to the published
 KETAPAIN AUC means and SDs. The output is SYNTHETIC (simulated, not patients). Defaults give the
-embedded synthetic trial (20 subjects, 35 days, no treatment effect, seed {DEFAULT_SEED}).
+embedded synthetic trial (20 subjects, 35 days, no treatment effect, seed {EMBEDDED_SEED}).
 """
 
 EPILOG = """\
@@ -53,9 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seed",
         type=number(checks.SEED),
-        default=DEFAULT_SEED,
+        default=EMBEDDED_SEED,
         metavar="S",
-        help=f"0..{checks.SEED.high} (default {DEFAULT_SEED})",
+        help=f"0..{checks.SEED.high} (default {EMBEDDED_SEED})",
     )
     parser.add_argument(
         "--effect",

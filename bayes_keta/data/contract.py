@@ -40,6 +40,10 @@ Optional columns
 ``baseline_pain``
     Pre-treatment reading of that subject-period on the outcome's scale (within its bounds);
     constant within a subject-period.
+``adverse_event``
+    1 if the subject reported at least one adverse event in that period, else 0; one value
+    per subject-period (constant within it; missing allowed). A design file may name another
+    column (``adverse_event = "any_ae"``). See :mod:`bayes_keta.data.adverse_events`.
 
 Other columns are ignored (and listed in the trial's notes).
 
@@ -70,7 +74,8 @@ missing subject or treatment; period or day not a positive integer; the reading 
 baseline_pain not numeric, not finite or outside the outcome's declared bounds; unknown
 treatment labels (the allowed ones are listed); duplicated (subject, period, day); more than
 one treatment within a subject-period; a subject given the same treatment in two periods;
-baseline_pain or sequence not constant where it must be; a declared sequence that contradicts
+baseline_pain, adverse_event or sequence not constant where it must be; adverse_event
+other than 0 or 1; a declared sequence that contradicts
 the order of treatments over the subject's periods (the message names the subject, its
 declared and actual order and the first row of each period); a reference label that is not
 among the treatments, or that no row uses. Rows are named by their **1-based data row
@@ -80,7 +85,7 @@ Accepted (reported in notes, never repaired)
 --------------------------------------------
 Missing readings, absent rows, subjects who dropped out after some periods (absent
 periods, or later periods whose rows have no value), declared active treatments no row
-uses, extra columns.
+uses, extra columns, subject-periods without an adverse_event value.
 """
 
 from __future__ import annotations
@@ -90,6 +95,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from bayes_keta.data.adverse_events import AE_COLUMN, check_adverse_events
 from bayes_keta.data.labels import read_design, resolve_labels, resolve_outcome
 from bayes_keta.data.messages import capped as _capped
 from bayes_keta.data.messages import rows_text as _rows
@@ -109,7 +115,7 @@ __all__ = [
 ]
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("subject", "period", "treatment", "day", "pain")
-OPTIONAL_COLUMNS: tuple[str, ...] = ("sequence", "baseline_pain")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("sequence", "baseline_pain", AE_COLUMN)
 ROW_CONVENTION = "rows are 1-based data rows, header excluded: CSV file line = row + 1"
 
 
@@ -288,6 +294,12 @@ def validate_frame(
     if "sequence" in raw:
         frame["sequence"] = _as_text(raw["sequence"])
 
+    if AE_COLUMN in raw:
+        values, ae_problems, ae_notes = check_adverse_events(raw[AE_COLUMN], frame, ~bad_rows)
+        frame[AE_COLUMN] = values
+        problems += ae_problems
+        notes += ae_notes
+
     problems += _check_structure(frame, bad_rows)
     problems += check_sequences(frame.loc[~bad_rows], labels=treatments)
 
@@ -394,7 +406,7 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     frame["_key"] = _natural_key(frame["subject"])
     frame = frame.sort_values(["_key", "period", "day"], kind="stable").drop(columns="_key")
     order = ["subject", "period", "treatment", "day", "pain"]
-    order += [c for c in ("sequence", "baseline_pain") if c in frame]
+    order += [c for c in ("sequence", "baseline_pain", AE_COLUMN) if c in frame]
     return frame[order].reset_index(drop=True)
 
 

@@ -1,7 +1,7 @@
 """The embedded SYNTHETIC KETAPAIN-like trial (simulated, never patients).
 
 The file ``bayes_keta/data/files/ketapain_synthetic.csv`` is the default draw of
-:func:`bayes_keta.simulate_trial` (seed :data:`~bayes_keta.constants.DEFAULT_SEED`),
+:func:`bayes_keta.simulate_trial` (seed :data:`~bayes_keta.constants.EMBEDDED_SEED`),
 written by :func:`write_ketapain_synthetic`; a test regenerates it and checks it is not stale.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from bayes_keta.constants import DEFAULT_REFERENCE, DEFAULT_SEED, DEFAULT_TREATMENTS
+from bayes_keta.constants import DEFAULT_REFERENCE, DEFAULT_TREATMENTS, EMBEDDED_SEED
 from bayes_keta.data.contract import validate_frame
 from bayes_keta.data.io import read_table, write_table
 from bayes_keta.data.simulate import simulate_trial
@@ -60,7 +60,7 @@ def ketapain_synthetic() -> Trial:
         name=SYNTHETIC_NAME,
         synthetic=True,
         source=(
-            f"SYNTHETIC: bayes_keta.simulate_trial(seed={DEFAULT_SEED}) defaults,"
+            f"SYNTHETIC: bayes_keta.simulate_trial(seed={EMBEDDED_SEED}) defaults,"
             f" embedded as bayes_keta/data/{_FILE}; simulated, not patients"
         ),
         n_days=int(frame["day"].max()),

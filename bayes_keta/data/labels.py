@@ -19,7 +19,7 @@ __all__ = ["OutcomeArg", "read_design", "resolve_labels", "resolve_outcome"]
 
 #: What ``load_trial(outcome=...)`` takes: an Outcome, a preset name, or ``[outcome]`` keys.
 OutcomeArg = Outcome | str | Mapping[str, Any] | None
-_DESIGN_KEYS = ("treatments", "reference", "outcome")
+_DESIGN_KEYS = ("treatments", "reference", "adverse_event", "outcome")
 
 
 def read_design(path: str | Path) -> dict:
@@ -28,15 +28,17 @@ def read_design(path: str | Path) -> dict:
     Parameters
     ----------
     path : str or Path
-        TOML file with ``treatments = [...]`` and optionally ``reference = "..."`` and an
-        ``[outcome]`` table (:mod:`bayes_keta.outcome_table`; its keys are checked when the
-        outcome is resolved, :func:`resolve_outcome`).
+        TOML file with ``treatments = [...]`` and optionally ``reference = "..."``,
+        ``adverse_event = "column"`` (the column holding the adverse-event flags, when not
+        called ``adverse_event``) and an ``[outcome]`` table (:mod:`bayes_keta.outcome_table`;
+        its keys are checked when the outcome is resolved, :func:`resolve_outcome`).
 
     Returns
     -------
     dict
         Keys ``treatments`` (tuple of str or None), ``reference`` (str or None) and
-        ``outcome`` (the ``[outcome]`` table as a dict, or None).
+        ``outcome`` (the ``[outcome]`` table as a dict, or None); ``adverse_event`` (str)
+        when the file names that column.
 
     Raises
     ------
@@ -62,7 +64,7 @@ def read_design(path: str | Path) -> dict:
     if unknown:
         raise DataError(
             f"design file {str(path)!r} has unknown keys {unknown}; allowed: treatments,"
-            " reference and an [outcome] table"
+            " reference, adverse_event and an [outcome] table"
         )
     outcome = raw.get("outcome")
     if outcome is not None and not isinstance(outcome, dict):
@@ -75,11 +77,19 @@ def read_design(path: str | Path) -> dict:
         raise DataError(f"design file {str(path)!r}: 'treatments' must be a list of strings")
     if reference is not None and not isinstance(reference, str):
         raise DataError(f"design file {str(path)!r}: 'reference' must be a string")
-    return {
+    design = {
         "treatments": tuple(treatments) if treatments is not None else None,
         "reference": reference,
         "outcome": outcome,
     }
+    adverse_event = raw.get("adverse_event")
+    if adverse_event is not None:
+        if not isinstance(adverse_event, str) or not adverse_event:
+            raise DataError(
+                f"design file {str(path)!r}: 'adverse_event' must name a column (a string)"
+            )
+        design["adverse_event"] = adverse_event
+    return design
 
 
 def resolve_labels(

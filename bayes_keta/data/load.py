@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayes_keta.data.contract import resolve_labels, resolve_outcome, validate_frame
+from bayes_keta.data.adverse_events import use_adverse_event_column
+from bayes_keta.data.contract import read_design, resolve_labels, resolve_outcome, validate_frame
 from bayes_keta.data.io import read_table
 from bayes_keta.data.labels import OutcomeArg
 from bayes_keta.data.trial import Trial
@@ -25,6 +26,7 @@ def load_trial(
     name: str | None = None,
     design: str | Path | None = None,
     outcome: OutcomeArg = None,
+    adverse_event: str | None = None,
 ) -> Trial:
     """Load and validate a crossover trial (see :mod:`bayes_keta.data.contract`).
 
@@ -47,6 +49,9 @@ def load_trial(
         (``"vas_0_100"``) or ``[outcome]`` keys laid over the design file's table
         (:func:`bayes_keta.data.labels.resolve_outcome`). Default: the design file's, else
         the 0-10 pain NRS.
+    adverse_event : str, optional
+        Name of the column of adverse-event flags when it is not ``adverse_event`` (default:
+        the design file's ``adverse_event`` key, else ``adverse_event``).
 
     Returns
     -------
@@ -100,6 +105,9 @@ def load_trial(
         raise DataError(
             f"cannot load a trial from {type(source).__name__}; give a path or a DataFrame"
         )
+    if adverse_event is None and design is not None:
+        adverse_event = read_design(design).get("adverse_event")
+    raw = use_adverse_event_column(raw, adverse_event, origin=origin)
     frame, notes = validate_frame(
         raw, treatments=labels, reference=ref, origin=origin, outcome=declared
     )

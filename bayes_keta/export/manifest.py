@@ -69,13 +69,17 @@ _DESCRIPTIONS = {
     " approximations",
     "summary.json": "the fit's summary (schema bayes_keta.summary/1)",
     "summary.schema.json": "JSON Schema of summary.json (draft 2020-12)",
+    "adverse_events.nc": "the whole DataTree of the adverse-event fit beside the fit",
+    "adverse_event_draws.csv": "tidy draws of the adverse-event risk differences and ratios"
+    " (the columns of draws.csv)",
 }
 
 DATA_COLUMN_DOCS = {
     "data_name": "name of the data set fitted (the same on every row)",
     "data_sha256": "sha256 of the validated data table (the same on every row)",
     "synthetic": "True: SYNTHETIC data (simulated subjects, not patients)",
-    "model": "name of the model spec",
+    "model": "name of the model spec (meta_summary.csv: adverse_events on the rows of the"
+    " adverse-event risk differences)",
 }
 
 DRAWS_COLUMN_DOCS = {

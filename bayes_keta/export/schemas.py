@@ -24,6 +24,7 @@ import pandas as pd
 
 from bayes_keta.estimands import scale_labels
 from bayes_keta.exceptions import OutputError
+from bayes_keta.export.adverse_events import AE_ESTIMANDS
 from bayes_keta.export.draws import DATA_COLUMNS, DRAWS_COLUMNS, SMD_ESTIMAND
 from bayes_keta.export.meta_summary import HI, LO, META_COLUMNS
 
@@ -42,7 +43,7 @@ EXPORT_SCHEMA_ID = "bayes_keta.export/1"
 #: Schema identifiers of the tables (in the manifest and the Parquet metadata).
 TABLE_SCHEMA_IDS = {"draws": "bayes_keta.draws/2", "meta_summary": "bayes_keta.meta_summary/2"}
 
-_SCALE_OF = {**scale_labels(), SMD_ESTIMAND: SMD_ESTIMAND}
+_SCALE_OF = {**scale_labels(), SMD_ESTIMAND: SMD_ESTIMAND, **AE_ESTIMANDS}
 
 
 def _label_checks(pa: Any) -> list[Any]:
@@ -62,14 +63,19 @@ def _text(pa: Any, **kw: Any) -> Any:
     return pa.Column(str, checks=pa.Check.str_length(min_value=1), **kw)
 
 
-def _data_columns(pa: Any) -> dict[str, Any]:
-    """Columns of :data:`DATA_COLUMNS`: required, and one value per file."""
+def _data_columns(pa: Any, *, one_model: bool = True) -> dict[str, Any]:
+    """Columns of :data:`DATA_COLUMNS`: required, and one value per file.
+
+    ``one_model=False``: ``model`` may differ by row (``meta_summary.csv``, whose adverse-event
+    rows come from the adverse-event model).
+    """
     one = pa.Check(lambda s: s.nunique(dropna=False) <= 1, name="same on every row")
+    model = [pa.Check.str_length(min_value=1), *([one] if one_model else [])]
     columns = {
         "data_name": pa.Column(str, [pa.Check.str_length(min_value=1), one]),
         "data_sha256": pa.Column(str, [pa.Check.str_matches(r"^[0-9a-f]{64}$"), one]),
         "synthetic": pa.Column(bool, one),
-        "model": pa.Column(str, [pa.Check.str_length(min_value=1), one]),
+        "model": pa.Column(str, model),
     }
     assert tuple(columns) == DATA_COLUMNS
     return columns
@@ -132,7 +138,7 @@ def meta_summary_schema() -> Any:
             "prior_se": pa.Column(checks=pa.Check.gt(0), **nullable),
             "standardizer": pa.Column(str, nullable=True),
             "standardizer_estimate": pa.Column(checks=pa.Check.gt(0), **nullable),
-            **_data_columns(pa),
+            **_data_columns(pa, one_model=False),
         },
         checks=[
             *_label_checks(pa),

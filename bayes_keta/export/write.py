@@ -25,6 +25,13 @@ import pyarrow.parquet as pq
 import xarray as xr
 
 from bayes_keta.exceptions import OutputError
+from bayes_keta.export.adverse_events import (
+    AE_DRAWS_FILE,
+    AE_POSTERIOR_FILE,
+    adverse_event_draws,
+    adverse_event_meta_rows,
+    check_same_data,
+)
 from bayes_keta.export.draws import fit_standardizer, tidy_draws
 from bayes_keta.export.manifest import (
     DRAWS_COLUMN_DOCS,
@@ -44,14 +51,20 @@ from bayes_keta.outputs import check_writable, refuse_existing, staged_folder
 __all__ = ["EXPORT_FILES", "ZARR_FILE", "export_fit"]
 
 
-def _targets(out: Path, *, zarr: bool) -> list[str]:
-    return [*EXPORT_FILES, *([ZARR_FILE] if zarr else [])]
+def _targets(out: Path, *, zarr: bool, harm: bool = False) -> list[str]:
+    return [
+        *EXPORT_FILES,
+        *([ZARR_FILE] if zarr else []),
+        *([AE_POSTERIOR_FILE, AE_DRAWS_FILE] if harm else []),
+    ]
 
 
-def _check_out(out: Path, origin: Path | None, *, force: bool, zarr: bool) -> None:
+def _check_out(
+    out: Path, origin: Path | None, *, force: bool, zarr: bool, harm: bool = False
+) -> None:
     if origin is not None and Path(origin).resolve() == out.resolve():
         raise OutputError(f"export into a directory other than the fit itself ({out})")
-    refuse_existing([out / n for n in _targets(out, zarr=zarr)], force=force)
+    refuse_existing([out / n for n in _targets(out, zarr=zarr, harm=harm)], force=force)
     check_writable(out)
     if zarr:
         try:
@@ -105,6 +118,18 @@ def _check_summary_matches(summary: dict[str, Any], meta: pd.DataFrame) -> None:
             )
 
 
+def _adverse_events(given: FitResult | str | Path | None, fit: FitResult) -> FitResult | None:
+    """Return the adverse-event fit to export with ``fit`` (given, or saved beside its dir)."""
+    if given is None:
+        folder = None if fit.origin is None else Path(fit.origin) / "adverse_events"
+        if folder is None or not (folder / "posterior.nc").exists():
+            return None
+        given = folder
+    harm = as_fit(given)
+    check_same_data(fit, harm)
+    return harm
+
+
 def export_fit(
     source: FitResult | str | Path,
     out_dir: str | Path,
@@ -112,6 +137,7 @@ def export_fit(
     force: bool = False,
     zarr: bool = False,
     command: str | None = None,
+    adverse_events: FitResult | str | Path | None = None,
 ) -> Export:
     """Export a fit: posterior, tidy draws, meta-analysis summary, summary.json, manifest.
 
@@ -127,6 +153,11 @@ def export_fit(
         Also write ``posterior.zarr`` (needs the zarr package).
     command : str, optional
         Command line recorded in the provenance (default ``sys.argv``).
+    adverse_events : FitResult or str/Path of a fit directory, optional
+        The adverse-event fit of the same data (default: the one saved beside a fit
+        directory, ``FIT_DIR/adverse_events``): adds ``adverse_events.nc``,
+        ``adverse_event_draws.csv`` and the ``ae_risk_difference`` rows of
+        ``meta_summary.csv`` (:mod:`bayes_keta.export.adverse_events`).
 
     Returns
     -------
@@ -150,10 +181,16 @@ def export_fit(
     if isinstance(source, str | Path):  # refuse before reading the fit
         _check_out(out, Path(source), force=force, zarr=zarr)
     fit = as_fit(source)
-    _check_out(out, fit.origin, force=force, zarr=zarr)
+    harm = _adverse_events(adverse_events, fit)
+    _check_out(out, fit.origin, force=force, zarr=zarr, harm=harm is not None)
     summary = fit.summary()  # validated against its schema
     draws = validate_table(tidy_draws(fit), "draws")
-    meta = validate_table(meta_summary(fit, draws=draws), "meta_summary")
+    meta = meta_summary(fit, draws=draws)
+    ae_draws = None
+    if harm is not None:
+        ae_draws = validate_table(adverse_event_draws(harm), "draws", where=AE_DRAWS_FILE)
+        meta = pd.concat([meta, adverse_event_meta_rows(ae_draws)], ignore_index=True)
+    meta = validate_table(meta, "meta_summary")
     _check_summary_matches(summary, meta)
     n_days = int(fit.datatree["posterior"]["arm_mean"].sizes["day"])
     record = export_record(fit.origin, command)
@@ -168,7 +205,11 @@ def export_fit(
         "draws.parquet": TABLE_SCHEMA_IDS["draws"],
         "meta_summary.csv": TABLE_SCHEMA_IDS["meta_summary"],
         "summary.json": summary["schema"],
+        AE_DRAWS_FILE: TABLE_SCHEMA_IDS["draws"],
     }
+    if ae_draws is not None:
+        rows[AE_DRAWS_FILE] = len(ae_draws)
+        manifest["columns"][AE_DRAWS_FILE.removesuffix(".csv")] = DRAWS_COLUMN_DOCS
     try:
         with staged_folder(out, force=force, replace_dirs=(ZARR_FILE,)) as tmp:
             write_netcdf(tree, tmp / "posterior.nc")
@@ -186,11 +227,14 @@ def export_fit(
                 },
             )
             _write_csv(meta, tmp / "meta_summary.csv")
+            if harm is not None and ae_draws is not None:
+                write_netcdf(harm.datatree, tmp / AE_POSTERIOR_FILE)
+                _write_csv(ae_draws, tmp / AE_DRAWS_FILE)
             (tmp / "summary.json").write_text(
                 json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8"
             )
             (tmp / "summary.schema.json").write_text(schema_text, encoding="utf-8")
-            for name in _targets(out, zarr=zarr):
+            for name in _targets(out, zarr=zarr, harm=harm is not None):
                 if name != "export.json":
                     entry = file_entry(tmp / name, schema=schemas.get(name), rows=rows.get(name))
                     manifest["files"][name] = entry

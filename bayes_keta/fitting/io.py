@@ -16,11 +16,12 @@ import xarray as xr
 from bayes_keta.diagnostics import Diagnostics
 from bayes_keta.estimands import contrast_table
 from bayes_keta.exceptions import OutputError
+from bayes_keta.fitting.harms import adverse_events_mismatch
 from bayes_keta.fitting.record import FitRecord
 from bayes_keta.fitting.result import FitResult
 from bayes_keta.netcdf import write_netcdf
 from bayes_keta.outputs import atomic_write, check_writable, refuse_existing, staged_folder
-from bayes_keta.summary import read_summary, write_summary
+from bayes_keta.summary import build_summary, read_summary, write_summary
 
 __all__ = [
     "OUTPUT_FILES",
@@ -85,17 +86,20 @@ def write_fit_files(
     *,
     command: str | None = None,
     diagnostics: Diagnostics | None = None,
+    blocks: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write ``summary.json`` (validated first) and ``posterior.nc`` into ``folder``.
 
-    No staging: for writers that stage a larger folder themselves (the report); use
-    :func:`save_fit` otherwise. ``command`` replaces the record's command line in both files.
+    No staging: for writers that stage a larger folder themselves (the report, a fit with its
+    adverse-event fit); use :func:`save_fit` otherwise. ``command`` replaces the record's
+    command line in both files; ``blocks`` are optional summary blocks computed from other
+    fits (:func:`bayes_keta.summary.build_summary`).
     """
     folder = Path(folder)
     record = fit.record.with_command(command)
     tree = fit.datatree.copy()  # shallow: the draws are shared, the attrs are this copy's
     tree.attrs = {**fit.datatree.attrs, **record.to_attrs()}
-    summary = fit.summary(command=record.command, diagnostics=diagnostics)
+    summary = build_summary(fit, command=record.command, diagnostics=diagnostics, blocks=blocks)
     paths = {"posterior": folder / POSTERIOR_FILE, "summary": folder / SUMMARY_FILE}
     write_summary(summary, paths["summary"])  # validated first: fails fast
     write_posterior(tree, paths["posterior"])
@@ -208,6 +212,13 @@ def _check_together(fit: FitResult, summary: dict[str, Any], out: Path) -> None:
             f"{out}: posterior.nc was fitted with spec {record.model.sha256} but summary.json"
             f" describes spec {spec_hash}"
         )
+    if not summary["contrasts"]:  # an adverse-event fit: its arm risks instead
+        mismatch = adverse_events_mismatch(fit, summary.get("adverse_events") or {})
+        if mismatch:
+            raise OutputError(
+                f"{out}: posterior.nc and summary.json do not belong together ({mismatch})"
+            )
+        return
     table = contrast_table(fit.datatree, reference=fit.reference, outcome=fit.outcome)
     table = table.set_index(["contrast", "estimand"])
     for item in summary["contrasts"]:

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from bayes_keta.outcome import Outcome
 
-__all__ = ["LOO_KINDS", "SCALES", "Capabilities", "MathContext", "Needs", "Support"]
+__all__ = [
+    "ENDPOINTS",
+    "LOO_KINDS",
+    "SCALES",
+    "Capabilities",
+    "MathContext",
+    "Needs",
+    "Support",
+]
 
 #: How a builder's pointwise log-likelihood reads for PSIS-LOO: ``pointwise`` (each daily
 #: reading given the parameters), ``conditional`` (each reading given the previous observed
@@ -21,6 +29,11 @@ LOO_KINDS: tuple[str, ...] = ("pointwise", "conditional", "cell")
 #: Scale of a model's effects and SDs: daily NRS points, AUC (NRS points x days), or a latent
 #: logit scale (ordinal).
 SCALES: tuple[str, ...] = ("nrs", "auc", "logit")
+
+#: What a model is about: ``efficacy`` (the outcome: its contrasts, ``arm_mean``; the specs
+#: ``fit``/``report`` compare) or ``harm`` (adverse events: ``ae_risk``, fitted beside an
+#: efficacy spec when the data have the column, never one of the efficacy specs).
+ENDPOINTS: tuple[str, ...] = ("efficacy", "harm")
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,8 @@ class Needs:
         Periods the design must have: 3 with a carryover term (with two periods the
         carryover is aliased with the sequence effect and direct effects would rest on
         period-1 data alone: Freeman 1989, Senn 2002).
+    adverse_events : bool
+        An ``adverse_event`` column with recorded values (the harm model).
     """
 
     min_readings_per_period: int = 1
@@ -51,6 +66,7 @@ class Needs:
     integer_outcome: bool = False
     baseline: bool = False
     min_periods: int = 1
+    adverse_events: bool = False
 
     def readings(self, n_days: int) -> int:
         """Observed readings a subject-period needs in a design of ``n_days`` days.
@@ -90,6 +106,9 @@ class Capabilities:
         The prior roles this spec has (:attr:`bayes_keta.spec.ModelSpec.roles`).
     needs : Needs
         What the design must have.
+    endpoint : str
+        ``"efficacy"`` or ``"harm"`` (:data:`ENDPOINTS`): how the registry tells the
+        outcome models from the adverse-event model.
 
     Examples
     --------
@@ -108,6 +127,7 @@ class Capabilities:
     discrete: bool
     roles: tuple[str, ...]
     needs: Needs
+    endpoint: str = "efficacy"
 
     @property
     def data_name(self) -> str:

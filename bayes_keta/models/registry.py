@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bayes_keta.exceptions import SpecError
 from bayes_keta.models.builder import Builder, BuiltModel
 from bayes_keta.models.declared import Capabilities, Needs, Support
+from bayes_keta.models.harms import AdverseEventBuilder
 from bayes_keta.models.variants import (
     AucBuilder,
     DailyBuilder,
@@ -37,6 +38,7 @@ __all__ = [
     "capabilities",
     "check_design",
     "suitability",
+    "shipped_specs",
 ]
 
 #: Every builder, in the order :func:`builder_for` asks them.
@@ -45,6 +47,7 @@ BUILDERS: tuple[Builder, ...] = (
     MarginalDailyBuilder(),
     OrdinalBuilder(),
     AucBuilder(),
+    AdverseEventBuilder(),
 )
 
 
@@ -141,15 +144,48 @@ def _unmet(needs: Needs, trial: Trial, spec: ModelSpec | None = None) -> str | N
         if problem:
             return problem
     if needs.baseline:
-        return baseline_problem(trial)
+        problem = baseline_problem(trial)
+        if problem:
+            return problem
+    if needs.adverse_events:
+        from bayes_keta.data.adverse_events import AE_COLUMN, has_adverse_events
+
+        if not has_adverse_events(trial):
+            return f"needs an {AE_COLUMN!r} column with values; trial {trial.name!r} has none"
     return None
 
 
-def suitability(trial: Trial) -> dict[str, str | None]:
-    """Each shipped spec: None when it suits the trial's design, else why not.
+def shipped_specs(endpoint: str = "efficacy") -> tuple[str, ...]:
+    """Names of the shipped specs (``models/*.toml``) whose builder declares ``endpoint``.
+
+    The registry tells the outcome models from the adverse-event model by their builders'
+    :attr:`Capabilities.endpoint`, never by name.
+
+    Examples
+    --------
+    >>> shipped_specs("harm")
+    ('adverse_events',)
+    >>> "adverse_events" in shipped_specs()
+    False
+    """
+    from bayes_keta.spec import available_models, load_spec
+
+    names = []
+    for name in available_models():
+        try:
+            spec = load_spec(name)
+        except SpecError:  # a broken spec file in the folder is not ours to report here
+            continue
+        if builder_for(spec).capabilities(spec).endpoint == endpoint:
+            names.append(name)
+    return tuple(names)
+
+
+def suitability(trial: Trial, *, endpoint: str = "efficacy") -> dict[str, str | None]:
+    """Each shipped spec of ``endpoint``: None when it suits the trial's design, else why not.
 
     What ``bayes-keta validate`` lists (:func:`bayes_keta.data.design.design_summary`'s
-    ``suitability``); a spec file that does not load is left out (not ours to report here).
+    ``suitability``).
 
     Examples
     --------
@@ -158,21 +194,19 @@ def suitability(trial: Trial) -> dict[str, str | None]:
     >>> [name for name, why in suitability(trial).items() if why is None]
     ['auc']
     """
-    from bayes_keta.spec import available_models, load_spec
+    from bayes_keta.spec import load_spec
 
     verdicts: dict[str, str | None] = {}
-    for name in available_models():
-        try:
-            spec = load_spec(name)
-            verdicts[name] = _unmet(builder_for(spec).needs(spec), trial, spec)
-        except SpecError:
-            continue
+    for name in shipped_specs(endpoint):
+        spec = load_spec(name)
+        verdicts[name] = _unmet(builder_for(spec).needs(spec), trial, spec)
     return verdicts
 
 
-def _suitable(trial: Trial, *, but: str) -> list[str]:
-    """Shipped specs (other than ``but``) whose builder's needs the trial meets."""
-    return [name for name, why in suitability(trial).items() if why is None and name != but]
+def _suitable(trial: Trial, *, but: str, endpoint: str) -> list[str]:
+    """Shipped specs of ``endpoint`` (other than ``but``) whose builder's needs the trial meets."""
+    verdicts = suitability(trial, endpoint=endpoint)
+    return [name for name, why in verdicts.items() if why is None and name != but]
 
 
 def check_design(trial: Trial, spec: str | ModelSpec) -> None:
@@ -202,7 +236,7 @@ def check_design(trial: Trial, spec: str | ModelSpec) -> None:
     problem = _unmet(builder.needs(spec), trial, spec)
     if problem is None:
         return
-    others = _suitable(trial, but=spec.name)
+    others = _suitable(trial, but=spec.name, endpoint=builder.capabilities(spec).endpoint)
     if others:
         hint = "; specs that suit this design: " + ", ".join(f"models/{n}.toml" for n in others)
     else:

@@ -5,7 +5,8 @@ A spec TOML is flat (every key commented in the shipped files)::
     name = "daily"              # model name (file stem by convention)
     description = "..."         # one paragraph for reports
     outcome = "daily"           # "daily" (one row per diary day) | "auc" (one per subject-period)
-    likelihood = "normal"       # "normal" | "student_t" | "ordinal"
+                                # | "adverse_event" (the harm model, models/adverse_events.toml)
+    likelihood = "normal"       # "normal" | "student_t" | "ordinal" | "bernoulli" (adverse events)
     effect = "constant"         # "constant" | "decay" (a + b exp(-(t-1)/tau))
     residual = "iid"            # "iid" | "ar1" (AR(1) within a subject-period)
     period = "sum_to_zero"      # "sum_to_zero" | "reference" (period 1 = 0)
@@ -39,7 +40,9 @@ over a shipped one of the same name (:func:`bayes_keta.spec.files.find_toml`).
 Priors are written in **daily NRS points** in every spec and prior set. Roles measured on the
 outcome scale (:data:`OUTCOME_SCALED`) are multiplied by the spec's outcome scale before they
 enter the graph: ``n_days`` for the AUC spec (pain score-days per daily point) and
-``latent_scale`` for the ordinal spec (logit units per point); 1 otherwise.
+``latent_scale`` for the ordinal spec (logit units per point); 1 otherwise. The adverse-event
+spec (``outcome = "adverse_event"``, ``models/adverse_events.toml``) writes its priors on the
+log-odds scale: its outcome scale is 1 and they are never rescaled to the outcome's units.
 """
 
 from __future__ import annotations
@@ -59,8 +62,8 @@ from bayes_keta.spec.roles import check_prior
 __all__ = ["ModelSpec", "load_spec"]
 
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "outcome": ("daily", "auc"),
-    "likelihood": ("normal", "student_t", "ordinal"),
+    "outcome": ("daily", "auc", "adverse_event"),
+    "likelihood": ("normal", "student_t", "ordinal", "bernoulli"),
     "effect": ("constant", "decay"),
     "residual": ("iid", "ar1"),
     "period": ("sum_to_zero", "reference"),

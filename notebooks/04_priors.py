@@ -109,12 +109,16 @@ smaller.table[cols].round(3)
 # %% [markdown]
 # ## 2. Prior-sensitivity sweep of the patient-level model (SYNTHETIC data)
 #
-# `bk.prior_sweep` refits a model under every prior setting of a grid. The shipped default
+# `bk.prior_sweep` gives the posterior under every prior setting of a grid. The shipped default
 # grid (`models/grids/default.toml`, commented) has 15 settings: the treatment-effect prior
 # centred at -1, -0.5 or 0 points with SD 0.5, 1 or 2; the variance hyperpriors halved and
-# doubled; and the named skeptical / neutral / enthusiastic prior sets. Every setting shares
-# one compiled model (only prior values change), so a sweep costs little more than its
-# sampling. A grid can also be given as a dict in the same schema; fast mode uses a small one.
+# doubled; and the named skeptical / neutral / enthusiastic prior sets. Only prior values
+# change, so the `default` setting is fitted once and its draws are reweighted to every other
+# setting (Pareto-smoothed importance sampling); a setting whose Pareto k exceeds 0.7, or that
+# keeps too few effective draws, is refitted with NUTS (one compiled model for all), so a sweep
+# costs about one fit. The text and `sweep.methods` say which settings were reweighted and which
+# refitted (`refit_all=True` fits every one). A grid can also be given as a dict in the same
+# schema; fast mode uses a small one.
 #
 # `scheduler="serial"` runs the settings one after the other in this process; the default
 # `"local"` spreads them over a local Dask cluster.

@@ -103,6 +103,8 @@ BAD: list[tuple[str, str, str]] = [
     ("published", "--ae-prior", "1,nan"),
     ("fit", "--harm-weight", "-1"),
     ("fit", "--harm-weight", "nan"),
+    ("report", "--harm-weight", "-1"),
+    ("report", "--harm-weight", "inf"),
     ("meta", "--tau-scale", "0"),
     ("meta", "--tau-scale", "-1"),
     ("meta", "--tau-scale", "inf"),

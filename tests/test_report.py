@@ -84,12 +84,18 @@ def test_a_sweep_folder_is_read_once_into_the_report(tmp_path, monkeypatch):
     from fake_fits import fake_fit
 
     from bayes_keta.report import assemble, collect
+
+    def collect_without_harms(*args, **kwargs):  # fake fits: no adverse-event sampling
+        return collect(*args, adverse_events=False, **kwargs)
+
     from bayes_keta.report.blocks import Figure, Table
 
     trial = bk.ketapain_synthetic()
     table = fake_fit(trial).contrasts().assign(setting="skeptical", passed=True)
     table.to_csv(tmp_path / "sweep.csv", index=False)
-    data = collect(trial, {"daily": fake_fit(trial)}, main="daily", sweep_dir=tmp_path)
+    data = collect_without_harms(
+        trial, {"daily": fake_fit(trial)}, main="daily", sweep_dir=tmp_path
+    )
     (tmp_path / "sweep.csv").unlink()  # read once, in collect: the sections need no file
     section = next(s for s in assemble(data).sections if s.id == "sensitivity-sweep")
     blocks = [b for b in section.blocks if isinstance(b, Figure | Table)]
@@ -97,7 +103,9 @@ def test_a_sweep_folder_is_read_once_into_the_report(tmp_path, monkeypatch):
     assert any(isinstance(b, Table) and "skeptical" in b.rows[0] for b in blocks)
     assert sum(isinstance(b, Figure) for b in blocks) == 1
     with pytest.raises(OutputError, match="sweep.csv"):
-        collect(trial, {"daily": fake_fit(trial)}, main="daily", sweep_dir=tmp_path / "nowhere")
+        collect_without_harms(
+            trial, {"daily": fake_fit(trial)}, main="daily", sweep_dir=tmp_path / "nowhere"
+        )
 
 
 # ------------------------------------------------------------------------- with real fits

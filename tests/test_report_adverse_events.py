@@ -33,7 +33,7 @@ def _data(trial, efficacy, result=None, **extra):
         main="daily",
         results={"daily": SimpleNamespace(fit=efficacy)},
         extras={section.ID: result},
-        **extra,
+        **{"adverse_events": True, "harm_weights": None, **extra},
     )
 
 

@@ -19,6 +19,12 @@ from bayes_keta.report import SECTION_IDS, SECTIONS, assemble, collect, render_h
 from bayes_keta.report.blocks import Details, Figure, Table
 from bayes_keta.report.sections import checklists
 
+
+def collect_without_harms(*args, **kwargs):
+    """collect() on fake fits: the adverse-event model would sample (its own tests do)."""
+    return collect(*args, adverse_events=False, **kwargs)
+
+
 MMHG = Outcome(
     scale_name="sbp",
     label="Systolic blood pressure",
@@ -53,7 +59,7 @@ def _fits(trial, *, carryover: bool = False):
 
 @pytest.fixture(scope="module")
 def data(trial):
-    return collect(trial, _fits(trial), main="daily", command="pytest")
+    return collect_without_harms(trial, _fits(trial), main="daily", command="pytest")
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +162,7 @@ def test_constant_effect_model_does_not_repeat_by_day_rows(data):
 
 def test_labels_follow_the_declared_outcome(trial):
     mine = dataclasses.replace(trial, outcome=MMHG, flagship=False, name="bp_trial")
-    data = collect(mine, _fits(mine), main="daily", command="pytest")
+    data = collect_without_harms(mine, _fits(mine), main="daily", command="pytest")
     html = render_html(assemble(data))
     assert "mmHg" in html and "systolic blood pressure" in html
     html = re.sub(r'src="data:[^"]*"', "", html)  # images: base64 can spell anything
@@ -173,16 +179,16 @@ def test_published_only_for_the_flagship_or_when_asked(trial, data, html):
     assert 'id="published"' in html  # the embedded KETAPAIN-like trial
     other = dataclasses.replace(trial, flagship=False, name="other")
     fits = _fits(other)
-    not_asked = collect(other, fits, main="daily")
+    not_asked = collect_without_harms(other, fits, main="daily")
     assert not_asked.published is None and published_section(not_asked) is None
-    asked = collect(other, fits, main="daily", published=True)
+    asked = collect_without_harms(other, fits, main="daily", published=True)
     assert asked.published is not None and published_section(asked).id == "published"
 
 
 def test_carryover_section_and_check(trial):
     from bayes_keta.report.sections.carryover import carryover_section
 
-    data = collect(trial, _fits(trial, carryover=True), main="daily")
+    data = collect_without_harms(trial, _fits(trial, carryover=True), main="daily")
     table = next(b for b in carryover_section(data).blocks if isinstance(b, Table))
     assert {row[1] for row in table.rows} == {"ketamine", "ketamine_magnesium"}
     assert "points" in {row[-1] for row in table.rows}
@@ -191,7 +197,7 @@ def test_carryover_section_and_check(trial):
     raw = bk.simulate_trial(n_subjects=6, n_days=5, treatments=("A", "B"), seed=1)
     two = bk.load_trial(raw, treatments=["A", "B"], reference="A")
     fits = {"daily": fake_fit(two, treatments=("A", "B"), effects={"B": -1.0})}
-    check = collect(two, fits, main="daily").carryover_check
+    check = collect_without_harms(two, fits, main="daily").carryover_check
     assert check.status.startswith("The design has 2 periods") and check.comparison is None
 
 
@@ -220,7 +226,9 @@ def test_adding_a_section_is_one_registry_entry(data, monkeypatch):
     entry = registry.SectionEntry("extra", extra, collect=lambda d: f"{len(d.results)} fits")
     assert len(SECTIONS) > 10
     monkeypatch.setattr(registry, "SECTIONS", (entry,))  # only the new one: nothing to draw
-    fresh = collect(data.trial, {n: r.fit for n, r in data.results.items()}, main="daily")
+    fresh = collect_without_harms(
+        data.trial, {n: r.fit for n, r in data.results.items()}, main="daily"
+    )
     (only,) = assemble(fresh).sections
     assert only.id == "extra" and only.lead == "2 fits"
 

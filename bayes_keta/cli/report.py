@@ -44,6 +44,7 @@ examples:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``report`` subcommand."""
     from bayes_keta import checks
+    from bayes_keta.cli.adverse_events import add_harm_options
     from bayes_keta.cli.assurance import sizes
     from bayes_keta.cli.options import (
         add_data_argument,
@@ -147,6 +148,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="do not fit the main spec with its carryover flipped for the PSIS-LOO comparison",
     )
     parser.add_argument("--force", action="store_true", help="write into a non-empty --out")
+    add_harm_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -211,6 +213,8 @@ def run(args: argparse.Namespace) -> int:
         published=args.published,
         assurance=args.assurance,
         carryover_check=args.carryover_check,
+        harm_weights=args.harm_weight,
+        adverse_events=not args.no_adverse_events,
         force=args.force,
         strict=False,
         command=command,

@@ -23,6 +23,8 @@ function                    figure
 ``rank``, ``energy``        sampler diagnostics (arviz_plots)
 ``meta_forest``             random-effects meta-analysis forest plot
 ``assurance_curve``         assurance of a next trial against its size
+``benefit_risk_plane``      paired draws of benefit vs adverse-event risk difference
+``joint_probability_curves`` P(benefit beyond t AND excess risk below a margin) over margins
 ==========================  ===========================================================
 
 Add a figure: a function in the module of its kind (or a new module), listed here and in
@@ -30,6 +32,7 @@ Add a figure: a function in the module of its kind (or a new module), listed her
 """
 
 from bayes_keta.plots.assurance import assurance_curve, plot_assurance
+from bayes_keta.plots.benefit_risk import benefit_risk_plane, joint_probability_curves
 from bayes_keta.plots.checks import energy, ppc_auc, ppc_by_day, ppc_scores, rank
 from bayes_keta.plots.contrasts import headline_contrasts, model_forest, threshold_curves
 from bayes_keta.plots.meta import meta_forest
@@ -39,9 +42,11 @@ from bayes_keta.plots.time import by_day_effects, observed_curves, observed_mean
 
 __all__ = [
     "assurance_curve",
+    "benefit_risk_plane",
     "by_day_effects",
     "energy",
     "headline_contrasts",
+    "joint_probability_curves",
     "meta_forest",
     "model_forest",
     "observed_curves",

@@ -3,7 +3,7 @@
 Both take a :class:`bayes_keta.harms.BenefitRiskResult` (its paired draws and tables; nothing
 is computed here) and an optional matplotlib ``ax``, and return the Axes. Labels come from the
 result's outcome; each active arm keeps the colour it has in every other figure (the reference
-grey, the actives Okabe-Ito in treatment order: :data:`PALETTE`).
+grey, the actives Okabe-Ito in treatment order: :func:`~bayes_keta.plots.style.treatment_colours`).
 """
 
 from __future__ import annotations
@@ -13,37 +13,18 @@ from typing import Any
 import numpy as np
 
 from bayes_keta.estimands import format_probability
+from bayes_keta.plots.style import RC, new_axes, treatment_colours
 
-__all__ = ["PALETTE", "benefit_risk_plane", "joint_probability_curves"]
+__all__ = ["benefit_risk_plane", "joint_probability_curves"]
 
-#: Colours of the active arms in treatment order (Okabe & Ito; the palette of ``bk.plots``).
-PALETTE: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
-#: Figure width (inches) and fonts: the report's content width, text at body size.
-WIDTH = 11.0
-_RC = {
-    "font.size": 12.5,
-    "axes.titlesize": 14,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 12.5,
-    "legend.fontsize": 12,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
 #: Most points drawn per arm on the plane (an even thinning of the paired draws).
 MAX_POINTS = 2000
 
 
-def _axes(ax: Any, height: float) -> Any:
-    if ax is not None:
-        return ax
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(WIDTH, height), layout="constrained").add_subplot()
-
-
 def _colours(result: Any) -> dict[str, str]:
     actives = list(dict.fromkeys(str(a) for a in result.risk_difference["active"].values))
-    return {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(actives)}
+    reference = str(result.risk_difference["reference"].values[0])
+    return treatment_colours([reference, *actives], reference)
 
 
 def _amount(value: float, units: str) -> str:
@@ -53,8 +34,7 @@ def _amount(value: float, units: str) -> str:
 
 def _benefit_label(result: Any) -> str:
     outcome = result.outcome
-    reading = {"day": "daily"}.get(outcome.reading, f"per-{outcome.reading}")
-    return f"Benefit: {outcome.noun} improvement in the mean {reading} reading ({outcome.units})"
+    return f"Benefit: improvement in {outcome.quantity} ({outcome.units})"
 
 
 def benefit_risk_plane(result: Any, *, ax: Any = None, max_points: int = MAX_POINTS) -> Any:
@@ -79,8 +59,8 @@ def benefit_risk_plane(result: Any, *, ax: Any = None, max_points: int = MAX_POI
     """
     import matplotlib
 
-    with matplotlib.rc_context(_RC):
-        ax = _axes(ax, 6.5)
+    with matplotlib.rc_context(RC):
+        ax = new_axes(ax, height=6.5)
         colours = _colours(result)
         rd = result.risk_difference
         n = rd.sizes["sample"]
@@ -144,8 +124,8 @@ def joint_probability_curves(result: Any, *, ax: Any = None) -> Any:
     import matplotlib
 
     styles = ("-", "--", "-.", ":")
-    with matplotlib.rc_context(_RC):
-        ax = _axes(ax, 5.0)
+    with matplotlib.rc_context(RC):
+        ax = new_axes(ax, height=5.0)
         colours = _colours(result)
         units = result.outcome.units
         for (active, threshold), rows in result.curve.groupby(["active", "threshold"], sort=False):

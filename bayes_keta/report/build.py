@@ -185,6 +185,8 @@ def build_report(
     published: bool | None = None,
     assurance: Sequence[int] | None = None,
     carryover_check: bool | None = None,
+    harm_weights: Sequence[float] | None = None,
+    adverse_events: bool = True,
     force: bool = False,
     strict: bool = False,
     command: str = "python API",
@@ -227,6 +229,12 @@ def build_report(
         Fit the main spec with its carryover option flipped and compare the two by PSIS-LOO
         (default: when the report fits the specs itself and the design has at least three
         periods).
+    harm_weights : sequence of float, optional
+        Net-benefit weights of the benefit-and-harm section (outcome units per percentage
+        point of adverse-event risk; default: illustrative weights, marked as such).
+    adverse_events : bool
+        When the data have an ``adverse_event`` column, fit the adverse-event model beside the
+        main spec and report benefit and harm together (default True).
     force : bool
         Replace report files in a non-empty ``out_dir``.
     strict : bool
@@ -314,6 +322,8 @@ def build_report(
             seed=seed,
             out_dir=out,
             log=say,
+            harm_weights=harm_weights,
+            adverse_events=adverse_events,
         )
         stage("writing")
         say("rendering the report...")

@@ -247,6 +247,8 @@ def collect(
     seed: int | None = None,
     out_dir: str | Path | None = None,
     log: Callable[[str], None] | None = None,
+    harm_weights: Sequence[float] | None = None,
+    adverse_events: bool = True,
 ) -> ReportData:
     """Compute everything the report shows (see the module docstring).
 
@@ -283,6 +285,10 @@ def collect(
         Where the report is written.
     log : callable, optional
         Progress messages.
+    harm_weights : sequence of float, optional
+        Net-benefit weights for the benefit-and-harm section (``--harm-weight``).
+    adverse_events : bool
+        Fit the adverse-event model beside the main spec when the data have adverse events.
 
     Returns
     -------
@@ -341,6 +347,8 @@ def collect(
         published_error=pub_error,
         assurance=assured,
         assurance_error=assurance_error,
+        harm_weights=None if harm_weights is None else tuple(float(w) for w in harm_weights),
+        adverse_events=adverse_events,
         command=command,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         out_dir=None if out_dir is None else Path(out_dir),

@@ -212,6 +212,11 @@ class ReportData:
         An :class:`bayes_keta.AssuranceResult` of the main fit, when asked.
     assurance_error : str or None
         Why the assurance is missing although asked for.
+    harm_weights : tuple of float or None
+        The user's net-benefit weights (``--harm-weight``) for the benefit-and-harm section.
+    adverse_events : bool
+        Fit the adverse-event model beside the main spec when the data have adverse events
+        (``--no-adverse-events``: False).
     extras : mapping of str to Any
         Results of the collectors that sections registered (:mod:`report.sections.registry`).
     command, created : str
@@ -237,6 +242,8 @@ class ReportData:
     published_error: str | None = None
     assurance: Any = field(default=None, repr=False)
     assurance_error: str | None = None
+    harm_weights: tuple[float, ...] | None = None
+    adverse_events: bool = True
     extras: Mapping[str, Any] = field(default_factory=dict, repr=False)
     command: str = "python API"
     created: str = ""

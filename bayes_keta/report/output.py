@@ -162,6 +162,15 @@ def write_files(data: ReportData, folder: Path) -> dict[str, Any]:
         )
         for name, r in data.results.items()
     }
+    harm = data.extras.get("adverse-events")
+    if harm is not None:  # the adverse-event model fitted beside the main spec
+        ae_fit = harm.adverse_events_fit
+        fits[ae_fit.record.model.name] = _save_fit(
+            ae_fit,
+            folder / FITS_DIR / ae_fit.record.model.name,
+            diagnostics=ae_fit.diagnostics(),
+            command=data.command,
+        )
     main_summary = folder / SUMMARY_FILE
     shutil.copyfile(fits[data.main] / SUMMARY_FILE, main_summary)
     report = encode_figures(assemble(data))  # every figure drawn and encoded once

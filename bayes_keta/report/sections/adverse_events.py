@@ -45,12 +45,11 @@ def collect_adverse_events(data: Any) -> BenefitRiskResult | None:
     ``results`` (the fits), ``main``, ``trial`` and, when the report has it,
     ``harm_weights`` (the user's ``--harm-weight``).
     """
+    if not data.adverse_events:
+        return None
     fits = {name: r.fit for name, r in data.results.items()}
     return collect_benefit_risk(
-        fits,
-        main=data.main,
-        trial=data.trial,
-        harm_weights=getattr(data, "harm_weights", None),
+        fits, main=data.main, trial=data.trial, harm_weights=data.harm_weights
     )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from bayes_keta.report.blocks import Report, Section
 from bayes_keta.report.data import ReportData
 from bayes_keta.report.sections import (
+    adverse_events,
     answers,
     carryover,
     checklists,
@@ -67,6 +68,11 @@ SECTIONS: tuple[SectionEntry, ...] = (
     SectionEntry(summary.ID, summary.summary_section),
     SectionEntry(answers.ID, answers.answers_section),
     SectionEntry(carryover.ID, carryover.carryover_section),
+    SectionEntry(
+        adverse_events.ID,
+        adverse_events.adverse_events_section,
+        collect=adverse_events.collect_adverse_events,
+    ),
     SectionEntry(published.ID, published.published_section),
     SectionEntry(sensitivity.ID, sensitivity.sensitivity_sections),
     SectionEntry(comparison.ID, comparison.comparison_section),

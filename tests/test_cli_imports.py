@@ -126,5 +126,10 @@ def test_library_logs_stay_off_stderr(argv, tmp_path):
     remarks stay off stderr; only our own diagnostics verdict may be there."""
     proc = _run_cli(*argv, "--out", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr
-    ours = ("DIAGNOSTICS FAILED", "ADVERSE-EVENT DIAGNOSTICS FAILED", "  daily: ")
+    ours = (
+        "DIAGNOSTICS FAILED",
+        "ADVERSE-EVENT DIAGNOSTICS FAILED",
+        "  daily: ",
+        "  daily_carryover: ",
+    )
     assert [line for line in proc.stderr.splitlines() if not line.startswith(ours)] == []

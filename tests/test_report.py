@@ -198,7 +198,7 @@ def test_carryover_check_and_assurance_with_real_fits(tmp_path):
         assurance=[12, 24],
         command="pytest",
     )
-    assert set(outcome.fits) == {"daily", "daily_carryover"}
+    assert set(outcome.fits) == {"daily", "daily_carryover", "adverse_events"}
     data = outcome.data
     assert data.results["daily_carryover"].role == "carryover check"
     check = data.carryover_check

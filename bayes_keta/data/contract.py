@@ -50,13 +50,22 @@ Declared with ``treatments=`` / ``reference=`` keyword arguments, CLI flags
 Precedence: explicit arguments > design file > defaults (:data:`bayes_keta.constants.
 DEFAULT_TREATMENTS`, :data:`~bayes_keta.constants.DEFAULT_REFERENCE`).
 
+Replicated designs
+------------------
+By default a subject may receive each treatment in one period only (a standard crossover).
+Replicated crossovers (ABAB, ABBA) and series of N-of-1 trials give a subject the same
+treatment in several periods: declare them with ``replicated = true`` in the design file or
+``load_trial(..., replicated=True)`` (the argument takes precedence); the
+design summary then reports the periods per treatment per subject.
+
 Refused (``DataError``, every problem found listed in one message)
 ------------------------------------------------------------------
 Missing required columns (the message lists them and the columns found); no data rows;
 missing subject or treatment; period or day not a positive integer; pain or baseline_pain not
 numeric or outside 0..10; unknown treatment labels (the allowed ones are listed); duplicated
 (subject, period, day); more than one treatment within a subject-period; a subject given the
-same treatment in two periods; baseline_pain or sequence not constant where it must be; a
+same treatment in two periods (unless the design is declared replicated: see below);
+baseline_pain or sequence not constant where it must be; a
 declared sequence that contradicts the order of treatments over the subject's periods (the
 message names the subject, its declared and actual order and the first row of each period); a
 reference label that is not among the treatments, or that no row uses. Rows are named by their
@@ -141,6 +150,7 @@ def validate_frame(
     treatments: Sequence[str],
     reference: str,
     origin: str = "data",
+    replicated: bool = False,
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Validate a long frame against the data contract.
 
@@ -154,6 +164,9 @@ def validate_frame(
         Reference label (must be among ``treatments``).
     origin : str
         What to call the data in messages (a path or ``"DataFrame"``).
+    replicated : bool
+        Accept a subject given the same treatment in several periods (replicated crossover,
+        N-of-1 series); refused otherwise.
 
     Returns
     -------
@@ -251,7 +264,7 @@ def validate_frame(
     if "sequence" in raw:
         frame["sequence"] = _as_text(raw["sequence"])
 
-    problems += _check_structure(frame, bad_rows)
+    problems += _check_structure(frame, bad_rows, replicated=replicated)
     problems += check_sequences(frame.loc[~bad_rows], labels=treatments)
 
     if problems:
@@ -272,7 +285,7 @@ def validate_frame(
     return frame, tuple(notes)
 
 
-def _check_structure(frame: pd.DataFrame, bad_rows: pd.Series) -> list[str]:
+def _check_structure(frame: pd.DataFrame, bad_rows: pd.Series, *, replicated: bool) -> list[str]:
     """Cross-row checks on the rows whose keys parsed."""
     problems: list[str] = []
     ok = frame.loc[~bad_rows]
@@ -305,8 +318,12 @@ def _check_structure(frame: pd.DataFrame, bad_rows: pd.Series) -> list[str]:
         for (s, t), periods in repeated.items()
         if len(periods) > 1
     ]
-    if items:
-        problems.append(f"same treatment in two periods: {_capped(items)}")
+    if items and not replicated:
+        problems.append(
+            f"same treatment in two periods: {_capped(items)} (a replicated crossover or"
+            " N-of-1 series: declare replicated = true in the design file, or"
+            " load_trial(..., replicated=True))"
+        )
 
     if "baseline_pain" in ok:
         spread = per_cell["baseline_pain"].nunique(dropna=False)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from bayes_keta.data.trial import Trial
 
-__all__ = ["DesignSummary", "design_summary", "observed_auc"]
+__all__ = ["DesignSummary", "design_summary", "observed_auc", "replication_table"]
 
 SYNTHETIC_BANNER = "SYNTHETIC DATA (simulated, not patients)"
 
@@ -65,6 +65,11 @@ class DesignSummary:
         ``missing_days``, ``missing_pct``, ``mean_pain``, ``auc_mean``, ``auc_sd``.
     text : str
         Plain-text summary; its first line says SYNTHETIC DATA when the data are simulated.
+    replication : pandas.DataFrame
+        Periods per treatment per subject (:func:`replication_table`).
+    replicated : bool
+        Some subject receives a treatment in more than one period (a replicated crossover or
+        N-of-1 series: individual treatment effects are identified by the data).
     """
 
     name: str
@@ -76,6 +81,47 @@ class DesignSummary:
     dropouts: tuple[str, ...]
     table: pd.DataFrame
     text: str
+    replication: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    replicated: bool = False
+
+
+def replication_table(trial: Trial) -> pd.DataFrame:
+    """Periods per treatment per subject: one row per subject, one column per treatment.
+
+    Parameters
+    ----------
+    trial : Trial
+        A validated trial.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``subject``, columns the treatments, counts of the subject's periods on each
+        (periods with rows, observed pain or not).
+
+    Examples
+    --------
+    >>> import bayes_keta as bk
+    >>> replication_table(bk.ketapain_synthetic()).max().tolist()
+    [1, 1, 1]
+    """
+    cells = trial.cells
+    counts = pd.crosstab(cells["subject"], cells["treatment"])
+    counts = counts.reindex(index=list(trial.subjects), columns=list(trial.treatments))
+    counts = counts.fillna(0).astype(int)
+    counts.index.name, counts.columns.name = "subject", None
+    return counts
+
+
+def _replication_line(counts: pd.DataFrame) -> str:
+    if counts.empty or int(counts.to_numpy().max()) <= 1:
+        return (
+            "Replication: none (each subject receives each treatment in at most one period: a"
+            " standard crossover)"
+        )
+    patterns = counts.apply(lambda r: ", ".join(f"{t} x{n}" for t, n in r.items()), axis=1)
+    shown = "; ".join(f"{p} ({n} subjects)" for p, n in patterns.value_counts().items())
+    return f"Replication (periods per treatment per subject): {shown}"
 
 
 def _sequences(trial: Trial) -> pd.Series:
@@ -135,7 +181,8 @@ def design_summary(trial: Trial) -> DesignSummary:
     table = pd.DataFrame(rows)
     sequences = {str(k): int(v) for k, v in _sequences(trial).items()}
     dropouts = tuple(str(s) for s in trial.dropouts)
-    text = _render(trial, table, sequences, dropouts)
+    replication = replication_table(trial)
+    text = _render(trial, table, sequences, dropouts, _replication_line(replication))
     return DesignSummary(
         name=trial.name,
         synthetic=trial.synthetic,
@@ -146,11 +193,17 @@ def design_summary(trial: Trial) -> DesignSummary:
         dropouts=dropouts,
         table=table,
         text=text,
+        replication=replication,
+        replicated=bool(len(replication) and int(replication.to_numpy().max()) > 1),
     )
 
 
 def _render(
-    trial: Trial, table: pd.DataFrame, sequences: dict[str, int], dropouts: tuple[str, ...]
+    trial: Trial,
+    table: pd.DataFrame,
+    sequences: dict[str, int],
+    dropouts: tuple[str, ...],
+    replication: str = "",
 ) -> str:
     lines = []
     if trial.synthetic:
@@ -164,6 +217,8 @@ def _render(
         f" {trial.n_days} day(s) per period; treatments: {arms}"
     )
     lines.append("Sequences: " + ", ".join(f"{seq} x{n}" for seq, n in sequences.items()))
+    if replication:
+        lines.append(replication)
     if dropouts:
         cells = trial.cells.loc[trial.cells["n_obs"] > 0]  # periods with pain data
         described = [

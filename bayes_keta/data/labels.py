@@ -16,17 +16,19 @@ __all__ = ["read_design", "resolve_labels"]
 
 
 def read_design(path: str | Path) -> dict:
-    r"""Read a TOML design file declaring ``treatments`` and ``reference``.
+    r"""Read a TOML design file declaring ``treatments``, ``reference`` (and ``replicated``).
 
     Parameters
     ----------
     path : str or Path
-        TOML file with ``treatments = [...]`` and optionally ``reference = "..."``.
+        TOML file with ``treatments = [...]`` and optionally ``reference = "..."`` and
+        ``replicated = true`` (subjects may receive a treatment in several periods).
 
     Returns
     -------
     dict
-        Keys ``treatments`` (tuple of str) and ``reference`` (str or None).
+        Keys ``treatments`` (tuple of str) and ``reference`` (str or None), and
+        ``replicated`` (bool) when the file declares it.
 
     Raises
     ------
@@ -48,10 +50,11 @@ def read_design(path: str | Path) -> dict:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise DataError(f"design file {str(path)!r} is not valid TOML: {err}") from None
-    unknown = sorted(set(raw) - {"treatments", "reference"})
+    unknown = sorted(set(raw) - {"treatments", "reference", "replicated"})
     if unknown:
         raise DataError(
-            f"design file {str(path)!r} has unknown keys {unknown}; allowed: treatments, reference"
+            f"design file {str(path)!r} has unknown keys {unknown}; allowed: treatments,"
+            " reference, replicated"
         )
     treatments = raw.get("treatments")
     reference = raw.get("reference")
@@ -61,10 +64,15 @@ def read_design(path: str | Path) -> dict:
         raise DataError(f"design file {str(path)!r}: 'treatments' must be a list of strings")
     if reference is not None and not isinstance(reference, str):
         raise DataError(f"design file {str(path)!r}: 'reference' must be a string")
-    return {
+    out = {
         "treatments": tuple(treatments) if treatments is not None else None,
         "reference": reference,
     }
+    if "replicated" in raw:
+        if not isinstance(raw["replicated"], bool):
+            raise DataError(f"design file {str(path)!r}: 'replicated' must be true or false")
+        out["replicated"] = raw["replicated"]
+    return out
 
 
 def resolve_labels(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayes_keta.data.contract import resolve_labels, validate_frame
+from bayes_keta.data.contract import read_design, resolve_labels, validate_frame
 from bayes_keta.data.io import read_table
 from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import DataError
@@ -23,6 +23,7 @@ def load_trial(
     reference: str | None = None,
     name: str | None = None,
     design: str | Path | None = None,
+    replicated: bool | None = None,
 ) -> Trial:
     """Load and validate a crossover trial of daily pain (see :mod:`bayes_keta.data.contract`).
 
@@ -38,7 +39,11 @@ def load_trial(
     name : str, optional
         Name of the data set (default: the file stem, or ``"data"`` for a DataFrame).
     design : str or Path, optional
-        TOML file declaring ``treatments`` and ``reference`` (arguments take precedence).
+        TOML file declaring ``treatments``, ``reference`` and ``replicated`` (arguments take
+        precedence).
+    replicated : bool, optional
+        Accept subjects given the same treatment in several periods (replicated crossovers,
+        N-of-1 series); default: the design file's ``replicated``, else False (refused).
 
     Returns
     -------
@@ -77,7 +82,11 @@ def load_trial(
         raise DataError(
             f"cannot load a trial from {type(source).__name__}; give a path or a DataFrame"
         )
-    frame, notes = validate_frame(raw, treatments=labels, reference=ref, origin=origin)
+    if replicated is None:
+        replicated = bool(read_design(design).get("replicated", False)) if design else False
+    frame, notes = validate_frame(
+        raw, treatments=labels, reference=ref, origin=origin, replicated=replicated
+    )
     generator = raw.attrs.get("source")
     if origin == "DataFrame":
         source_text = str(generator or "DataFrame")

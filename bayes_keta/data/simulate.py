@@ -29,6 +29,16 @@ sequence is used ``n_subjects // 6`` or one more times. The ``sequence`` column 
 per period: ``P`` = placebo, ``K`` = ketamine, ``M`` = ketamine_magnesium (other labels: the
 labels joined by ``-``).
 
+Replicated designs (load them with ``load_trial(..., replicated=True)``): ``sequences=`` gives
+the orders to assign instead (e.g. ABBA / BAAB), in the same permuted blocks; ``cycles=c``
+makes a series of N-of-1 trials: each subject receives ``c`` cycles, each an independently
+randomised order of every treatment (two treatments, ``c = 3``: three randomised pairs of
+periods). Individual effects: ``individual_sd`` adds to each subject's effect of each active
+treatment a deviation ``N(0, individual_sd^2)`` (the same in every period on that treatment;
+drawn from a generator of its own, so the rest of the draw is the trial without them); each
+subject's own effect (the mean over days of its shift) is in ``frame.attrs``
+``["individual_effects"]`` as ``{subject: {treatment: effect}}``.
+
 Calibration (to Pickering et al., Anesthesiology 2020, via :func:`bayes_keta.ketapain_published`)
 ---------------------------------------------------------------------------------------------
 Targets: the per-arm AUC over 35 days (sum of daily scores, a missing day imputed by its
@@ -66,6 +76,7 @@ from bayes_keta.constants import (
     PAIN_MAX,
     PAIN_MIN,
 )
+from bayes_keta.data.replicated import check_replicated_design, individual_deviations
 from bayes_keta.exceptions import SpecError
 
 __all__ = ["CALIBRATION", "SEQUENCE_LETTERS", "simulate_trial", "effect_curve"]
@@ -143,6 +154,28 @@ def _sequence_code(order: Sequence[str]) -> str:
     return "-".join(order)
 
 
+def _orders(
+    treatments: tuple[str, ...],
+    sequences: Sequence[Sequence[str]] | None,
+    cycles: int,
+    n_subjects: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, list[str]]:
+    """Treatment of each subject in each period, shape (subject, period), and its code."""
+    if cycles > 1:
+        rows = [
+            [treatments[k] for _ in range(cycles) for k in rng.permutation(len(treatments))]
+            for _ in range(n_subjects)
+        ]
+    else:
+        orders = [tuple(o) for o in sequences] if sequences else _sequences(treatments)
+        assigned = _assign_sequences(n_subjects, len(orders), rng)
+        rows = [list(orders[k]) for k in assigned]
+    order = np.empty((n_subjects, len(rows[0])), dtype=object)
+    order[:] = rows
+    return order, [_sequence_code(row) for row in rows]
+
+
 def _assign_sequences(n_subjects: int, n_sequences: int, rng: np.random.Generator) -> np.ndarray:
     blocks = -(-n_subjects // n_sequences)
     return np.concatenate([rng.permutation(n_sequences) for _ in range(blocks)])[:n_subjects]
@@ -174,6 +207,9 @@ def simulate_trial(
     sd_residual: float = CALIBRATION["sd_residual"],
     phi: float = CALIBRATION["phi"],
     baseline_sd: float = CALIBRATION["baseline_sd"],
+    sequences: Sequence[Sequence[str]] | None = None,
+    cycles: int = 1,
+    individual_sd: float | Mapping[str, float] = 0.0,
 ) -> pd.DataFrame:
     """Simulate a crossover trial of daily 0-10 pain in the data-contract format.
 
@@ -198,12 +234,23 @@ def simulate_trial(
     dropout_rate : float
         Probability that a subject drops out after a uniformly drawn period 1..P-1.
     period_effects : sequence of float, optional
-        Daily NRS shift of each period (length = number of treatments). Default zeros.
+        Daily NRS shift of each period (length = number of periods). Default zeros.
     treatments : sequence of str
-        Treatment labels, reference first; one period per treatment.
+        Treatment labels, reference first; one period per treatment (unless ``sequences`` or
+        ``cycles`` say otherwise).
     mu, sd_subject, sd_period, sd_residual, phi, baseline_sd : float
         Latent mean, between-subject SD, subject-by-period SD, AR(1) residual SD and
         autocorrelation, baseline noise SD (defaults: :data:`CALIBRATION`).
+    sequences : sequence of sequences of str, optional
+        Treatment orders to assign (one label per period, all of one length; labels may
+        repeat: a replicated crossover such as ABBA / BAAB). Default: all orderings.
+    cycles : int
+        N-of-1 series: each subject gets ``cycles`` independently randomised orders of all
+        the treatments in a row (``cycles * len(treatments)`` periods). 1: the design above.
+    individual_sd : float or mapping
+        SD of each subject's deviation from the mean effect of each active treatment (a
+        mapping: per treatment); the subjects' own effects go in
+        ``attrs["individual_effects"]``. Default 0: everyone has the mean effect.
 
     Returns
     -------
@@ -226,17 +273,24 @@ def simulate_trial(
     True
     """
     treatments = tuple(treatments)
-    n_periods = len(treatments)
     effects = dict(effects or {})
+    n_periods = check_replicated_design(treatments, sequences, cycles, individual_sd)
     _check_settings(
-        n_subjects, n_days, effects, treatments, missing_rate, dropout_rate, period_effects, phi
+        n_subjects,
+        n_days,
+        effects,
+        treatments,
+        missing_rate,
+        dropout_rate,
+        period_effects,
+        phi,
+        n_periods=n_periods,
     )
     checks.SEED.check(seed, "seed")
     period_shift = np.zeros(n_periods) if period_effects is None else np.asarray(period_effects)
     rng = np.random.default_rng(seed)
 
-    orders = _sequences(treatments)
-    assigned = _assign_sequences(n_subjects, len(orders), rng)
+    order, codes_list = _orders(treatments, sequences, cycles, n_subjects, rng)
     b = rng.normal(0.0, sd_subject, n_subjects)
     c = rng.normal(0.0, sd_period, (n_subjects, n_periods))
     resid = _ar1(rng, (n_subjects * n_periods, n_days), sd_residual, phi)
@@ -247,10 +301,13 @@ def simulate_trial(
     last_period = np.where(drops, rng.integers(1, max(n_periods, 2), n_subjects), n_periods)
 
     days = np.arange(1, n_days + 1)
-    order = np.array(orders, dtype=object)[assigned]  # (subject, period) labels
     shift = np.stack(
         [np.stack([effect_curve(effects.get(t, 0.0), days) for t in row]) for row in order]
     )
+    deviation = individual_deviations(individual_sd, treatments, n_subjects, seed)
+    position = {t: k for k, t in enumerate(treatments)}
+    arm = np.vectorize(position.get, otypes=[int])(order)  # (subject, period) treatment index
+    shift = shift + deviation[np.arange(n_subjects)[:, None], arm][..., None]
     level = mu + b[:, None] + c  # (subject, period)
     latent = level[..., None] + period_shift[None, :, None] + shift + resid
     pain = np.clip(np.round(latent), PAIN_MIN, PAIN_MAX)
@@ -259,7 +316,7 @@ def simulate_trial(
 
     width = len(str(n_subjects))
     subjects = np.array([f"S{i + 1:0{width}d}" for i in range(n_subjects)], dtype=object)
-    codes = np.array([_sequence_code(orders[k]) for k in assigned], dtype=object)
+    codes = np.array(codes_list, dtype=object)
     shape = (n_subjects, n_periods, n_days)
     idx_s, idx_p, idx_d = np.indices(shape).reshape(3, -1)
     frame = pd.DataFrame(
@@ -280,6 +337,19 @@ def simulate_trial(
     settings = f"n_subjects={n_subjects}, n_days={n_days}, seed={seed}"
     if effects:
         settings += f", effects={effects}"
+    for name, value, default in (
+        ("sequences", sequences, None),
+        ("cycles", cycles, 1),
+        ("individual_sd", individual_sd, 0.0),
+    ):
+        if value != default:
+            settings += f", {name}={value if name != 'sequences' else [list(q) for q in value]}"
+    if individual_sd:
+        mean = {t: float(effect_curve(effects.get(t, 0.0), days).mean()) for t in treatments[1:]}
+        frame.attrs["individual_effects"] = {
+            str(subjects[i]): {t: mean[t] + float(deviation[i, position[t]]) for t in mean}
+            for i in range(n_subjects)
+        }
     frame.attrs["synthetic"] = True
     frame.attrs["source"] = f"bayes_keta.simulate_trial({settings}) [SYNTHETIC, not patients]"
     return frame
@@ -294,6 +364,8 @@ def _check_settings(
     dropout_rate: float,
     period_effects: Sequence[float] | None,
     phi: float,
+    *,
+    n_periods: int,
 ) -> None:
     checks.SUBJECTS.check(n_subjects, "n_subjects")
     checks.DAYS.check(n_days, "n_days")
@@ -312,7 +384,7 @@ def _check_settings(
         effect_curve(value, np.array([1.0]))  # validates the mapping form
     checks.MISSING_RATE.check(missing_rate, "missing_rate")
     checks.DROPOUT_RATE.check(dropout_rate, "dropout_rate")
-    if period_effects is not None and len(period_effects) != len(treatments):
-        raise SpecError(f"period_effects needs {len(treatments)} values, got {len(period_effects)}")
+    if period_effects is not None and len(period_effects) != n_periods:
+        raise SpecError(f"period_effects needs {n_periods} values, got {len(period_effects)}")
     if not -1 < phi < 1:
         raise SpecError(f"phi must be in (-1, 1), got {phi}")

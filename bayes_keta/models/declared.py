@@ -82,6 +82,10 @@ class Capabilities:
         The prior roles this spec has (:attr:`bayes_keta.spec.ModelSpec.roles`).
     needs : Needs
         What the design must have.
+    individual_effects : bool
+        The model has subject-by-treatment random effects: each subject's own effect of each
+        active treatment (``individual_effect``), their SD ``sigma_individual`` (tau) per
+        active arm; heterogeneity estimands apply (:mod:`bayes_keta.estimands.heterogeneity`).
 
     Examples
     --------
@@ -100,6 +104,7 @@ class Capabilities:
     discrete: bool
     roles: tuple[str, ...]
     needs: Needs
+    individual_effects: bool = False
 
     @property
     def data_name(self) -> str:

@@ -19,6 +19,7 @@ from bayes_keta.models.declared import Capabilities, Needs, Support
 from bayes_keta.models.variants import (
     AucBuilder,
     DailyBuilder,
+    HteBuilder,
     MarginalDailyBuilder,
     OrdinalBuilder,
 )
@@ -44,6 +45,7 @@ BUILDERS: tuple[Builder, ...] = (
     MarginalDailyBuilder(),
     OrdinalBuilder(),
     AucBuilder(),
+    HteBuilder(),
 )
 
 

@@ -13,6 +13,8 @@ A spec TOML is flat (every key commented in the shipped files)::
                                   # (integrated out: normal likelihood only)
     carryover = false           # first-order carryover of the previous period's treatment
     baseline = false            # centred baseline_pain covariate
+    individual_effects = false  # subject-by-treatment random effects (heterogeneity of the
+                                # treatment effect; models/daily_hte.toml)
     min_observed_fraction = 0.5 # auc only: drop cells with fewer observed days than this
     latent_scale = 1.5          # ordinal only: logit units per NRS point for NRS-unit priors
 
@@ -68,7 +70,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 }
 #: Sampler settings a spec may suggest in its ``[sampler]`` table, and their values.
 _SAMPLER_CHOICES: dict[str, tuple[str, ...]] = {"mass_matrix": ("diag", "low_rank")}
-_FLAGS = ("carryover", "baseline")
+_FLAGS = ("carryover", "baseline", "individual_effects")
 _NUMBERS = {"min_observed_fraction": 0.5, "latent_scale": 1.5}
 _KEYS = {"name", "description", "priors", "sampler", *_CHOICES, *_FLAGS, *_NUMBERS}
 
@@ -85,6 +87,9 @@ class ModelSpec:
         Structural choices.
     carryover, baseline : bool
         Options.
+    individual_effects : bool
+        Subject-by-treatment random effects: each subject's own effect of each active
+        treatment (in :meth:`structure` only when true, so other specs' hashes are unchanged).
     min_observed_fraction, latent_scale : float
         AUC cell-dropping threshold; ordinal logit units per NRS point.
     priors : dict of str to Prior
@@ -114,6 +119,7 @@ class ModelSpec:
     sampler_defaults: Mapping[str, Any] = field(default_factory=dict)
     source: str = field(default="<dict>", repr=False)
     text: str = field(default="", repr=False)
+    individual_effects: bool = False
 
     # ------------------------------------------------------------------------------- roles
     @property
@@ -168,6 +174,7 @@ class ModelSpec:
             "baseline": self.baseline,
             "min_observed_fraction": self.min_observed_fraction,
             "latent_scale": self.latent_scale,
+            **({"individual_effects": True} if self.individual_effects else {}),
         }
 
     def to_dict(self) -> dict[str, Any]:

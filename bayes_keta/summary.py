@@ -13,6 +13,8 @@ Schema draft 2020-12). Every summary is validated before it is written::
      "contrasts": [{"active", "reference", "contrast", "estimand", "scale", "mean", "sd",
                     "median", "ci95": [lo, hi], "p_benefit", "p_beyond": {"1.0": p, ...},
                     "p_rope", "rope"}, ...],
+     "heterogeneity": {...}  (only for specs with individual effects: tau, responders,
+                              individual, predictive, identified_by; see the schema),
      "provenance": {"bayes_keta", "pymc", "arviz", "created", "command", "data_sha256", ...}}
 
 ``p_beyond`` maps a threshold on the estimand's own scale (formatted by
@@ -44,6 +46,7 @@ from bayes_keta.estimands import (
     beyond_by_row,
     contrast_table,
     format_threshold,
+    heterogeneity,
 )
 from bayes_keta.exceptions import OutputError
 from bayes_keta.outputs import atomic_write, refuse_existing
@@ -274,6 +277,7 @@ def build_summary(
             **outcome.decision_rules(n_days),
         },
         "contrasts": contrast_records(table),
+        **_heterogeneity(fit),
         "provenance": {
             **{key: str(versions.get(name, "unknown")) for key, name in _VERSIONS.items()},
             "created": created or record.created,
@@ -285,6 +289,15 @@ def build_summary(
     }
     validate_summary(summary)
     return summary
+
+
+def _heterogeneity(fit: FitResult) -> dict[str, Any]:
+    """``{"heterogeneity": block}`` for a spec with individual effects, else ``{}``."""
+    from bayes_keta.models import capabilities
+
+    if not capabilities(fit.spec).individual_effects:
+        return {}
+    return {"heterogeneity": heterogeneity(fit).to_dict()}
 
 
 # ------------------------------------------------------------------------------ reading/writing

@@ -3,8 +3,9 @@
 ``registry`` declares every estimand (adding one is one entry in
 :data:`~bayes_keta.estimands.registry.ESTIMANDS`); ``core`` summarises draws (NumPy only);
 ``contrasts`` computes the draws from ``arm_mean``; ``tables`` the long table and threshold
-curves; ``text`` words them. The
-outcome (direction of benefit, thresholds, ROPE, units) is a
+curves; ``text`` words them; ``heterogeneity`` (with ``heterogeneity_record`` and
+``heterogeneity_compare``) the individual-response estimands of models with individual
+effects. The outcome (direction of benefit, thresholds, ROPE, units) is a
 :class:`bayes_keta.outcome.Outcome`.
 """
 
@@ -14,6 +15,11 @@ from bayes_keta.estimands.core import (
     format_probability,
     format_threshold,
     summarize_draws,
+)
+from bayes_keta.estimands.heterogeneity import HeterogeneityResult, heterogeneity
+from bayes_keta.estimands.heterogeneity_compare import (
+    HeterogeneityComparison,
+    compare_heterogeneity,
 )
 from bayes_keta.estimands.parameters import carryover_table, parameter_table
 from bayes_keta.estimands.registry import (
@@ -38,10 +44,13 @@ __all__ = [
     "ContrastSummary",
     "Curves",
     "Estimand",
+    "HeterogeneityComparison",
+    "HeterogeneityResult",
     "beyond_by_row",
     "beyond_column",
     "by_day",
     "carryover_table",
+    "compare_heterogeneity",
     "contrast_draws",
     "contrast_pairs",
     "contrast_table",
@@ -49,6 +58,7 @@ __all__ = [
     "estimand_names",
     "format_probability",
     "format_threshold",
+    "heterogeneity",
     "parameter_table",
     "scale_labels",
     "summarize_contrasts",

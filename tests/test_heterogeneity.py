@@ -165,3 +165,38 @@ def test_comparison_says_when_the_data_cannot_tell() -> None:
 def test_public_api() -> None:
     assert bk.heterogeneity is heterogeneity and bk.compare_heterogeneity is compare_heterogeneity
     assert {"heterogeneity", "compare_heterogeneity", "HeterogeneityResult"} <= set(bk.__all__)
+
+
+def test_figures_are_drawn_on_the_axes_given() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bayes_keta.plots.heterogeneity import (
+        plot_individual_effects,
+        plot_responder_curve,
+        plot_tau_prior_posterior,
+    )
+
+    hte = heterogeneity(fake_hte_tree())
+    fig, axes = plt.subplots(1, 3)
+    try:
+        for ax, plot in zip(
+            axes,
+            (plot_individual_effects, plot_responder_curve, plot_tau_prior_posterior),
+            strict=True,
+        ):
+            assert plot(hte, ax=ax) is ax
+            assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+            assert "points" in ax.get_xlabel()  # units from the outcome
+        # caterpillar: one row per patient and arm, thresholds at -0.5, -1, -2 (lower is better)
+        assert len(axes[0].get_yticks()) == 12
+        xs = {round(line.get_xdata()[0], 6) for line in axes[0].get_lines() if line.get_ls() == ":"}
+        assert xs == {-0.5, -1.0, -2.0}
+        assert [t.get_text() for t in axes[2].get_legend().get_texts()][:2] == [
+            "ketamine: posterior",
+            "ketamine: prior",
+        ]
+    finally:
+        plt.close(fig)

@@ -202,10 +202,12 @@ class HeterogeneityResult:
     outcome : Outcome
         Direction of benefit, thresholds, units.
     tau_draws : xarray.Dataset
-        ``posterior`` and, when the fit kept prior draws, ``prior`` draws of tau (dims
-        ``sample``, ``active``), for the prior-vs-posterior figure.
+        ``posterior`` and, when the fit kept prior draws, ``prior_draws`` of tau (dims
+        ``sample`` / ``prior_sample``, ``active``), for the prior-vs-posterior figure.
     text : str
         Plain sentences.
+    reference : str
+        The reference arm the effects are against.
     """
 
     tau: pd.DataFrame = field(repr=False)
@@ -218,6 +220,7 @@ class HeterogeneityResult:
     outcome: Outcome = field(repr=False)
     tau_draws: xr.Dataset = field(repr=False)
     text: str = field(repr=False)
+    reference: str = "reference"
 
     def to_dict(self) -> dict[str, Any]:
         """Return the ``heterogeneity`` block of summary.json (see its schema)."""
@@ -329,7 +332,16 @@ def heterogeneity(source: Any, *, outcome: Outcome | None = None) -> Heterogenei
         outcome=outcome,
         tau_draws=tau_draws,
         text=describe(tables, ident, outcome),
+        reference=_reference(source, post),
     )
+
+
+def _reference(source: Any, post: xr.Dataset) -> str:
+    if getattr(source, "reference", None):
+        return str(source.reference)
+    if "treatment" in post.coords:  # the data contract puts the reference first
+        return str(post["treatment"].values[0])
+    return "reference"
 
 
 def _correlation(post: xr.Dataset) -> pd.DataFrame:

@@ -185,8 +185,8 @@ def _verdict(first, second, subject, told_apart, better, tau) -> str:
         else:
             lines = [
                 f"The data cannot tell the common-effect model {first!r} from the"
-                f" individual-effects model {second!r}: {numbers}, within"
-                f" {ELPD_DIFF_MIN:g} and {ELPD_DIFF_SE:g} SE."
+                f" individual-effects model {second!r}: {numbers}; a difference under"
+                f" {ELPD_DIFF_MIN:g} or under {ELPD_DIFF_SE:g} SE is no clear preference."
             ]
     if tau is not None:
         for row in tau.tau.to_dict(orient="records"):
@@ -194,7 +194,7 @@ def _verdict(first, second, subject, told_apart, better, tau) -> str:
             where = (
                 "stays close to its prior"
                 if close
-                else "moved away from its prior"
+                else "is narrower than its prior (the data informed it)"
                 if close is not None
                 else "(no prior draws to compare)"
             )

@@ -98,6 +98,12 @@ def _points(x: float, outcome: Outcome) -> str:
     return f"{x:.2f} {outcome.units}"
 
 
+def _units(amount: float, outcome: Outcome) -> str:
+    """``points``, or ``point`` for exactly one (plural units written in the singular)."""
+    units = outcome.units
+    return units[:-1] if amount == 1 and units.endswith("s") else units
+
+
 def _share(row: Mapping[str, Any]) -> str:
     return (
         f"{format_probability(row['mean'])} ({CI_LABEL}% CI {format_probability(row[_LO])} to"
@@ -150,7 +156,7 @@ def describe(tables: Mapping[str, pd.DataFrame], ident: Identification, outcome:
             t = named[0]
             lines.append(
                 f"Share of patients whose own effect on {arm} is a benefit ({benefit}) of more"
-                f" than {t:g} {outcome.units}: {_share(rows.loc[t])}; any benefit:"
+                f" than {t:g} {_units(t, outcome)}: {_share(rows.loc[t])}; any benefit:"
                 f" {_share(rows.loc[0.0])}."
             )
         new = predictive[predictive["treatment"] == arm]

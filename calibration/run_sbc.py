@@ -51,6 +51,7 @@ BUDGET: dict[str, tuple[int, int, int]] = {
     "daily_ar1": (60, 500, 500),
     "auc": (200, 500, 500),
     "daily_ordinal": (40, 300, 300),
+    "daily_hte": (120, 500, 500),
 }
 
 

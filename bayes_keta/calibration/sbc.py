@@ -16,7 +16,9 @@ If the model, the generator and the sampler agree, every rank is uniform on ``0.
 intervals cover the truth ``CI_PROB`` of the time (:mod:`bayes_keta.calibration.ranks` tests
 both). Quantities: the treatment effects, the contrasts ``mean_daily_difference`` of
 :func:`bayes_keta.estimands.contrast_draws` (from ``arm_mean``, the estimand every report
-uses), the intercept and every variance / correlation / time-constant parameter the spec has.
+uses), the intercept and every variance / correlation / time-constant parameter the spec has
+(for ``daily_hte``: tau per active arm, ``sigma_individual``, and the correlation of the
+individual effects, ``individual_correlation``).
 """
 
 from __future__ import annotations
@@ -54,7 +56,14 @@ __all__ = [
 ]
 
 #: The shipped specs every SBC artefact must cover.
-SBC_SPECS: tuple[str, ...] = ("daily", "daily_decay", "daily_ar1", "auc", "daily_ordinal")
+SBC_SPECS: tuple[str, ...] = (
+    "daily",
+    "daily_decay",
+    "daily_ar1",
+    "auc",
+    "daily_ordinal",
+    "daily_hte",
+)
 
 #: Posterior variables ranked when the spec has them (scalars or 1-d, e.g. per active arm).
 RANK_VARIABLES: tuple[str, ...] = (
@@ -68,6 +77,8 @@ RANK_VARIABLES: tuple[str, ...] = (
     "sigma",
     "phi",
     "nu",
+    "sigma_individual",
+    "individual_correlation",
 )
 
 #: Contrast estimand whose intervals' coverage is reported (from ``arm_mean``).

@@ -33,6 +33,8 @@ ROLE_MEANING: dict[str, str] = {
     "cutpoints": "ordinal cutpoints between the 11 scores (kappa)",
     "carryover_effect": "first-order carryover of the previous active arm (gamma)",
     "baseline_slope": "change per point of centred baseline pain (beta)",
+    "sigma_individual": "SD of the patients' own effects around the mean effect (tau)",
+    "individual_correlation": "correlation of a patient's own effects across active arms (R)",
 }
 
 _SYMBOL = {
@@ -49,6 +51,8 @@ _SYMBOL = {
     "cutpoints": "κ[c]",
     "carryover_effect": "γ",
     "baseline_slope": "β",
+    "sigma_individual": "τ[k]",
+    "individual_correlation": "R",
 }
 
 

@@ -343,7 +343,7 @@ def load_spec(spec: str | Path | ModelSpec, **options: Any) -> ModelSpec:
     ----------
     spec : str, Path or ModelSpec
         A name in :func:`models_dir` (``daily``, ``daily_decay``, ``daily_ar1``, ``auc``,
-        ``daily_ordinal``), a path to a TOML file, or an existing spec.
+        ``daily_ordinal``, ``daily_hte``), a path to a TOML file, or an existing spec.
     **options
         Option overrides (``carryover=True``, ``baseline=True``, ``likelihood="student_t"``).
 

@@ -18,6 +18,9 @@ _LAZY: dict[str, str] = {
     "AssuranceResult": "bayes_keta.planning",
     "assurance": "bayes_keta.planning",
     "plot_assurance": "bayes_keta.planning",
+    "plot_individual_effects": "bayes_keta.plots.heterogeneity",
+    "plot_responder_curve": "bayes_keta.plots.heterogeneity",
+    "plot_tau_prior_posterior": "bayes_keta.plots.heterogeneity",
     "DesignSummary": "bayes_keta.data.design",
     "design_summary": "bayes_keta.data.design",
     "ketapain_synthetic": "bayes_keta.data.embedded",
@@ -102,6 +105,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from bayes_keta.models import build_model
     from bayes_keta.outcome import Outcome
     from bayes_keta.planning import AssuranceResult, assurance, plot_assurance
+    from bayes_keta.plots.heterogeneity import (
+        plot_individual_effects,
+        plot_responder_curve,
+        plot_tau_prior_posterior,
+    )
     from bayes_keta.published import PublishedReanalysis, reanalyse_published
     from bayes_keta.spec import load_spec
     from bayes_keta.summary import build_summary, validate_summary, write_summary
@@ -152,6 +160,9 @@ __all__ = [
     "prior_sweep",
     "meta_summary",
     "plot_assurance",
+    "plot_individual_effects",
+    "plot_responder_curve",
+    "plot_tau_prior_posterior",
     "read_export",
     "read_meta_inputs",
     "reanalyse_published",

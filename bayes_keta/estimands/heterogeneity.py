@@ -147,9 +147,9 @@ def predictive_quantiles(
 
     Examples
     --------
-    >>> q = predictive_quantiles(np.zeros(4), np.ones(4), [0.025, 0.5, 0.975])
+    >>> q = predictive_quantiles(np.zeros(4), np.ones(4), [0.025, 0.975])
     >>> q.round(3).tolist()
-    [-1.96, 0.0, 1.96]
+    [-1.96, 1.96]
     """
     effect, tau = np.asarray(effect, dtype=float).ravel(), np.asarray(tau, dtype=float).ravel()
     out = []

@@ -119,7 +119,7 @@ def describe(tables: Mapping[str, pd.DataFrame], ident: Identification, outcome:
     >>> from bayes_keta.estimands.heterogeneity import Identification
     >>> tau = pd.DataFrame([{"treatment": "k", "mean": 0.8, "sd": 0.5, "lo95": 0.04,
     ...                      "hi95": 1.9, "sd_ratio": 0.8, "prior_dominated": True}])
-    >>> rest = {"responders": pd.DataFrame(columns=["treatment"]),
+    >>> rest = {"responders": pd.DataFrame(columns=["treatment", "threshold"]),
     ...         "predictive": pd.DataFrame(columns=["treatment"])}
     >>> text = describe({"tau": tau, **rest}, Identification("replication", 9, 9, "Rep."),
     ...                 Outcome.nrs_0_10())

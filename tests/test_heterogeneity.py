@@ -200,3 +200,12 @@ def test_figures_are_drawn_on_the_axes_given() -> None:
         ]
     finally:
         plt.close(fig)
+
+
+def test_assurance_refuses_a_fit_with_individual_effects(fixed_trial) -> None:
+    from bayes_keta.exceptions import SpecError
+    from bayes_keta.planning.prior import design_prior_from_fit
+
+    fit = fake_fit(fixed_trial, fake_hte_tree(n_subjects=fixed_trial.n_subjects), spec="daily_hte")
+    with pytest.raises(SpecError, match="individual treatment effects"):
+        design_prior_from_fit(fit)

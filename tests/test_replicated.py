@@ -139,3 +139,18 @@ def test_bad_replicated_settings(kwargs, needle) -> None:
     with pytest.raises(SpecError) as info:
         bk.simulate_trial(n_subjects=4, n_days=2, treatments=TWO, **kwargs)
     assert needle in str(info.value)
+
+
+def test_validate_command_reports_the_replication(tmp_path: Path, capsys) -> None:
+    from bayes_keta.cli import main
+
+    data = tmp_path / "nof1.csv"
+    nof1().to_csv(data, index=False)
+    design = tmp_path / "design.toml"
+    design.write_text('treatments = ["placebo", "ketamine"]\n')
+    assert main(["validate", str(data), "--design", str(design)]) == DataError.exit_code
+    assert "replicated = true" in capsys.readouterr().err
+    design.write_text('treatments = ["placebo", "ketamine"]\nreplicated = true\n')
+    assert main(["validate", str(data), "--design", str(design)]) == 0
+    out = capsys.readouterr().out
+    assert "Replication (periods per treatment per subject): placebo x3, ketamine x3" in out

@@ -261,3 +261,21 @@ def test_completion_draws_the_exact_conditional_of_the_effects(nof1_trial):
     effect = completed["individual_effect"] - completed["individual_deviation"]
     np.testing.assert_allclose(effect.isel(chain=0, draw=0, subject=0), p["effect"])
     assert completed["cell_mean"].sizes["cell"] == len(trial.cells)
+
+
+def test_spec_suggests_its_sampler_settings(tmp_path) -> None:
+    from bayes_keta.fitting import SamplerSettings
+
+    spec = load_spec("daily_hte")
+    assert spec.sampler_defaults == {"mass_matrix": "low_rank", "target_accept": 0.95}
+    run = SamplerSettings().resolved(suggested_mass_matrix="low_rank", suggested_target_accept=0.95)
+    assert (run.mass_matrix, run.target_accept) == ("low_rank", 0.95)
+    mine = SamplerSettings(target_accept=0.9).resolved(suggested_target_accept=0.95)
+    assert mine.target_accept == 0.9  # the caller's setting wins
+    assert SamplerSettings().resolved().target_accept is None  # the sampler's default
+    text = (bk.spec.models_dir() / "daily_hte.toml").read_text()
+    bad = tmp_path / "bad.toml"
+    for value, needle in (("1.5", r"must be in \(0, 1\)"), ('"high"', "must be a number")):
+        bad.write_text(text.replace("target_accept = 0.95", f"target_accept = {value}"))
+        with pytest.raises(SpecError, match=needle):
+            load_spec(bad)

@@ -153,6 +153,8 @@ class SBCResult:
         Fraction of prior draws kept (< 1 only for constrained priors).
     mass_matrix : str
         nutpie mass matrix adaptation the spec asks for (``diag`` or ``low_rank``).
+    target_accept : float or None
+        Step-size adaptation target the spec asks for (None: the sampler's default, 0.8).
     """
 
     spec: str
@@ -166,6 +168,7 @@ class SBCResult:
     seconds: float = 0.0
     acceptance: float = 1.0
     mass_matrix: str = "diag"
+    target_accept: float | None = None
 
     @property
     def n_ranks(self) -> int:
@@ -217,7 +220,8 @@ class SBCResult:
             "hashed_files": list(self.hashed_files),
             "seconds": round(self.seconds, 1),
             "acceptance": round(self.acceptance, 4),
-            "sampler": {"name": "nutpie", "mass_matrix": self.mass_matrix},
+            "sampler": {"name": "nutpie", "mass_matrix": self.mass_matrix}
+            | ({} if self.target_accept is None else {"target_accept": self.target_accept}),
             "ranks": {c: [int(v) for v in self.ranks[c]] for c in self.ranks.columns},
             "covered": {c: [bool(v) for v in self.covered[c]] for c in self.covered.columns},
             "runs": _records(self.runs),
@@ -412,4 +416,5 @@ def run_sbc(
         seconds=time.perf_counter() - start,
         acceptance=sims.acceptance,
         mass_matrix=str(fitter.settings.mass_matrix),
+        target_accept=fitter.settings.target_accept,
     )

@@ -175,7 +175,8 @@ class Fitter:
         reporter(progress)("building", "building the model")
         built = build(trial, spec, priors)
         settings = settings.resolved(
-            suggested_mass_matrix=built.spec.sampler_defaults.get("mass_matrix", "diag")
+            suggested_mass_matrix=built.spec.sampler_defaults.get("mass_matrix", "diag"),
+            suggested_target_accept=built.spec.sampler_defaults.get("target_accept"),
         )
         key = graph_key(built.model, built.spec, built.scaled)
         with _COMPILE_LOCK:

@@ -57,7 +57,7 @@ import pytensor.tensor as pt
 from bayes_keta.data.trial import Trial
 from bayes_keta.models import components as comp
 from bayes_keta.models.design import cell_design, obs_design
-from bayes_keta.models.marginal import RandomEffectTerms, _segment_sum, within_cells
+from bayes_keta.models.marginal import RandomEffectTerms, segment_sum, within_cells
 from bayes_keta.models.priors import prior_rv
 from bayes_keta.spec import ModelSpec, Prior
 
@@ -168,7 +168,7 @@ def build_hte_marginal(
             scale=(sigma_subject, chol),
             sizes=(n_subjects, n_active),
         )
-        per_subject = _segment_sum(stats.within, subject_idx, n_subjects) + between
+        per_subject = segment_sum(stats.within, subject_idx, n_subjects) + between
         pm.Potential("pain_marginal", per_subject.sum())
     terms = RandomEffectTerms(
         fixed=fixed,
@@ -191,7 +191,7 @@ def _between_by_subject(residual, variance, observed, *, subject_idx, cell_activ
     q = 1 + n_active
 
     def total(values):
-        return _segment_sum(values, subject_idx, n_subjects)
+        return segment_sum(values, subject_idx, n_subjects)
 
     w = pt.switch(observed, 1.0 / variance, 0.0)
     e = pt.switch(observed, residual, 0.0)

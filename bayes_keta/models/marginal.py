@@ -61,9 +61,12 @@ from bayes_keta.models.priors import prior_rv
 from bayes_keta.spec import ModelSpec, Prior
 
 __all__ = [
+    "CellStatistics",
     "RandomEffectTerms",
     "build_marginal",
     "collapsed_subject_loglik",
+    "segment_sum",
+    "within_cells",
 ]
 
 
@@ -112,7 +115,8 @@ class RandomEffectTerms:
     cell_active: np.ndarray | None = None
 
 
-def _segment_sum(values, index, size: int):
+def segment_sum(values, index, size: int):
+    """Sum ``values`` into ``size`` bins by ``index`` (a tensor of length ``size``)."""
     return pt.zeros(size)[index].inc(values)
 
 
@@ -128,8 +132,8 @@ def collapsed_subject_loglik(residual, variance, observed, sigma_subject, subjec
     w = pt.switch(observed, 1.0 / variance, 0.0)
     e = pt.switch(observed, residual, 0.0)
     tau2 = sigma_subject**2
-    sum_w = _segment_sum(w, subject_idx, n_subjects)
-    sum_we = _segment_sum(w * e, subject_idx, n_subjects)
+    sum_w = segment_sum(w, subject_idx, n_subjects)
+    sum_we = segment_sum(w * e, subject_idx, n_subjects)
     inflate = 1.0 + tau2 * sum_w
     quad = (w * e**2).sum() - (tau2 * sum_we**2 / inflate).sum()
     logdet = pt.switch(observed, pt.log(variance), 0.0).sum() + pt.log(inflate).sum()
@@ -189,12 +193,12 @@ def within_cells(
     """
     cell_idx = pm.modelcontext(None)["obs_cell_idx"]
     a, b, var = _innovations(spec, priors, obs, resid, sigma)
-    n = _segment_sum(pt.ones_like(resid), cell_idx, n_cells)
+    n = segment_sum(pt.ones_like(resid), cell_idx, n_cells)
     has = pt.gt(n, 0)
-    precision = _segment_sum(a**2 / var, cell_idx, n_cells)  # A
-    weighted = _segment_sum(a * b / var, cell_idx, n_cells)  # B
-    quad_within = _segment_sum(b**2 / var, cell_idx, n_cells)  # C
-    logdet_within = _segment_sum(pt.log(var), cell_idx, n_cells)
+    precision = segment_sum(a**2 / var, cell_idx, n_cells)  # A
+    weighted = segment_sum(a * b / var, cell_idx, n_cells)  # B
+    quad_within = segment_sum(b**2 / var, cell_idx, n_cells)  # C
+    logdet_within = segment_sum(pt.log(var), cell_idx, n_cells)
     a_safe = pt.switch(has, precision, 1.0)
     within = pt.switch(
         has,
@@ -216,12 +220,12 @@ def _collapsed_by_subject(residual, variance, observed, sigma_subject, subject_i
     w = pt.switch(observed, 1.0 / variance, 0.0)
     e = pt.switch(observed, residual, 0.0)
     tau2 = sigma_subject**2
-    sum_w = _segment_sum(w, subject_idx, n_subjects)
-    sum_we = _segment_sum(w * e, subject_idx, n_subjects)
+    sum_w = segment_sum(w, subject_idx, n_subjects)
+    sum_we = segment_sum(w * e, subject_idx, n_subjects)
     inflate = 1.0 + tau2 * sum_w
-    quad = _segment_sum(w * e**2, subject_idx, n_subjects) - tau2 * sum_we**2 / inflate
-    logdet = _segment_sum(pt.switch(observed, pt.log(variance), 0.0), subject_idx, n_subjects)
-    count = _segment_sum(pt.switch(observed, 1.0, 0.0), subject_idx, n_subjects)
+    quad = segment_sum(w * e**2, subject_idx, n_subjects) - tau2 * sum_we**2 / inflate
+    logdet = segment_sum(pt.switch(observed, pt.log(variance), 0.0), subject_idx, n_subjects)
+    count = segment_sum(pt.switch(observed, 1.0, 0.0), subject_idx, n_subjects)
     return -0.5 * (count * np.log(2 * np.pi) + logdet + pt.log(inflate) + quad)
 
 
@@ -278,7 +282,7 @@ def build_marginal(
             estimate - mu - fixed, d, stats.has, sigma_subject, subject_idx, n_subjects
         )
         pm.Potential("pain_marginal", within + between)
-        per_subject = _segment_sum(stats.within, subject_idx, n_subjects) + _collapsed_by_subject(
+        per_subject = segment_sum(stats.within, subject_idx, n_subjects) + _collapsed_by_subject(
             estimate - mu - fixed, d, stats.has, sigma_subject, subject_idx, n_subjects
         )
     terms = RandomEffectTerms(

@@ -23,6 +23,7 @@ A spec TOML is flat (every key commented in the shipped files)::
 
     [sampler]                   # optional: default sampler settings the spec suggests
     mass_matrix = "low_rank"    # "diag" | "low_rank" (nutpie's low-rank modified adaptation)
+    target_accept = 0.95        # step-size adaptation target in (0, 1) (sampler default 0.8)
 
 The ``[sampler]`` table is not part of the model (not in :meth:`ModelSpec.structure`, nor in
 the compiled graph): it is :attr:`ModelSpec.sampler_defaults`, the default a fit uses unless
@@ -70,6 +71,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 }
 #: Sampler settings a spec may suggest in its ``[sampler]`` table, and their values.
 _SAMPLER_CHOICES: dict[str, tuple[str, ...]] = {"mass_matrix": ("diag", "low_rank")}
+#: Numeric sampler settings a spec may suggest, with their open interval.
+_SAMPLER_NUMBERS: dict[str, tuple[float, float]] = {"target_accept": (0.0, 1.0)}
 _FLAGS = ("carryover", "baseline", "individual_effects")
 _NUMBERS = {"min_observed_fraction": 0.5, "latent_scale": 1.5}
 _KEYS = {"name", "description", "priors", "sampler", *_CHOICES, *_FLAGS, *_NUMBERS}
@@ -303,13 +306,20 @@ def _sampler_defaults(table: Any, where: str) -> dict[str, str]:
     """Validate a spec's ``[sampler]`` table (known settings, allowed values)."""
     if not isinstance(table, Mapping):
         raise SpecError(f"{where}: [sampler] must be a table")
-    unknown = sorted(set(table) - set(_SAMPLER_CHOICES))
+    known = {*_SAMPLER_CHOICES, *_SAMPLER_NUMBERS}
+    unknown = sorted(set(table) - known)
     if unknown:
         raise SpecError(
-            f"{where}: [sampler] has unknown setting(s) {unknown};"
-            f" known: {sorted(_SAMPLER_CHOICES)}"
+            f"{where}: [sampler] has unknown setting(s) {unknown}; known: {sorted(known)}"
         )
     for key, value in table.items():
+        if key in _SAMPLER_NUMBERS:
+            low, high = _SAMPLER_NUMBERS[key]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise SpecError(f"{where}: [sampler] {key} must be a number, got {value!r}")
+            if not low < value < high:
+                raise SpecError(f"{where}: [sampler] {key} must be in ({low:g}, {high:g})")
+            continue
         if value not in _SAMPLER_CHOICES[key]:
             raise SpecError(
                 f"{where}: [sampler] {key} = {value!r} is not one of {list(_SAMPLER_CHOICES[key])}"

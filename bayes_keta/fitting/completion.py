@@ -70,18 +70,18 @@ def complete_marginal(
     tuple
         ``(posterior, subject_loglik)``: the completed posterior, and the log-likelihood of
         each subject's data with every random effect integrated out, dims ``(chain, draw,
-        subject)`` (None when the terms do not offer it), evaluated in the same call.
+        subject)`` (None when the terms do not offer it).
     """
     wanted = [terms.fixed, terms.estimate, terms.estimate_var]
     cells = terms.cell_precision is not None
     if cells:
         wanted += [terms.cell_precision, terms.cell_weighted_sum]
-    if terms.subject_loglik is not None:
-        wanted.append(terms.subject_loglik)
     n_chain, n_draw = posterior.sizes["chain"], posterior.sizes["draw"]
     n_cells = len(terms.subject_idx)
     values = evaluate_over_draws(wanted, model, posterior)
-    per_subject = values.pop() if terms.subject_loglik is not None else None
+    per_subject = None
+    if terms.subject_loglik is not None:  # its own call: the terms above stay bit for bit
+        [per_subject] = evaluate_over_draws([terms.subject_loglik], model, posterior)
     fixed, estimate, variance, *cell_terms = (
         np.broadcast_to(a, (n_chain * n_draw, n_cells)) for a in values
     )

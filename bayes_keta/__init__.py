@@ -19,6 +19,9 @@ _LAZY: dict[str, str] = {
     "assurance": "bayes_keta.planning",
     "plot_assurance": "bayes_keta.plots",
     "plots": "bayes_keta.plots",
+    "plot_individual_effects": "bayes_keta.plots.heterogeneity",
+    "plot_responder_curve": "bayes_keta.plots.heterogeneity",
+    "plot_tau_prior_posterior": "bayes_keta.plots.heterogeneity",
     "DesignSummary": "bayes_keta.data.design",
     "design_summary": "bayes_keta.data.design",
     "ketapain_synthetic": "bayes_keta.data.embedded",
@@ -30,6 +33,10 @@ _LAZY: dict[str, str] = {
     "Diagnostics": "bayes_keta.diagnostics",
     "diagnose": "bayes_keta.diagnostics",
     "ContrastSummary": "bayes_keta.estimands",
+    "HeterogeneityComparison": "bayes_keta.estimands",
+    "HeterogeneityResult": "bayes_keta.estimands",
+    "compare_heterogeneity": "bayes_keta.estimands",
+    "heterogeneity": "bayes_keta.estimands",
     "by_day": "bayes_keta.estimands",
     "contrast_draws": "bayes_keta.estimands",
     "contrast_table": "bayes_keta.estimands",
@@ -82,9 +89,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from bayes_keta.diagnostics import Diagnostics, diagnose
     from bayes_keta.estimands import (
         ContrastSummary,
+        HeterogeneityComparison,
+        HeterogeneityResult,
         by_day,
+        compare_heterogeneity,
         contrast_draws,
         contrast_table,
+        heterogeneity,
         summarize_contrasts,
         threshold_curve,
     )
@@ -104,6 +115,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from bayes_keta.outcome import Outcome
     from bayes_keta.planning import AssuranceResult, assurance
     from bayes_keta.plots import plot_assurance
+    from bayes_keta.plots.heterogeneity import (
+        plot_individual_effects,
+        plot_responder_curve,
+        plot_tau_prior_posterior,
+    )
     from bayes_keta.published import PublishedReanalysis, reanalyse_published
     from bayes_keta.report.ppc import posterior_predictive_checks
     from bayes_keta.spec import load_spec
@@ -123,6 +139,8 @@ __all__ = [
     "FitRecord",
     "FitResult",
     "Fitter",
+    "HeterogeneityComparison",
+    "HeterogeneityResult",
     "Diagnostics",
     "MetaAnalysisResult",
     "Outcome",
@@ -138,6 +156,7 @@ __all__ = [
     "build_model",
     "build_summary",
     "by_day",
+    "compare_heterogeneity",
     "contrast_draws",
     "contrast_table",
     "design_summary",
@@ -145,6 +164,7 @@ __all__ = [
     "export_fit",
     "fit",
     "fit_adverse_events",
+    "heterogeneity",
     "ketapain_published",
     "ketapain_synthetic",
     "load_trial",
@@ -157,6 +177,9 @@ __all__ = [
     "plot_assurance",
     "plots",
     "posterior_predictive_checks",
+    "plot_individual_effects",
+    "plot_responder_curve",
+    "plot_tau_prior_posterior",
     "read_export",
     "read_meta_inputs",
     "reanalyse_published",

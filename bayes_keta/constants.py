@@ -61,6 +61,16 @@ VAS_SOURCES: tuple[str, ...] = (
     " all are within-patient changes in acute pain used as between-arm thresholds (Olsen MF"
     " et al. BMC Med 2017;15:35: published MCIDs range 8-40 mm)",
 )
+#: Heterogeneity of the treatment effect (``daily_hte``): tau's posterior "stays close to its
+#: prior" when its SD is more than this fraction of the prior's SD (a posterior contraction
+#: 1 - var_post/var_prior below 0.75; Schad, Betancourt & Vasishth, Psychol Methods
+#: 2021;26:103-126). A convention, stated wherever the verdict is printed.
+HTE_PRIOR_SD_RATIO: float = 0.5
+#: Leave-one-subject-out ELPD difference (and multiples of its SE) beyond which the common-
+#: effect and individual-effects models are told apart (Vehtari et al. 2017; Sivula et al.
+#: 2022: |diff| < 4 is small, and within about 2 SE is no clear preference).
+ELPD_DIFF_MIN: float = 4.0
+ELPD_DIFF_SE: float = 2.0
 
 #: Default treatment labels of KETAPAIN, reference first.
 DEFAULT_TREATMENTS: tuple[str, ...] = ("placebo", "ketamine", "ketamine_magnesium")

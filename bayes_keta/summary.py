@@ -17,6 +17,8 @@ Schema draft 2020-12). Every summary is validated before it is written::
                  "prior_scaling": {"rule", "factor", "centre", "flip", "text"}, ...},
      "carryover": [{"treatment", "mean", "sd", "ci95": [lo, hi], "scale"}, ...],
      "missing_data": {"handling", "text", "n_readings_missing", ...},
+     "heterogeneity": {...}  (only for specs with individual effects: tau, responders,
+                              individual, predictive, identified_by; see the schema),
      "provenance": {"bayes_keta", "pymc", "arviz", "created", "command", "data_sha256", ...}}
 
 ``outcome`` is the declared outcome (:class:`bayes_keta.outcome.Outcome`) with the rule that
@@ -60,6 +62,7 @@ from bayes_keta.estimands import (
     carryover_table,
     contrast_table,
     format_threshold,
+    heterogeneity,
 )
 from bayes_keta.exceptions import OutputError
 from bayes_keta.fitting.harms import adverse_events_block, is_harm_fit
@@ -356,6 +359,7 @@ def build_summary(
         "outcome": outcome_record(fit),
         "carryover": [] if harm else carryover_records(fit),
         "missing_data": _jsonable(record.missing_data),
+        **_heterogeneity(fit),
         "provenance": {
             **{key: str(versions.get(name, "unknown")) for key, name in _VERSIONS.items()},
             "created": created or record.created,
@@ -370,6 +374,15 @@ def build_summary(
     summary.update(blocks or {})
     validate_summary(summary)
     return summary
+
+
+def _heterogeneity(fit: FitResult) -> dict[str, Any]:
+    """``{"heterogeneity": block}`` for a spec with individual effects, else ``{}``."""
+    from bayes_keta.models import capabilities
+
+    if not capabilities(fit.spec).individual_effects:
+        return {}
+    return {"heterogeneity": heterogeneity(fit).to_dict()}
 
 
 # ------------------------------------------------------------------------------ reading/writing

@@ -44,13 +44,15 @@ SEED = DEFAULT_SEED
 #: Per spec: (simulations, draws, tune), 2 chains, ranks among 100 thinned draws. Chosen so
 #: the whole run takes ~30 min on 2 busy cores: the Gaussian specs take 1-3 s per simulated
 #: trial, the AUC spec (60 values) well under a second, the ordinal likelihood (about 2000
-#: observations x 10 cutpoints) 10-20 s, so it gets fewer simulations and shorter chains.
+#: observations x 10 cutpoints) 10-20 s, so it gets fewer simulations and shorter chains;
+#: the individual-effects spec (daily_hte) about 2 s.
 BUDGET: dict[str, tuple[int, int, int]] = {
     "daily": (120, 500, 500),
     "daily_decay": (100, 500, 500),
     "daily_ar1": (60, 500, 500),
     "auc": (200, 500, 500),
     "daily_ordinal": (40, 300, 300),
+    "daily_hte": (120, 500, 500),
 }
 
 

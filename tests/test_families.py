@@ -45,6 +45,14 @@ def _logp(family, params, x: float) -> float:
 def test_family_builds_in_pymc_and_rescales_exactly(name):
     family = FAMILIES[name]
     params = family.check(_params(family), where=f"prior {name!r}")
+    if family.support == "correlation":  # LKJ: the model gives the dimension; scale-free
+        chol = np.array([[1.0, 0.0], [0.4, np.sqrt(1 - 0.4**2)]])
+        dist = getattr(pm, family.pymc).dist(n=2, **{k: np.asarray(v) for k, v in params.items()})
+        assert np.isfinite(float(pm.logp(dist, chol).eval()))
+        assert family.scaled(params, 2.5) == params
+        with pytest.raises(SpecError, match="cannot be mirrored"):
+            family.mirrored(params)
+        return
     x = _point(family)
     base = _logp(family, params, x)
     assert np.isfinite(base)

@@ -28,6 +28,7 @@ EXPECTED = [
     "03_model_choice",
     "04_priors",
     "05_meta_analysts",
+    "06_individual_response",
 ]
 
 #: Seconds any single cell may run in fast mode before the test fails (the longest cell

@@ -100,6 +100,9 @@ def test_every_public_figure_is_tested():
         "assurance_curve",
         "benefit_risk_plane",  # tests/test_plots_benefit_risk.py
         "joint_probability_curves",  # tests/test_plots_benefit_risk.py
+        "individual_effects",  # tests/test_heterogeneity*.py
+        "responder_curve",
+        "tau_prior_posterior",
     }
     figures = {n for n in bk.plots.__all__ if callable(getattr(bk.plots, n))}
     helpers = {"observed_means", "plot_assurance", "treatment_colours"}

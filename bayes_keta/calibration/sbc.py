@@ -16,7 +16,9 @@ If the model, the generator and the sampler agree, every rank is uniform on ``0.
 intervals cover the truth ``CI_PROB`` of the time (:mod:`bayes_keta.calibration.ranks` tests
 both). Quantities: the treatment effects, the contrasts ``mean_daily_difference`` of
 :func:`bayes_keta.estimands.contrast_draws` (from ``arm_mean``, the estimand every report
-uses), the intercept and every variance / correlation / time-constant parameter the spec has.
+uses), the intercept and every variance / correlation / time-constant parameter the spec has
+(for ``daily_hte``: tau per active arm, ``sigma_individual``, and the correlation of the
+individual effects, ``individual_correlation``).
 """
 
 from __future__ import annotations
@@ -54,7 +56,14 @@ __all__ = [
 ]
 
 #: The shipped specs every SBC artefact must cover.
-SBC_SPECS: tuple[str, ...] = ("daily", "daily_decay", "daily_ar1", "auc", "daily_ordinal")
+SBC_SPECS: tuple[str, ...] = (
+    "daily",
+    "daily_decay",
+    "daily_ar1",
+    "auc",
+    "daily_ordinal",
+    "daily_hte",
+)
 
 #: Posterior variables ranked when the spec has them (scalars or 1-d, e.g. per active arm).
 RANK_VARIABLES: tuple[str, ...] = (
@@ -68,6 +77,8 @@ RANK_VARIABLES: tuple[str, ...] = (
     "sigma",
     "phi",
     "nu",
+    "sigma_individual",
+    "individual_correlation",
 )
 
 #: Contrast estimand whose intervals' coverage is reported (from ``arm_mean``).
@@ -142,6 +153,8 @@ class SBCResult:
         Fraction of prior draws kept (< 1 only for constrained priors).
     mass_matrix : str
         nutpie mass matrix adaptation the spec asks for (``diag`` or ``low_rank``).
+    target_accept : float or None
+        Step-size adaptation target the spec asks for (None: the sampler's default, 0.8).
     """
 
     spec: str
@@ -155,6 +168,7 @@ class SBCResult:
     seconds: float = 0.0
     acceptance: float = 1.0
     mass_matrix: str = "diag"
+    target_accept: float | None = None
 
     @property
     def n_ranks(self) -> int:
@@ -206,7 +220,8 @@ class SBCResult:
             "hashed_files": list(self.hashed_files),
             "seconds": round(self.seconds, 1),
             "acceptance": round(self.acceptance, 4),
-            "sampler": {"name": "nutpie", "mass_matrix": self.mass_matrix},
+            "sampler": {"name": "nutpie", "mass_matrix": self.mass_matrix}
+            | ({} if self.target_accept is None else {"target_accept": self.target_accept}),
             "ranks": {c: [int(v) for v in self.ranks[c]] for c in self.ranks.columns},
             "covered": {c: [bool(v) for v in self.covered[c]] for c in self.covered.columns},
             "runs": _records(self.runs),
@@ -401,4 +416,5 @@ def run_sbc(
         seconds=time.perf_counter() - start,
         acceptance=sims.acceptance,
         mass_matrix=str(fitter.settings.mass_matrix),
+        target_accept=fitter.settings.target_accept,
     )

@@ -67,19 +67,27 @@ Declared with ``treatments=`` / ``reference=`` keyword arguments, CLI flags
 Precedence: explicit arguments > design file > defaults (:data:`bayes_keta.constants.
 DEFAULT_TREATMENTS`, :data:`~bayes_keta.constants.DEFAULT_REFERENCE`).
 
+Replicated designs
+------------------
+By default a subject may receive each treatment in one period only (a standard crossover).
+Replicated crossovers (ABAB, ABBA) and series of N-of-1 trials give a subject the same
+treatment in several periods: declare them with ``replicated = true`` in the design file or
+``load_trial(..., replicated=True)`` (the argument takes precedence); the
+design summary then reports the periods per treatment per subject.
+
 Refused (``DataError``, every problem found listed in one message)
 ------------------------------------------------------------------
 Missing required columns (the message lists them and the columns found); no data rows;
 missing subject or treatment; period or day not a positive integer; the reading or
 baseline_pain not numeric, not finite or outside the outcome's declared bounds; unknown
 treatment labels (the allowed ones are listed); duplicated (subject, period, day); more than
-one treatment within a subject-period; a subject given the same treatment in two periods;
-baseline_pain, adverse_event or sequence not constant where it must be; adverse_event
-other than 0 or 1; a declared sequence that contradicts
-the order of treatments over the subject's periods (the message names the subject, its
-declared and actual order and the first row of each period); a reference label that is not
-among the treatments, or that no row uses. Rows are named by their **1-based data row
-number, header excluded** (in a CSV with a header, file line = row + 1).
+one treatment within a subject-period; a subject given the same treatment in two periods
+(unless the design is declared replicated: see above); baseline_pain, adverse_event or
+sequence not constant where it must be; adverse_event other than 0 or 1; a declared sequence
+that contradicts the order of treatments over the subject's periods (the message names the
+subject, its declared and actual order and the first row of each period); a reference label
+that is not among the treatments, or that no row uses. Rows are named by their **1-based data
+row number, header excluded** (in a CSV with a header, file line = row + 1).
 
 Accepted (reported in notes, never repaired)
 --------------------------------------------
@@ -97,10 +105,10 @@ import pandas as pd
 
 from bayes_keta.data.adverse_events import AE_COLUMN, check_adverse_events
 from bayes_keta.data.labels import read_design, resolve_labels, resolve_outcome
-from bayes_keta.data.messages import capped as _capped
 from bayes_keta.data.messages import rows_text as _rows
 from bayes_keta.data.messages import values_text as _values
 from bayes_keta.data.sequences import check_sequences
+from bayes_keta.data.structure import check_structure
 from bayes_keta.exceptions import DataError
 from bayes_keta.outcome import Outcome
 
@@ -163,6 +171,7 @@ def validate_frame(
     reference: str,
     origin: str = "data",
     outcome: Outcome | None = None,
+    replicated: bool = False,
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Validate a long frame against the data contract.
 
@@ -178,6 +187,9 @@ def validate_frame(
         What to call the data in messages (a path or ``"DataFrame"``).
     outcome : Outcome, optional
         What the readings are: their column and bounds (default: the 0-10 pain NRS).
+    replicated : bool
+        Accept a subject given the same treatment in several periods (replicated crossover,
+        N-of-1 series); refused otherwise.
 
     Returns
     -------
@@ -300,7 +312,7 @@ def validate_frame(
         problems += ae_problems
         notes += ae_notes
 
-    problems += _check_structure(frame, bad_rows)
+    problems += check_structure(frame, bad_rows, replicated=replicated)
     problems += check_sequences(frame.loc[~bad_rows], labels=treatments)
 
     if problems:
@@ -336,64 +348,6 @@ def _bounds_text(outcome: Outcome) -> str:
     if outcome.lower is not None:
         return f">= {outcome.lower:g}"
     return f"<= {outcome.upper:g}"
-
-
-def _check_structure(frame: pd.DataFrame, bad_rows: pd.Series) -> list[str]:
-    """Cross-row checks on the rows whose keys parsed."""
-    problems: list[str] = []
-    ok = frame.loc[~bad_rows]
-    if ok.empty:
-        return problems
-
-    dup = ok.duplicated(["subject", "period", "day"], keep=False)
-    if dup.any():
-        groups = ok.loc[dup].groupby(["subject", "period", "day"], sort=False).groups
-        items = [
-            f"subject {s} period {p} day {d} at {_rows(idx)}" for (s, p, d), idx in groups.items()
-        ]
-        problems.append(f"duplicated (subject, period, day): {_capped(items)}")
-
-    per_cell = ok.groupby(["subject", "period"], sort=False)
-    mixed = per_cell["treatment"].nunique()
-    items = []
-    for s, p in mixed.index[mixed > 1]:
-        rows = ok.index[(ok["subject"] == s) & (ok["period"] == p)]
-        labels = sorted(ok.loc[rows, "treatment"].unique())
-        items.append(f"subject {s} period {p} has {labels} at {_rows(rows)}")
-    if items:
-        problems.append(f"more than one treatment within a subject-period: {_capped(items)}")
-
-    first = per_cell["treatment"].first().reset_index()
-    first = first.loc[first.set_index(["subject", "period"]).index.isin(mixed.index[mixed == 1])]
-    repeated = first.groupby(["subject", "treatment"], sort=False)["period"].agg(list)
-    items = [
-        f"subject {s} gets {t!r} in periods {sorted(int(x) for x in periods)}"
-        for (s, t), periods in repeated.items()
-        if len(periods) > 1
-    ]
-    if items:
-        problems.append(f"same treatment in two periods: {_capped(items)}")
-
-    if "baseline_pain" in ok:
-        spread = per_cell["baseline_pain"].nunique(dropna=False)
-        items = []
-        for s, p in spread.index[spread > 1]:
-            rows = ok.index[(ok["subject"] == s) & (ok["period"] == p)]
-            values = ok.loc[rows, "baseline_pain"].unique()
-            items.append(f"subject {s} period {p} has {_values(values)} at {_rows(rows)}")
-        if items:
-            problems.append(f"baseline_pain not constant within a subject-period: {_capped(items)}")
-
-    if "sequence" in ok:
-        spread = ok.groupby("subject", sort=False)["sequence"].nunique(dropna=False)
-        items = []
-        for s in spread.index[spread > 1]:
-            rows = ok.index[ok["subject"] == s]
-            values = ok.loc[rows, "sequence"].unique()
-            items.append(f"subject {s} has {_values(values)}")
-        if items:
-            problems.append(f"sequence not constant within a subject: {_capped(items)}")
-    return problems
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from bayes_keta.data.missingness import CompletionTrend, completion_trend, missi
 from bayes_keta.data.trial import Trial
 from bayes_keta.outcome import Outcome
 
-__all__ = ["DesignSummary", "design_summary", "observed_auc"]
+__all__ = ["DesignSummary", "design_summary", "observed_auc", "replication_table"]
 
 SYNTHETIC_BANNER = "SYNTHETIC DATA (simulated, not patients)"
 
@@ -86,6 +86,11 @@ class DesignSummary:
         :func:`bayes_keta.models.registry.suitability`; empty when not asked).
     warnings : tuple of str
         What the analyst must know before fitting (a completion trend...).
+    replication : pandas.DataFrame
+        Periods per treatment per subject (:func:`replication_table`).
+    replicated : bool
+        Some subject receives a treatment in more than one period (a replicated crossover or
+        N-of-1 series: individual treatment effects are identified by the data).
     """
 
     name: str
@@ -103,6 +108,9 @@ class DesignSummary:
     completion: CompletionTrend | None = None
     suitability: dict[str, str | None] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+
+    replication: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    replicated: bool = False
 
     @property
     def suitable_specs(self) -> tuple[str, ...]:
@@ -126,6 +134,45 @@ class DesignSummary:
             table=self.table.round(2),
             caption="Per arm: readings expected, observed and missing; observed means and AUC.",
         )
+
+
+def replication_table(trial: Trial) -> pd.DataFrame:
+    """Periods per treatment per subject: one row per subject, one column per treatment.
+
+    Parameters
+    ----------
+    trial : Trial
+        A validated trial.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``subject``, columns the treatments, counts of the subject's periods on each
+        (periods with rows, observed pain or not).
+
+    Examples
+    --------
+    >>> import bayes_keta as bk
+    >>> replication_table(bk.ketapain_synthetic()).max().tolist()
+    [1, 1, 1]
+    """
+    cells = trial.cells
+    counts = pd.crosstab(cells["subject"], cells["treatment"])
+    counts = counts.reindex(index=list(trial.subjects), columns=list(trial.treatments))
+    counts = counts.fillna(0).astype(int)
+    counts.index.name, counts.columns.name = "subject", None
+    return counts
+
+
+def _replication_line(counts: pd.DataFrame) -> str:
+    if counts.empty or int(counts.to_numpy().max()) <= 1:
+        return (
+            "Replication: none (each subject receives each treatment in at most one period: a"
+            " standard crossover)"
+        )
+    patterns = counts.apply(lambda r: ", ".join(f"{t} x{n}" for t, n in r.items()), axis=1)
+    shown = "; ".join(f"{p} ({n} subjects)" for p, n in patterns.value_counts().items())
+    return f"Replication (periods per treatment per subject): {shown}"
 
 
 def _sequences(trial: Trial) -> pd.Series:
@@ -193,6 +240,7 @@ def design_summary(
     missing = missingness_by_day(trial)
     trend = completion_trend(missing)
     warnings = (trend.text,) if trend is not None and trend.trend else ()
+    replication = replication_table(trial)
     summary = DesignSummary(
         name=trial.name,
         synthetic=trial.synthetic,
@@ -209,6 +257,8 @@ def design_summary(
         completion=trend,
         suitability=dict(suitability or {}),
         warnings=warnings,
+        replication=replication,
+        replicated=bool(len(replication) and int(replication.to_numpy().max()) > 1),
     )
     return replace(summary, text=_render(trial, summary))
 
@@ -232,6 +282,7 @@ def _render(trial: Trial, summary: DesignSummary) -> str:
     if summary.design is not None:
         lines.append(f"Design class: {summary.design.text}")
     lines.append("Sequences: " + ", ".join(f"{seq} x{n}" for seq, n in summary.sequences.items()))
+    lines.append(_replication_line(summary.replication))
     lines.append(_dropouts_line(trial, summary.dropouts))
     lines.append("")
     lines += _arm_lines(trial, table, one=one)

@@ -19,16 +19,17 @@ __all__ = ["OutcomeArg", "read_design", "resolve_labels", "resolve_outcome"]
 
 #: What ``load_trial(outcome=...)`` takes: an Outcome, a preset name, or ``[outcome]`` keys.
 OutcomeArg = Outcome | str | Mapping[str, Any] | None
-_DESIGN_KEYS = ("treatments", "reference", "adverse_event", "outcome")
+_DESIGN_KEYS = ("treatments", "reference", "adverse_event", "replicated", "outcome")
 
 
 def read_design(path: str | Path) -> dict:
-    r"""Read a TOML design file declaring ``treatments``, ``reference`` and ``[outcome]``.
+    r"""Read a TOML design file: ``treatments``, ``reference``, ``replicated``, ``[outcome]``.
 
     Parameters
     ----------
     path : str or Path
         TOML file with ``treatments = [...]`` and optionally ``reference = "..."``,
+        ``replicated = true`` (subjects may receive a treatment in several periods),
         ``adverse_event = "column"`` (the column holding the adverse-event flags, when not
         called ``adverse_event``) and an ``[outcome]`` table (:mod:`bayes_keta.outcome_table`;
         its keys are checked when the outcome is resolved, :func:`resolve_outcome`).
@@ -38,7 +39,7 @@ def read_design(path: str | Path) -> dict:
     dict
         Keys ``treatments`` (tuple of str or None), ``reference`` (str or None) and
         ``outcome`` (the ``[outcome]`` table as a dict, or None); ``adverse_event`` (str)
-        when the file names that column.
+        when the file names that column; ``replicated`` (bool) when the file declares it.
 
     Raises
     ------
@@ -64,7 +65,7 @@ def read_design(path: str | Path) -> dict:
     if unknown:
         raise DataError(
             f"design file {str(path)!r} has unknown keys {unknown}; allowed: treatments,"
-            " reference, adverse_event and an [outcome] table"
+            " reference, replicated, adverse_event and an [outcome] table"
         )
     outcome = raw.get("outcome")
     if outcome is not None and not isinstance(outcome, dict):
@@ -89,6 +90,10 @@ def read_design(path: str | Path) -> dict:
                 f"design file {str(path)!r}: 'adverse_event' must name a column (a string)"
             )
         design["adverse_event"] = adverse_event
+    if "replicated" in raw:
+        if not isinstance(raw["replicated"], bool):
+            raise DataError(f"design file {str(path)!r}: 'replicated' must be true or false")
+        design["replicated"] = raw["replicated"]
     return design
 
 

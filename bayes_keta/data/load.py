@@ -27,6 +27,7 @@ def load_trial(
     design: str | Path | None = None,
     outcome: OutcomeArg = None,
     adverse_event: str | None = None,
+    replicated: bool | None = None,
 ) -> Trial:
     """Load and validate a crossover trial (see :mod:`bayes_keta.data.contract`).
 
@@ -42,7 +43,7 @@ def load_trial(
     name : str, optional
         Name of the data set (default: the file stem, or ``"data"`` for a DataFrame).
     design : str or Path, optional
-        TOML file declaring ``treatments``, ``reference`` and an ``[outcome]`` table
+        TOML file declaring ``treatments``, ``reference``, ``replicated`` and an ``[outcome]`` table
         (arguments take precedence).
     outcome : Outcome, str, mapping, optional
         What the readings are: an :class:`~bayes_keta.outcome.Outcome`, a preset name
@@ -52,6 +53,9 @@ def load_trial(
     adverse_event : str, optional
         Name of the column of adverse-event flags when it is not ``adverse_event`` (default:
         the design file's ``adverse_event`` key, else ``adverse_event``).
+    replicated : bool, optional
+        Accept subjects given the same treatment in several periods (replicated crossovers,
+        N-of-1 series); default: the design file's ``replicated``, else False (refused).
 
     Returns
     -------
@@ -107,9 +111,16 @@ def load_trial(
         )
     if adverse_event is None and design is not None:
         adverse_event = read_design(design).get("adverse_event")
+    if replicated is None:
+        replicated = bool(read_design(design).get("replicated", False)) if design else False
     raw = use_adverse_event_column(raw, adverse_event, origin=origin)
     frame, notes = validate_frame(
-        raw, treatments=labels, reference=ref, origin=origin, outcome=declared
+        raw,
+        treatments=labels,
+        reference=ref,
+        origin=origin,
+        outcome=declared,
+        replicated=replicated,
     )
     generator = raw.attrs.get("source")
     if origin == "DataFrame":

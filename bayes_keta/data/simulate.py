@@ -29,6 +29,16 @@ sequence is used ``n_subjects // 6`` or one more times. The ``sequence`` column 
 per period: ``P`` = placebo, ``K`` = ketamine, ``M`` = ketamine_magnesium (other labels: the
 labels joined by ``-``).
 
+Replicated designs (load them with ``load_trial(..., replicated=True)``): ``sequences=`` gives
+the orders to assign instead (e.g. ABBA / BAAB), in the same permuted blocks; ``cycles=c``
+makes a series of N-of-1 trials: each subject receives ``c`` cycles, each an independently
+randomised order of every treatment (two treatments, ``c = 3``: three randomised pairs of
+periods). Individual effects: ``individual_sd`` adds to each subject's effect of each active
+treatment a deviation ``N(0, individual_sd^2)`` (the same in every period on that treatment;
+drawn from a generator of its own, so the rest of the draw is the trial without them); each
+subject's own effect (the mean over days of its shift) is in ``frame.attrs``
+``["individual_effects"]`` as ``{subject: {treatment: effect}}``.
+
 Calibration (to Pickering et al., Anesthesiology 2020, via :func:`bayes_keta.ketapain_published`)
 ---------------------------------------------------------------------------------------------
 Targets: the per-arm AUC over 35 days (sum of daily scores, a missing day imputed by its
@@ -55,7 +65,6 @@ average over 20 seeds against the published means, SDs and adverse-event shares.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -69,6 +78,8 @@ from bayes_keta.constants import (
     PAIN_MAX,
     PAIN_MIN,
 )
+from bayes_keta.data.replicated import check_replicated_design, individual_deviations
+from bayes_keta.data.sequence_orders import SEQUENCE_LETTERS, treatment_orders, williams_sequences
 from bayes_keta.data.simulate_adverse_events import (
     AE_SD_SUBJECT,
     draw_adverse_events,
@@ -94,13 +105,6 @@ CALIBRATION: dict[str, float] = {
     "phi": 0.6,
     "baseline_sd": 1.0,
     "between_period_correlation": 0.65,
-}
-
-#: One-letter codes of the default treatments in the ``sequence`` column.
-SEQUENCE_LETTERS: dict[str, str] = {
-    "placebo": "P",
-    "ketamine": "K",
-    "ketamine_magnesium": "M",
 }
 
 Effect = float | Mapping[str, float]
@@ -147,46 +151,6 @@ def effect_curve(effect: Effect, days: np.ndarray) -> np.ndarray:
     return np.full(days.shape, float(effect))
 
 
-def _sequences(treatments: Sequence[str]) -> list[tuple[str, ...]]:
-    return list(itertools.permutations(treatments))
-
-
-def williams_sequences(treatments: Sequence[str]) -> list[tuple[str, ...]]:
-    """Return a Williams design: each treatment once per period, each ordered pair adjacent once.
-
-    Williams' construction (Aust J Sci Res A 1949;2:149-168): the first row is 0, 1, t-1, 2,
-    t-2, ...; row i adds i (mod t); for an odd number of treatments the mirrored square is
-    added (2t sequences).
-
-    Examples
-    --------
-    >>> ["".join(s) for s in williams_sequences("ABCD")]
-    ['ABDC', 'BCAD', 'CDBA', 'DACB']
-    """
-    labels = list(treatments)
-    t = len(labels)
-    first, low, high = [0], 1, t - 1
-    while len(first) < t:
-        first.append(low)
-        low += 1
-        if len(first) < t:
-            first.append(high)
-            high -= 1
-    rows = [tuple(labels[(j + i) % t] for j in first) for i in range(t)]
-    return rows + [row[::-1] for row in rows] if t % 2 else rows
-
-
-def _sequence_code(order: Sequence[str]) -> str:
-    if all(t in SEQUENCE_LETTERS for t in order):
-        return "".join(SEQUENCE_LETTERS[t] for t in order)
-    return "-".join(order)
-
-
-def _assign_sequences(n_subjects: int, n_sequences: int, rng: np.random.Generator) -> np.ndarray:
-    blocks = -(-n_subjects // n_sequences)
-    return np.concatenate([rng.permutation(n_sequences) for _ in range(blocks)])[:n_subjects]
-
-
 def _ar1(rng: np.random.Generator, shape: tuple[int, int], sd: float, phi: float) -> np.ndarray:
     z = rng.standard_normal(shape)
     e = np.empty(shape)
@@ -218,6 +182,8 @@ def simulate_trial(
     integer: bool = True,
     adverse_event_risks: Mapping[str, float] | None = None,
     adverse_event_sd: float = AE_SD_SUBJECT,
+    cycles: int = 1,
+    individual_sd: float | Mapping[str, float] = 0.0,
 ) -> pd.DataFrame:
     """Simulate a crossover trial of daily 0-10 pain in the data-contract format.
 
@@ -242,9 +208,10 @@ def simulate_trial(
     dropout_rate : float
         Probability that a subject drops out after a uniformly drawn period 1..P-1.
     period_effects : sequence of float, optional
-        Daily NRS shift of each period (length = number of treatments). Default zeros.
+        Daily NRS shift of each period (length = number of periods). Default zeros.
     treatments : sequence of str
-        Treatment labels, reference first; one period per treatment.
+        Treatment labels, reference first; one period per treatment (unless ``sequences`` or
+        ``cycles`` say otherwise).
     mu, sd_subject, sd_period, sd_residual, phi, baseline_sd : float
         Latent mean, between-subject SD, subject-by-period SD, AR(1) residual SD and
         autocorrelation, baseline noise SD (defaults: :data:`CALIBRATION`).
@@ -262,6 +229,15 @@ def simulate_trial(
         empty mapping: no column.
     adverse_event_sd : float
         Between-subject SD of the adverse-event log-odds (default 1, an assumption).
+        Treatment orders to assign (one label per period, all of one length; labels may
+        repeat: a replicated crossover such as ABBA / BAAB). Default: all orderings.
+    cycles : int
+        N-of-1 series: each subject gets ``cycles`` independently randomised orders of all
+        the treatments in a row (``cycles * len(treatments)`` periods). 1: the design above.
+    individual_sd : float or mapping
+        SD of each subject's deviation from the mean effect of each active treatment (a
+        mapping: per treatment); the subjects' own effects go in
+        ``attrs["individual_effects"]``. Default 0: everyone has the mean effect.
 
     Returns
     -------
@@ -286,22 +262,25 @@ def simulate_trial(
     True
     """
     treatments = tuple(treatments)
-    n_periods = len(treatments)
     effects = dict(effects or {})
+    n_periods = check_replicated_design(treatments, sequences, cycles, individual_sd)
     _check_settings(
-        n_subjects, n_days, effects, treatments, missing_rate, dropout_rate, period_effects, phi
+        n_subjects,
+        n_days,
+        effects,
+        treatments,
+        missing_rate,
+        dropout_rate,
+        period_effects,
+        phi,
+        n_periods=n_periods,
     )
-    if sequences is not None and (
-        not sequences or any(sorted(q) != sorted(treatments) for q in sequences)
-    ):
-        raise SpecError(f"each sequence must order the treatments {list(treatments)}")
     checks.SEED.check(seed, "seed")
     ae_risks = resolve_risks(adverse_event_risks, treatments)
     period_shift = np.zeros(n_periods) if period_effects is None else np.asarray(period_effects)
     rng = np.random.default_rng(seed)
 
-    orders = _sequences(treatments) if sequences is None else [tuple(q) for q in sequences]
-    assigned = _assign_sequences(n_subjects, len(orders), rng)
+    order, codes_list = treatment_orders(treatments, sequences, cycles, n_subjects, rng)
     b = rng.normal(0.0, sd_subject, n_subjects)
     c = rng.normal(0.0, sd_period, (n_subjects, n_periods))
     resid = _ar1(rng, (n_subjects * n_periods, n_days), sd_residual, phi)
@@ -312,10 +291,13 @@ def simulate_trial(
     last_period = np.where(drops, rng.integers(1, max(n_periods, 2), n_subjects), n_periods)
 
     days = np.arange(1, n_days + 1)
-    order = np.array(orders, dtype=object)[assigned]  # (subject, period) labels
     shift = np.stack(
         [np.stack([effect_curve(effects.get(t, 0.0), days) for t in row]) for row in order]
     )
+    deviation = individual_deviations(individual_sd, treatments, n_subjects, seed)
+    position = {t: k for k, t in enumerate(treatments)}
+    arm = np.vectorize(position.get, otypes=[int])(order)  # (subject, period) treatment index
+    shift = shift + deviation[np.arange(n_subjects)[:, None], arm][..., None]
     level = mu + b[:, None] + c  # (subject, period)
     latent = level[..., None] + period_shift[None, :, None] + shift + resid
     low = -np.inf if bounds[0] is None else bounds[0]
@@ -327,7 +309,7 @@ def simulate_trial(
 
     width = len(str(n_subjects))
     subjects = np.array([f"S{i + 1:0{width}d}" for i in range(n_subjects)], dtype=object)
-    codes = np.array([_sequence_code(orders[k]) for k in assigned], dtype=object)
+    codes = np.array(codes_list, dtype=object)
     shape = (n_subjects, n_periods, n_days)
     idx_s, idx_p, idx_d = np.indices(shape).reshape(3, -1)
     frame = pd.DataFrame(
@@ -351,6 +333,19 @@ def simulate_trial(
     settings = f"n_subjects={n_subjects}, n_days={n_days}, seed={seed}"
     if effects:
         settings += f", effects={effects}"
+    for name, value, default in (
+        ("sequences", sequences, None),
+        ("cycles", cycles, 1),
+        ("individual_sd", individual_sd, 0.0),
+    ):
+        if value != default:
+            settings += f", {name}={value if name != 'sequences' else [list(q) for q in value]}"
+    if individual_sd:
+        mean = {t: float(effect_curve(effects.get(t, 0.0), days).mean()) for t in treatments[1:]}
+        frame.attrs["individual_effects"] = {
+            str(subjects[i]): {t: mean[t] + float(deviation[i, position[t]]) for t in mean}
+            for i in range(n_subjects)
+        }
     frame.attrs["synthetic"] = True
     frame.attrs["source"] = f"bayes_keta.simulate_trial({settings}) [SYNTHETIC, not patients]"
     return frame
@@ -365,6 +360,8 @@ def _check_settings(
     dropout_rate: float,
     period_effects: Sequence[float] | None,
     phi: float,
+    *,
+    n_periods: int,
 ) -> None:
     checks.SUBJECTS.check(n_subjects, "n_subjects")
     checks.DAYS.check(n_days, "n_days")
@@ -383,7 +380,7 @@ def _check_settings(
         effect_curve(value, np.array([1.0]))  # validates the mapping form
     checks.MISSING_RATE.check(missing_rate, "missing_rate")
     checks.DROPOUT_RATE.check(dropout_rate, "dropout_rate")
-    if period_effects is not None and len(period_effects) != len(treatments):
-        raise SpecError(f"period_effects needs {len(treatments)} values, got {len(period_effects)}")
+    if period_effects is not None and len(period_effects) != n_periods:
+        raise SpecError(f"period_effects needs {n_periods} values, got {len(period_effects)}")
     if not -1 < phi < 1:
         raise SpecError(f"phi must be in (-1, 1), got {phi}")

@@ -3,8 +3,9 @@
 ``registry`` declares every estimand (adding one is one entry in
 :data:`~bayes_keta.estimands.registry.ESTIMANDS`); ``core`` summarises draws (NumPy only);
 ``contrasts`` computes the draws from ``arm_mean``; ``tables`` the long table and threshold
-curves; ``curves`` the by-day bands; ``text`` words them. The
-outcome (direction of benefit, thresholds, ROPE, units) is a
+curves; ``curves`` the by-day bands; ``text`` words them; ``heterogeneity`` (with
+``heterogeneity_record`` and ``heterogeneity_compare``) the individual-response estimands of
+models with individual effects. The outcome (direction of benefit, thresholds, ROPE, units) is a
 :class:`bayes_keta.outcome.Outcome`.
 """
 
@@ -16,6 +17,11 @@ from bayes_keta.estimands.core import (
     summarize_draws,
 )
 from bayes_keta.estimands.curves import by_day_summary
+from bayes_keta.estimands.heterogeneity import HeterogeneityResult, heterogeneity
+from bayes_keta.estimands.heterogeneity_compare import (
+    HeterogeneityComparison,
+    compare_heterogeneity,
+)
 from bayes_keta.estimands.parameters import carryover_table, parameter_table
 from bayes_keta.estimands.registry import (
     ESTIMANDS,
@@ -39,11 +45,14 @@ __all__ = [
     "ContrastSummary",
     "Curves",
     "Estimand",
+    "HeterogeneityComparison",
+    "HeterogeneityResult",
     "beyond_by_row",
     "beyond_column",
     "by_day",
     "by_day_summary",
     "carryover_table",
+    "compare_heterogeneity",
     "contrast_draws",
     "contrast_pairs",
     "contrast_table",
@@ -51,6 +60,7 @@ __all__ = [
     "estimand_names",
     "format_probability",
     "format_threshold",
+    "heterogeneity",
     "parameter_table",
     "scale_labels",
     "summarize_contrasts",

@@ -41,7 +41,7 @@ from bayes_keta.data.trial import Trial
 from bayes_keta.exceptions import SpecError
 from bayes_keta.fitting import runner
 from bayes_keta.fitting.cache import graph_key
-from bayes_keta.fitting.completion import attach_data_groups, complete_random_effects
+from bayes_keta.fitting.completion import complete_tree
 from bayes_keta.fitting.predictive import add_log_likelihood, add_posterior_predictive
 from bayes_keta.fitting.record import DataRecord, FitRecord, ModelRecord, SamplerRecord
 from bayes_keta.fitting.result import FitResult
@@ -175,7 +175,8 @@ class Fitter:
         reporter(progress)("building", "building the model")
         built = build(trial, spec, priors)
         settings = settings.resolved(
-            suggested_mass_matrix=built.spec.sampler_defaults.get("mass_matrix", "diag")
+            suggested_mass_matrix=built.spec.sampler_defaults.get("mass_matrix", "diag"),
+            suggested_target_accept=built.spec.sampler_defaults.get("target_accept"),
         )
         key = graph_key(built.model, built.spec, built.scaled)
         with _COMPILE_LOCK:
@@ -272,15 +273,8 @@ class Fitter:
         enter("predicting", "posterior predictive / log-likelihood")
         tree = sampled.datatree.copy()
         seeds = np.random.SeedSequence(sampled.settings.seed).generate_state(3)
-        if built.random_effects is not None:
-            posterior = complete_random_effects(
-                tree["posterior"].to_dataset(),
-                built.model,
-                built.random_effects,
-                seed=int(seeds[2]),
-            )
-            tree["posterior"] = xr.DataTree(posterior)
-            attach_data_groups(tree, built.full_model)
+        if built.random_effects is not None:  # marginal specs: the effects put back
+            complete_tree(tree, built, self.observed_name, seed=int(seeds[2]))
         model = built.full_model  # with the observed variable (marginal: the centred twin)
         add_log_likelihood(tree, model, self.observed_name)
         if posterior_predictive:

@@ -83,18 +83,28 @@ class SamplerSettings:
             checks.TARGET_ACCEPT.check(self.target_accept, "target_accept")
         return self
 
-    def resolved(self, *, suggested_mass_matrix: str = "diag") -> SamplerSettings:
-        """Fill in ``cores`` and ``mass_matrix`` (the settings that actually run).
+    def resolved(
+        self,
+        *,
+        suggested_mass_matrix: str = "diag",
+        suggested_target_accept: float | None = None,
+    ) -> SamplerSettings:
+        """Fill in ``cores``, ``mass_matrix`` and ``target_accept`` (what actually runs).
 
         Parameters
         ----------
         suggested_mass_matrix : str
             The model spec's suggestion, used when ``mass_matrix`` is None.
+        suggested_target_accept : float, optional
+            The model spec's suggestion, used when ``target_accept`` is None.
         """
         return replace(
             self,
             cores=self.cores or min(self.chains, os.cpu_count() or 1),
             mass_matrix=self.mass_matrix or suggested_mass_matrix,
+            target_accept=self.target_accept
+            if self.target_accept is not None
+            else suggested_target_accept,
         )
 
     def with_seed(self, seed: int | None) -> SamplerSettings:

@@ -109,6 +109,10 @@ class Capabilities:
     endpoint : str
         ``"efficacy"`` or ``"harm"`` (:data:`ENDPOINTS`): how the registry tells the
         outcome models from the adverse-event model.
+    individual_effects : bool
+        The model has subject-by-treatment random effects: each subject's own effect of each
+        active treatment (``individual_effect``), their SD ``sigma_individual`` (tau) per
+        active arm; heterogeneity estimands apply (:mod:`bayes_keta.estimands.heterogeneity`).
 
     Examples
     --------
@@ -128,6 +132,7 @@ class Capabilities:
     roles: tuple[str, ...]
     needs: Needs
     endpoint: str = "efficacy"
+    individual_effects: bool = False
 
     @property
     def data_name(self) -> str:

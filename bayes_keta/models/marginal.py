@@ -61,9 +61,12 @@ from bayes_keta.models.priors import prior_rv
 from bayes_keta.spec import ModelSpec, Prior
 
 __all__ = [
+    "CellStatistics",
     "RandomEffectTerms",
     "build_marginal",
     "collapsed_subject_loglik",
+    "segment_sum",
+    "within_cells",
 ]
 
 
@@ -90,6 +93,15 @@ class RandomEffectTerms:
     cell_precision, cell_weighted_sum : TensorVariable or None
         Daily models: :math:`A = 1^T\Sigma^{-1}1` and :math:`B = 1^T\Sigma^{-1}r` (0 for a
         cell without observed days), to draw the cell means too. None for the AUC model.
+    subject_loglik : TensorVariable or None
+        Each subject's log-likelihood with every random effect integrated out, shape
+        (subject,): all of its data given the fixed effects and variances (their sum is the
+        model's log-likelihood), for a leave-one-subject-out PSIS-LOO. None: not offered.
+    cell_active : numpy.ndarray or None
+        Models with individual treatment effects (:mod:`bayes_keta.models.hte`): index of
+        each cell's active treatment among the actives (-1 on the reference), which tells
+        :func:`bayes_keta.fitting.completion.complete_random_effects` to draw each subject's
+        mean and own effects jointly. None otherwise.
     """
 
     fixed: pt.TensorVariable
@@ -99,9 +111,12 @@ class RandomEffectTerms:
     subject_idx: np.ndarray
     cell_precision: pt.TensorVariable | None = None
     cell_weighted_sum: pt.TensorVariable | None = None
+    subject_loglik: pt.TensorVariable | None = None
+    cell_active: np.ndarray | None = None
 
 
-def _segment_sum(values, index, size: int):
+def segment_sum(values, index, size: int):
+    """Sum ``values`` into ``size`` bins by ``index`` (a tensor of length ``size``)."""
     return pt.zeros(size)[index].inc(values)
 
 
@@ -117,8 +132,8 @@ def collapsed_subject_loglik(residual, variance, observed, sigma_subject, subjec
     w = pt.switch(observed, 1.0 / variance, 0.0)
     e = pt.switch(observed, residual, 0.0)
     tau2 = sigma_subject**2
-    sum_w = _segment_sum(w, subject_idx, n_subjects)
-    sum_we = _segment_sum(w * e, subject_idx, n_subjects)
+    sum_w = segment_sum(w, subject_idx, n_subjects)
+    sum_we = segment_sum(w * e, subject_idx, n_subjects)
     inflate = 1.0 + tau2 * sum_w
     quad = (w * e**2).sum() - (tau2 * sum_we**2 / inflate).sum()
     logdet = pt.switch(observed, pt.log(variance), 0.0).sum() + pt.log(inflate).sum()
@@ -142,6 +157,76 @@ def _innovations(spec: ModelSpec, priors: Mapping[str, Prior], obs, resid, sigma
     a = 1.0 - phi_gap
     b = resid - phi_gap * resid[pt.maximum(prev, 0)]
     return a, b, sigma**2 * (1.0 - phi_gap**2)
+
+
+@dataclass(frozen=True)
+class CellStatistics:
+    r"""The within-cell sufficient statistics of the observed days of each cell (dims cell).
+
+    Attributes
+    ----------
+    within : TensorVariable
+        Log density of a cell's days given its mean, minus the part in the mean
+        (:math:`-\tfrac12[(n-1)\log 2\pi + \log|\Sigma| + \log A + C - B^2/A]`; 0 when empty).
+    precision, weighted : TensorVariable
+        :math:`A = 1^T\Sigma^{-1}1` and :math:`B = 1^T\Sigma^{-1}r`.
+    safe_precision : TensorVariable
+        :math:`A`, or 1 for a cell without observed days.
+    has : TensorVariable
+        Whether the cell has observed days.
+    """
+
+    within: pt.TensorVariable
+    precision: pt.TensorVariable
+    weighted: pt.TensorVariable
+    safe_precision: pt.TensorVariable
+    has: pt.TensorVariable
+
+
+def within_cells(
+    spec: ModelSpec, priors: Mapping[str, Prior], obs, resid, sigma, n_cells: int
+) -> CellStatistics:
+    """Sufficient statistics of each cell's observed days (iid or AR(1) residuals).
+
+    ``resid`` is each observed day minus the time-varying part of its treatment curve; the
+    cell index is the model's ``obs_cell_idx`` data.
+    """
+    cell_idx = pm.modelcontext(None)["obs_cell_idx"]
+    a, b, var = _innovations(spec, priors, obs, resid, sigma)
+    n = segment_sum(pt.ones_like(resid), cell_idx, n_cells)
+    has = pt.gt(n, 0)
+    precision = segment_sum(a**2 / var, cell_idx, n_cells)  # A
+    weighted = segment_sum(a * b / var, cell_idx, n_cells)  # B
+    quad_within = segment_sum(b**2 / var, cell_idx, n_cells)  # C
+    logdet_within = segment_sum(pt.log(var), cell_idx, n_cells)
+    a_safe = pt.switch(has, precision, 1.0)
+    within = pt.switch(
+        has,
+        -0.5
+        * (
+            (n - 1) * np.log(2 * np.pi)
+            + logdet_within
+            + pt.log(a_safe)
+            + quad_within
+            - weighted**2 / a_safe
+        ),
+        0.0,
+    )
+    return CellStatistics(within, precision, weighted, a_safe, has)
+
+
+def _collapsed_by_subject(residual, variance, observed, sigma_subject, subject_idx, n_subjects):
+    """:func:`collapsed_subject_loglik` per subject, shape (subject,) (not summed)."""
+    w = pt.switch(observed, 1.0 / variance, 0.0)
+    e = pt.switch(observed, residual, 0.0)
+    tau2 = sigma_subject**2
+    sum_w = segment_sum(w, subject_idx, n_subjects)
+    sum_we = segment_sum(w * e, subject_idx, n_subjects)
+    inflate = 1.0 + tau2 * sum_w
+    quad = segment_sum(w * e**2, subject_idx, n_subjects) - tau2 * sum_we**2 / inflate
+    logdet = segment_sum(pt.switch(observed, pt.log(variance), 0.0), subject_idx, n_subjects)
+    count = segment_sum(pt.switch(observed, 1.0, 0.0), subject_idx, n_subjects)
+    return -0.5 * (count * np.log(2 * np.pi) + logdet + pt.log(inflate) + quad)
 
 
 def build_marginal(
@@ -188,41 +273,26 @@ def build_marginal(
         pain = pm.Data("pain_data", obs.pain, dims="obs")
         shape = curve - curve_bar[:, None]
         resid = pain - shape[treat[cell_idx], day_idx]
-        a, b, var = _innovations(spec, priors, obs, resid, sigma)
-
-        n = _segment_sum(pt.ones_like(resid), cell_idx, n_cells)
-        has = pt.gt(n, 0)
-        precision = _segment_sum(a**2 / var, cell_idx, n_cells)  # A
-        weighted = _segment_sum(a * b / var, cell_idx, n_cells)  # B
-        quad_within = _segment_sum(b**2 / var, cell_idx, n_cells)  # C
-        logdet_within = _segment_sum(pt.log(var), cell_idx, n_cells)
-        a_safe = pt.switch(has, precision, 1.0)
-        within = pt.switch(
-            has,
-            -0.5
-            * (
-                (n - 1) * np.log(2 * np.pi)
-                + logdet_within
-                + pt.log(a_safe)
-                + quad_within
-                - weighted**2 / a_safe
-            ),
-            0.0,
-        ).sum()
-
-        d = sigma_cell**2 + 1.0 / a_safe
-        estimate = weighted / a_safe
+        stats = within_cells(spec, priors, obs, resid, sigma, n_cells)
+        within = stats.within.sum()
+        d = sigma_cell**2 + 1.0 / stats.safe_precision
+        estimate = stats.weighted / stats.safe_precision
+        subject_idx = model["cell_subject_idx"]
         between = collapsed_subject_loglik(
-            estimate - mu - fixed, d, has, sigma_subject, model["cell_subject_idx"], n_subjects
+            estimate - mu - fixed, d, stats.has, sigma_subject, subject_idx, n_subjects
         )
         pm.Potential("pain_marginal", within + between)
+        per_subject = segment_sum(stats.within, subject_idx, n_subjects) + _collapsed_by_subject(
+            estimate - mu - fixed, d, stats.has, sigma_subject, subject_idx, n_subjects
+        )
     terms = RandomEffectTerms(
         fixed=fixed,
         estimate=estimate,
         estimate_var=d,
         observed=np.bincount(obs.cell_idx, minlength=n_cells) > 0,
         subject_idx=cells.subject_idx,
-        cell_precision=precision,
-        cell_weighted_sum=weighted,
+        cell_precision=stats.precision,
+        cell_weighted_sum=stats.weighted,
+        subject_loglik=per_subject,
     )
     return model, terms

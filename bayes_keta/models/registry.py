@@ -20,6 +20,7 @@ from bayes_keta.models.harms import AdverseEventBuilder
 from bayes_keta.models.variants import (
     AucBuilder,
     DailyBuilder,
+    HteBuilder,
     MarginalDailyBuilder,
     OrdinalBuilder,
 )
@@ -48,6 +49,7 @@ BUILDERS: tuple[Builder, ...] = (
     OrdinalBuilder(),
     AucBuilder(),
     AdverseEventBuilder(),
+    HteBuilder(),
 )
 
 

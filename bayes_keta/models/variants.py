@@ -8,6 +8,8 @@ builder            specs                                                graph mo
 ``daily_marginal`` the same, normal, random effects integrated out      :mod:`.marginal`
 ``ordinal``        daily readings as ordered categories 0..10           :mod:`.ordinal`
 ``auc``            one AUC per subject-period                           :mod:`.auc`
+``daily_hte``      daily readings, normal, individual treatment         :mod:`.hte`
+                   effects (``individual_effects = true``)
 =================  ===================================================  ================
 
 Each declares its roles, outcome scale, capabilities and math here; the graph modules (which
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from bayes_keta.data.trial import Trial
     from bayes_keta.spec import ModelSpec, Prior
 
-__all__ = ["AucBuilder", "DailyBuilder", "MarginalDailyBuilder", "OrdinalBuilder"]
+__all__ = ["AucBuilder", "DailyBuilder", "HteBuilder", "MarginalDailyBuilder", "OrdinalBuilder"]
 
 #: Readings a subject-period needs for a daily-level model: one is not enough to tell the
 #: subject-period effect from the day-to-day residual.
@@ -70,6 +72,7 @@ class DailyBuilder(Builder):
             spec.outcome == "daily"
             and spec.likelihood in ("normal", "student_t")
             and spec.parameterization in ("centred", "noncentred")
+            and not spec.individual_effects
         )
 
     def own_roles(self, spec: ModelSpec) -> set[str]:
@@ -138,6 +141,7 @@ class MarginalDailyBuilder(DailyBuilder):
             spec.outcome == "daily"
             and spec.likelihood in ("normal", "student_t")
             and spec.parameterization == "marginal"
+            and not spec.individual_effects
         )
 
     def supports(self, spec: ModelSpec) -> Support:
@@ -164,7 +168,9 @@ class OrdinalBuilder(Builder):
 
     def claims(self, spec: ModelSpec) -> bool:
         """Daily outcome, ordinal likelihood."""
-        return spec.outcome == "daily" and spec.likelihood == "ordinal"
+        return (
+            spec.outcome == "daily" and spec.likelihood == "ordinal" and not spec.individual_effects
+        )
 
     def supports(self, spec: ModelSpec) -> Support:
         """Support iid residuals (no AR(1)) and random effects as parameters."""
@@ -229,7 +235,7 @@ class AucBuilder(Builder):
 
     def claims(self, spec: ModelSpec) -> bool:
         """AUC outcome."""
-        return spec.outcome == "auc"
+        return spec.outcome == "auc" and not spec.individual_effects
 
     def supports(self, spec: ModelSpec) -> Support:
         """Support normal / Student-t, constant effect, iid; marginal with normal only."""
@@ -305,3 +311,86 @@ class AucBuilder(Builder):
         from bayes_keta.models.auc import build_auc
 
         return build_auc(trial, spec, scaled)
+
+
+class HteBuilder(Builder):
+    """Daily readings, normal likelihood, individual treatment effects (``daily_hte``).
+
+    Graphs: :func:`bayes_keta.models.hte.build_hte_marginal` (every random effect integrated
+    out: what NUTS samples) and :func:`bayes_keta.models.hte.build_hte_twin` (the
+    observation-level twin, centred).
+    """
+
+    name = "daily_hte"
+
+    def claims(self, spec: ModelSpec) -> bool:
+        """Daily outcome with ``individual_effects = true``."""
+        return spec.outcome == "daily" and spec.individual_effects
+
+    def supports(self, spec: ModelSpec) -> Support:
+        """Support normal, constant effect, iid residuals, marginal (or its centred twin)."""
+        if not self.claims(spec):
+            return super().supports(spec)
+        if spec.likelihood != "normal":
+            return Support(False, "individual effects need likelihood normal (closed form)")
+        if spec.effect != "constant" or spec.residual != "iid":
+            return Support(
+                False, "individual effects need a constant effect and iid residuals (for now)"
+            )
+        if spec.parameterization not in ("marginal", "centred"):
+            return Support(False, "individual effects take parameterization marginal or centred")
+        return Support(True)
+
+    def own_roles(self, spec: ModelSpec) -> set[str]:
+        """Return the daily roles plus ``sigma_individual`` (tau), ``individual_correlation``."""
+        return {
+            "intercept",
+            "sigma",
+            "sigma_subject_period",
+            "sigma_individual",
+            "individual_correlation",
+        }
+
+    def capabilities(self, spec: ModelSpec) -> Capabilities:
+        """Observed ``pain`` (pointwise, through the twin); individual effects."""
+        return Capabilities(
+            builder=self.name,
+            observed="pain",
+            loo="pointwise",
+            scale="nrs",
+            time_varying_effect=False,
+            prior_draws=True,
+            discrete=False,
+            roles=self.roles(spec),
+            needs=_daily_needs(spec),
+            individual_effects=True,
+        )
+
+    def model_lines(self, spec: ModelSpec, context: MathContext) -> list[str]:
+        """Likelihood, location with the individual effect, and its distribution."""
+        how = (
+            "(subject, subject-period and individual effects integrated out in closed form for"
+            " sampling; their draws recovered exactly from their conditional posterior)"
+            if spec.parameterization == "marginal"
+            else mt.PARAMETERIZATION["centred"]
+        )
+        return [
+            "pain[i,p,t] ~ Normal(m[i,p], σ)",
+            f"m[i,p] = μ + u[i] + v[i,p] + π[p] + δ[k(i,p)] + b[i,k(i,p)]{mt.option_terms(spec)}",
+            "u[i] ~ Normal(0, σ_u),   v[i,p] ~ Normal(0, σ_v)   (random intercepts)",
+            "b[i,·] ~ MVNormal(0, diag(τ)·R·diag(τ)) over the active arms, b[i,reference] = 0"
+            "   (individual effects; R ~ LKJ(η) when there are several active arms)",
+            how,
+            "individual effect of subject i on arm k: δ[k] + b[i,k]; τ[k]: its SD among patients",
+            "arm_mean[k, t] = expected pain of a typical subject (u = v = b = 0, periods averaged)"
+            " on arm k, day t",
+        ]
+
+    def graph(self, trial: Trial, spec: ModelSpec, scaled: Mapping[str, Prior]) -> Graph:
+        """:func:`~bayes_keta.models.hte.build_hte_marginal`, or the centred twin."""
+        from bayes_keta.models.hte import build_hte_marginal, build_hte_twin
+
+        if spec.parameterization == "marginal":
+            model, terms = build_hte_marginal(trial, spec, scaled)
+            return model, (), terms
+        return build_hte_twin(trial, spec, scaled), (), None

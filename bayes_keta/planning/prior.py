@@ -318,6 +318,8 @@ def _check_supported(spec: ModelSpec) -> None:
         problems.append("carryover terms")
     if spec.baseline:
         problems.append("a baseline covariate (its future values are unknown)")
+    if spec.individual_effects:
+        problems.append("individual treatment effects (the simulator of a next trial has none)")
     if problems:
         raise SpecError(
             f"assurance simulates Gaussian specs without carryover or baseline terms; the fit's"

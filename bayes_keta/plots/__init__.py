@@ -25,6 +25,9 @@ function                    figure
 ``assurance_curve``         assurance of a next trial against its size
 ``benefit_risk_plane``      paired draws of benefit vs adverse-event risk difference
 ``joint_probability_curves`` P(benefit beyond t AND excess risk below a margin) over margins
+``individual_effects``      each patient's own effect (caterpillar, ``bk.heterogeneity``)
+``responder_curve``         share of patients whose own benefit exceeds t
+``tau_prior_posterior``     tau (SD of the own effects): prior and posterior
 ==========================  ===========================================================
 
 Add a figure: a function in the module of its kind (or a new module), listed here and in
@@ -35,6 +38,11 @@ from bayes_keta.plots.assurance import assurance_curve, plot_assurance
 from bayes_keta.plots.benefit_risk import benefit_risk_plane, joint_probability_curves
 from bayes_keta.plots.checks import energy, ppc_auc, ppc_by_day, ppc_scores, rank
 from bayes_keta.plots.contrasts import headline_contrasts, model_forest, threshold_curves
+from bayes_keta.plots.heterogeneity import (
+    individual_effects,
+    responder_curve,
+    tau_prior_posterior,
+)
 from bayes_keta.plots.meta import meta_forest
 from bayes_keta.plots.style import treatment_colours
 from bayes_keta.plots.sweep import prior_sweep
@@ -46,6 +54,7 @@ __all__ = [
     "by_day_effects",
     "energy",
     "headline_contrasts",
+    "individual_effects",
     "joint_probability_curves",
     "meta_forest",
     "model_forest",
@@ -57,6 +66,8 @@ __all__ = [
     "ppc_scores",
     "prior_sweep",
     "rank",
+    "responder_curve",
+    "tau_prior_posterior",
     "threshold_curves",
     "treatment_colours",
 ]

@@ -34,6 +34,8 @@ ROLE_MEANING: dict[str, str] = {
     "cutpoints": "ordinal cutpoints between the scores (kappa)",
     "carryover_effect": "first-order carryover of the previous active arm (gamma)",
     "baseline_slope": "change per unit of centred baseline {noun} (beta)",
+    "sigma_individual": "SD of the patients' own effects around the mean effect (tau)",
+    "individual_correlation": "correlation of a patient's own effects across active arms (R)",
 }
 
 _SYMBOL = {
@@ -50,6 +52,8 @@ _SYMBOL = {
     "cutpoints": "κ[c]",
     "carryover_effect": "γ",
     "baseline_slope": "β",
+    "sigma_individual": "τ[k]",
+    "individual_correlation": "R",
 }
 
 

@@ -55,8 +55,10 @@ class Family:
         Family name as written in specs and prior files (``"normal"``).
     kinds : mapping of str to str
         Each parameter (in order) and its kind (see the module docstring).
-    support : {"real", "positive", "interval"}
-        Support of the distribution (positive families are allowed for SDs, ``tau``, ``nu``).
+    support : {"real", "positive", "interval", "correlation"}
+        Support of the distribution (positive families are allowed for SDs, ``tau``, ``nu``;
+        ``correlation``: correlation matrices, the LKJ prior of correlated random effects,
+        whose dimension ``n`` the model gives).
     pymc : str
         Name of the PyMC distribution class (``"Normal"``); keyword arguments are the
         parameter names.
@@ -231,6 +233,7 @@ FAMILIES: dict[str, Family] = {
         ),
         Family("gamma", {"alpha": "shape", "beta": "rate"}, "positive", "Gamma", "Gamma"),
         Family("uniform", {"lower": "bound", "upper": "bound"}, "interval", "Uniform", "Uniform"),
+        Family("lkj", {"eta": "shape"}, "correlation", "LKJCorr", "LKJ"),
         Family(
             "mixture",
             {"w": "weights", "mu": "location", "sigma": "scale"},

@@ -32,11 +32,14 @@ OUTCOME_SCALED: frozenset[str] = frozenset(
         "sigma_subject",
         "sigma_subject_period",
         "sigma",
+        "sigma_individual",
     }
 )
 
 #: Roles whose prior must have positive support.
-_POSITIVE_ROLES = frozenset({"sigma_subject", "sigma_subject_period", "sigma", "nu", "tau"})
+_POSITIVE_ROLES = frozenset(
+    {"sigma_subject", "sigma_subject_period", "sigma", "nu", "tau", "sigma_individual"}
+)
 #: Roles that are real-valued locations (real-support families only).
 _REAL_ROLES = frozenset(OUTCOME_SCALED - _POSITIVE_ROLES)
 #: Real families with scalar parameters (for real-valued location roles).
@@ -56,6 +59,13 @@ def check_prior(role: str, prior: Prior, spec: ModelSpec, where: str) -> None:
         prior.dist != "uniform" or prior.params["lower"] < -1 or prior.params["upper"] > 1
     ):
         raise SpecError(f"{where}: prior 'phi' must be uniform within [-1, 1]")
+    if (role == "individual_correlation") != (FAMILIES[prior.dist].support == "correlation"):
+        raise SpecError(
+            f"{where}: prior 'individual_correlation' needs the lkj family (eta > 0), got"
+            f" {prior.dist!r}"
+            if role == "individual_correlation"
+            else f"{where}: prior {role!r}: the lkj family is for 'individual_correlation' only"
+        )
     if role == "cutpoints" and prior.dist != "normal":
         raise SpecError(f"{where}: prior 'cutpoints' must be normal (ordered transform)")
     if role == "cutpoints" and isinstance(prior.params["mu"], tuple):

@@ -14,6 +14,8 @@ A spec TOML is flat (every key commented in the shipped files)::
                                   # (integrated out: normal likelihood only)
     carryover = false           # first-order carryover of the previous period's treatment
     baseline = false            # centred baseline_pain covariate
+    individual_effects = false  # subject-by-treatment random effects (heterogeneity of the
+                                # treatment effect; models/daily_hte.toml)
     min_observed_fraction = 0.5 # auc only: drop cells with fewer observed days than this
     latent_scale = 1.5          # ordinal only: logit units per NRS point for NRS-unit priors
 
@@ -22,6 +24,7 @@ A spec TOML is flat (every key commented in the shipped files)::
 
     [sampler]                   # optional: default sampler settings the spec suggests
     mass_matrix = "low_rank"    # "diag" | "low_rank" (nutpie's low-rank modified adaptation)
+    target_accept = 0.95        # step-size adaptation target in (0, 1) (sampler default 0.8)
 
 The ``[sampler]`` table is not part of the model (not in :meth:`ModelSpec.structure`, nor in
 the compiled graph): it is :attr:`ModelSpec.sampler_defaults`, the default a fit uses unless
@@ -71,7 +74,9 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 }
 #: Sampler settings a spec may suggest in its ``[sampler]`` table, and their values.
 _SAMPLER_CHOICES: dict[str, tuple[str, ...]] = {"mass_matrix": ("diag", "low_rank")}
-_FLAGS = ("carryover", "baseline")
+#: Numeric sampler settings a spec may suggest, with their open interval.
+_SAMPLER_NUMBERS: dict[str, tuple[float, float]] = {"target_accept": (0.0, 1.0)}
+_FLAGS = ("carryover", "baseline", "individual_effects")
 _NUMBERS = {"min_observed_fraction": 0.5, "latent_scale": 1.5}
 _KEYS = {"name", "description", "priors", "sampler", *_CHOICES, *_FLAGS, *_NUMBERS}
 
@@ -88,6 +93,9 @@ class ModelSpec:
         Structural choices.
     carryover, baseline : bool
         Options.
+    individual_effects : bool
+        Subject-by-treatment random effects: each subject's own effect of each active
+        treatment (in :meth:`structure` only when true, so other specs' hashes are unchanged).
     min_observed_fraction, latent_scale : float
         AUC cell-dropping threshold; ordinal logit units per NRS point.
     priors : dict of str to Prior
@@ -117,6 +125,7 @@ class ModelSpec:
     sampler_defaults: Mapping[str, Any] = field(default_factory=dict)
     source: str = field(default="<dict>", repr=False)
     text: str = field(default="", repr=False)
+    individual_effects: bool = False
 
     # ------------------------------------------------------------------------------- roles
     @property
@@ -171,6 +180,7 @@ class ModelSpec:
             "baseline": self.baseline,
             "min_observed_fraction": self.min_observed_fraction,
             "latent_scale": self.latent_scale,
+            **({"individual_effects": True} if self.individual_effects else {}),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -299,13 +309,20 @@ def _sampler_defaults(table: Any, where: str) -> dict[str, str]:
     """Validate a spec's ``[sampler]`` table (known settings, allowed values)."""
     if not isinstance(table, Mapping):
         raise SpecError(f"{where}: [sampler] must be a table")
-    unknown = sorted(set(table) - set(_SAMPLER_CHOICES))
+    known = {*_SAMPLER_CHOICES, *_SAMPLER_NUMBERS}
+    unknown = sorted(set(table) - known)
     if unknown:
         raise SpecError(
-            f"{where}: [sampler] has unknown setting(s) {unknown};"
-            f" known: {sorted(_SAMPLER_CHOICES)}"
+            f"{where}: [sampler] has unknown setting(s) {unknown}; known: {sorted(known)}"
         )
     for key, value in table.items():
+        if key in _SAMPLER_NUMBERS:
+            low, high = _SAMPLER_NUMBERS[key]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise SpecError(f"{where}: [sampler] {key} must be a number, got {value!r}")
+            if not low < value < high:
+                raise SpecError(f"{where}: [sampler] {key} must be in ({low:g}, {high:g})")
+            continue
         if value not in _SAMPLER_CHOICES[key]:
             raise SpecError(
                 f"{where}: [sampler] {key} = {value!r} is not one of {list(_SAMPLER_CHOICES[key])}"
@@ -339,7 +356,7 @@ def load_spec(spec: str | Path | ModelSpec, **options: Any) -> ModelSpec:
     ----------
     spec : str, Path or ModelSpec
         A name in :func:`models_dir` (``daily``, ``daily_decay``, ``daily_ar1``, ``auc``,
-        ``daily_ordinal``), a path to a TOML file, or an existing spec.
+        ``daily_ordinal``, ``daily_hte``), a path to a TOML file, or an existing spec.
     **options
         Option overrides (``carryover=True``, ``baseline=True``, ``likelihood="student_t"``).
 

@@ -30,6 +30,7 @@ from bayes_keta.report.sections import (
     comparison,
     data,
     diagnostics,
+    heterogeneity,
     models,
     next_trial,
     provenance,
@@ -76,6 +77,9 @@ SECTIONS: tuple[SectionEntry, ...] = (
     SectionEntry(published.ID, published.published_section),
     SectionEntry(sensitivity.ID, sensitivity.sensitivity_sections),
     SectionEntry(comparison.ID, comparison.comparison_section),
+    SectionEntry(
+        heterogeneity.ID, heterogeneity.heterogeneity_section, collect=heterogeneity.collect
+    ),
     SectionEntry(next_trial.ID, next_trial.next_trial_section),
     SectionEntry(data.ID, data.data_section),
     SectionEntry(checks_ppc.ID, checks_ppc.ppc_section),

@@ -23,9 +23,12 @@ individual effects, ``individual_correlation``).
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import json
 import os
 import time
+import tomllib
 import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -52,6 +55,7 @@ __all__ = [
     "SBCResult",
     "SBCSettings",
     "run_sbc",
+    "code_fingerprint",
     "sbc_hash",
 ]
 
@@ -241,6 +245,10 @@ def sbc_hash(
 ) -> tuple[str, tuple[str, ...]]:
     """Hash of a spec's TOML and the model-building sources: stale SBC when either changes.
 
+    What is hashed is the code, not its prose (:func:`code_fingerprint`): the TOML's parsed
+    values and each source's syntax tree without docstrings and comments, so that a
+    documentation fix leaves the artefact fresh and any change the model could see stales it.
+
     Parameters
     ----------
     spec : str, Path or ModelSpec
@@ -268,7 +276,7 @@ def sbc_hash(
         resolved = source.resolve()
         rel = resolved.relative_to(root) if resolved.is_relative_to(root) else Path(source.name)
         files.append(str(rel))
-        digest.update(str(rel).encode() + b"\0" + source.read_bytes() + b"\0")
+        digest.update(str(rel).encode() + b"\0" + code_fingerprint(source) + b"\0")
     else:
         files.append("<dict>")
         digest.update(loaded.sha256.encode())
@@ -276,8 +284,44 @@ def sbc_hash(
         for path in sorted(root.glob(pattern)):
             rel = path.relative_to(root)
             files.append(str(rel))
-            digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(str(rel).encode() + b"\0" + code_fingerprint(path) + b"\0")
     return digest.hexdigest(), tuple(files)
+
+
+def code_fingerprint(path: Path) -> bytes:
+    r"""Return the content of a model source that can change what a model computes.
+
+    A ``.py`` file: its syntax tree (:func:`ast.dump`) with every docstring removed (comments
+    never reach the tree). A ``.toml`` file: its parsed values as sorted JSON. Anything else:
+    its bytes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> a, b = folder / "a.py", folder / "b.py"
+    >>> _ = a.write_text("def f(x):\n    '''Twice x.'''\n    return 2 * x  # double\n")
+    >>> _ = b.write_text("def f(x):\n    return 2 * x\n")
+    >>> code_fingerprint(a) == code_fingerprint(b)
+    True
+    >>> _ = b.write_text("def f(x):\n    return 3 * x\n")
+    >>> code_fingerprint(a) == code_fingerprint(b)
+    False
+    """
+    if path.suffix == ".toml":
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+        return json.dumps(values, sort_keys=True, default=str).encode()
+    if path.suffix != ".py":
+        return path.read_bytes()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            if isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, include_attributes=False).encode()
 
 
 def _spec_seed(seed: int, name: str) -> int:

@@ -232,7 +232,7 @@ def missing_readings(trial: Trial) -> dict[str, Any]:
     >>> import bayes_keta as bk
     >>> m = missing_readings(bk.ketapain_synthetic())
     >>> m["handling"], m["n_readings_expected"], m["n_readings_missing"]
-    ('observed_only', 2100, 77)
+    ('observed_only', 2100, 64)
     """
     cells = trial.cells
     expected = len(cells) * trial.n_days
@@ -264,7 +264,7 @@ def auc_missing_data(trial: Trial, *, min_observed_fraction: float) -> dict[str,
     >>> import bayes_keta as bk
     >>> m = auc_missing_data(bk.ketapain_synthetic(), min_observed_fraction=0.5)
     >>> m["handling"], m["n_cells_used"], m["n_readings_filled"], m["weights"]
-    ('auc_cell_mean', 60, 77, 'equal')
+    ('auc_cell_mean', 60, 64, 'equal')
     """
     cells = trial.cells
     need = math.ceil(min_observed_fraction * trial.n_days)

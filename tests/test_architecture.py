@@ -24,12 +24,7 @@ MAX_LINES = 450
 
 #: module path -> why it may exceed MAX_LINES for now (being split by another part of the
 #: issue-18 redesign; remove the entry when the split lands).
-LONG_MODULES: dict[str, str] = {
-    "bayes_keta/published/reanalysis.py": "W2-A moves its sampling into fitting/runner.py; "
-    "split the conjugate maths from the sampled path after that",
-    "bayes_keta/outputs.py": "the one writer (atomic_write, refuse_existing, check_writable, "
-    "staged_folder): split the staging part out when it is next touched",
-}
+LONG_MODULES: dict[str, str] = {}
 
 #: __init__.py path -> why it is not a face yet.
 NOT_FACES: dict[str, str] = {}

@@ -13,6 +13,7 @@ import pytest
 import bayes_keta.cli.interrupt
 import bayes_keta.outputs as outputs
 import bayes_keta.stages
+import bayes_keta.staging
 from bayes_keta.exceptions import OutputError
 from bayes_keta.outputs import (
     INCOMPLETE_FILE,
@@ -44,7 +45,9 @@ def _writes_despite_chmod(folder: Path) -> bool:
     return True
 
 
-@pytest.mark.parametrize("module", [outputs, bayes_keta.stages, bayes_keta.cli.interrupt])
+@pytest.mark.parametrize(
+    "module", [outputs, bayes_keta.staging, bayes_keta.stages, bayes_keta.cli.interrupt]
+)
 def test_doctests(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0

@@ -25,7 +25,7 @@ from bayes_keta.published import (
     reanalyse_published,
     skeptical_prior,
 )
-from bayes_keta.published.reanalysis import Z95, published_estimates
+from bayes_keta.published.estimates import Z95, published_estimates
 
 PUBLISHED = [  # (active, reference, estimate, lo95, hi95), transcribed from the abstract
     ("ketamine", "placebo", -0.2, -0.6, 0.3),

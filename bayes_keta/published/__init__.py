@@ -1,11 +1,14 @@
 """Summary-level Bayesian reanalysis of published effect estimates (no patient data).
 
-Compute in :mod:`~bayes_keta.published.reanalysis`, prior families in
-:mod:`~bayes_keta.published.priors`, plots in :mod:`~bayes_keta.published.plots`.
+Compute in :mod:`~bayes_keta.published.reanalysis` (inputs in
+:mod:`~bayes_keta.published.estimates`, the sampled path in
+:mod:`~bayes_keta.published.sampled`, results in :mod:`~bayes_keta.published.result`), prior
+families in :mod:`~bayes_keta.published.priors`, plots in :mod:`~bayes_keta.published.plots`.
 """
 
 from __future__ import annotations
 
+from bayes_keta.published.estimates import published_estimates, read_estimates
 from bayes_keta.published.priors import (
     Prior,
     enthusiastic_prior,
@@ -15,12 +18,8 @@ from bayes_keta.published.priors import (
     spiegelhalter_priors,
     vague_prior,
 )
-from bayes_keta.published.reanalysis import (
-    PublishedReanalysis,
-    published_estimates,
-    read_estimates,
-    reanalyse_published,
-)
+from bayes_keta.published.reanalysis import reanalyse_published
+from bayes_keta.published.result import PublishedReanalysis
 
 __all__ = [
     "Prior",

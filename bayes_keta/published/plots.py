@@ -1,6 +1,6 @@
 """Plots of the summary-level reanalysis: prior, likelihood and posterior per contrast.
 
-Takes a :class:`~bayes_keta.published.reanalysis.PublishedReanalysis`, never a model.
+Takes a :class:`~bayes_keta.published.result.PublishedReanalysis`, never a model.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from scipy import stats
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from bayes_keta.published.reanalysis import PublishedReanalysis
+    from bayes_keta.published.result import PublishedReanalysis
 
 __all__ = ["plot_published_reanalysis"]
 

@@ -36,359 +36,36 @@ Priors
     ``p_benefit``/``p_beyond_*`` reads in the row's own orientation.
 
 Computation
-    Closed form (conjugate normal-normal, and normal-mixture priors by component updating)
-    where conjugate; PyMC NUTS for the rest (Student-t), a small seeded model per prior.
+    Closed form (conjugate normal-normal, and normal-mixture priors by component updating,
+    :func:`~bayes_keta.published.dists.conjugate_update`) where conjugate; PyMC NUTS for the
+    rest (Student-t), a small seeded model per prior (:mod:`bayes_keta.published.sampled`).
+    The inputs are read in :mod:`bayes_keta.published.estimates`; the result types live in
+    :mod:`bayes_keta.published.result`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from bayes_keta import checks
 from bayes_keta.constants import CI_PROB, DEFAULT_REFERENCE, DEFAULT_SEED
-from bayes_keta.exceptions import DataError, SpecError
-from bayes_keta.published.dists import (
-    NormalMixtureDist,
-    SampledDist,
-    StudentTDist,
-    conjugate_update,
-)
-from bayes_keta.published.orientation import (
-    AS_PRINTED,
-    OrientationCheck,
-    check_orientation,
-    read_both_ways,
-)
+from bayes_keta.exceptions import SpecError
+from bayes_keta.published.dists import NormalMixtureDist, SampledDist, conjugate_update
+from bayes_keta.published.estimates import embedded_rows, read_estimates, read_rows
+from bayes_keta.published.orientation import AS_PRINTED, OrientationCheck
 from bayes_keta.published.priors import DEFAULT_PRIOR_NAMES, Prior, spiegelhalter_priors
+from bayes_keta.published.result import POST_HI, POST_LO, PublishedReanalysis, ReanalysisEntry
+from bayes_keta.published.sampled import sample_posteriors
 from bayes_keta.published.scales import scale_info
 
-__all__ = [
-    "PublishedReanalysis",
-    "ReanalysisEntry",
-    "reanalyse_published",
-    "read_estimates",
-    "published_estimates",
-    "Z95",
-    "DEFAULT_SEED",
-]
-
-#: Normal quantile of the *input* 95% CI columns (``lo95``/``hi95`` are 95% by definition).
-Z95: float = float(stats.norm.ppf(0.975))
+__all__ = ["reanalyse_published"]
 
 _PCT = round(100 * CI_PROB)
-_LO, _HI = f"post_lo{_PCT}", f"post_hi{_PCT}"
-_INPUT_COLUMNS = ("active", "reference", "scale", "estimate", "se", "lo95", "hi95", "favoured")
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-def published_estimates() -> pd.DataFrame:
-    """Return the embedded KETAPAIN effect sizes as an estimates table (as published).
-
-    Examples
-    --------
-    >>> published_estimates()[["active", "reference"]].iloc[0].tolist()
-    ['ketamine', 'placebo']
-    """
-    from bayes_keta.data.published import ketapain_published
-
-    return ketapain_published().contrasts[
-        ["active", "reference", "scale", "estimate", "lo95", "hi95"]
-    ]
-
-
-def _num(value: Any) -> float:
-    """Parse a cell: NaN when empty/missing; +inf when present but not a number.
-
-    Every check below treats a non-finite value as invalid and a NaN as "not given", so a
-    malformed cell is reported rather than silently treated as missing.
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan if pd.isna(value) else math.inf
-
-
-def read_estimates(
-    source: str | Path | pd.DataFrame,
-    *,
-    reference_label: str = DEFAULT_REFERENCE,
-    centre: Literal["fit", "published"] = "fit",
-) -> pd.DataFrame:
-    """Read and validate summary estimates; derive the SE and the favoured arm of each row.
-
-    Parameters
-    ----------
-    source : str, Path or pandas.DataFrame
-        CSV path (lines starting with ``#`` are comments) or a frame with columns ``active``,
-        ``reference``, ``scale``, ``estimate`` and either ``lo95`` + ``hi95`` or ``se``
-        (both allowed; ``se`` then wins), optionally ``favoured``.
-    reference_label : str
-        Label of the placebo/control arm, used by the default favoured-arm rule.
-    centre : {"fit", "published"}
-        Centre of the normal likelihood for rows given by a CI (see the module docstring).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``active``, ``reference``, ``scale``, ``estimate``, ``lik_mean`` (centre of
-        the likelihood), ``se``, ``se_source`` (``"se"`` or ``"ci"``), ``lo95``, ``hi95``,
-        ``favoured``, ``sign`` (+1 when the favoured arm is ``active``, -1 when it is
-        ``reference``).
-
-    Raises
-    ------
-    DataError
-        Naming every bad row (data rows numbered from 1), or when rows mix scales.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"active": ["a"], "reference": ["placebo"], "scale": ["smd"],
-    ...                    "estimate": [-0.3], "se": [0.1]})
-    >>> read_estimates(df)["favoured"].tolist()
-    ['a']
-    """
-    if isinstance(source, pd.DataFrame):
-        raw, where = source.copy(), "estimates table"
-    else:
-        path = Path(source)
-        where = str(path)
-        try:
-            raw = pd.read_csv(path, comment="#", dtype=str, skipinitialspace=True)
-        except FileNotFoundError:
-            raise DataError(f"estimates file not found: {path}") from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-            raise DataError(f"cannot parse estimates CSV {path}: {err}") from None
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
-    missing = [c for c in ("active", "reference", "scale", "estimate") if c not in raw.columns]
-    if missing:
-        raise DataError(f"{where}: missing column(s) {missing}")
-    if "se" not in raw.columns and not {"lo95", "hi95"} <= set(raw.columns):
-        raise DataError(f"{where}: needs a 'se' column or both 'lo95' and 'hi95'")
-    if raw.empty:
-        raise DataError(f"{where}: no rows")
-    if centre not in ("fit", "published"):
-        raise SpecError(f"centre must be 'fit' or 'published', got {centre!r}")
-
-    rows, problems = [], []
-    for i, rec in enumerate(raw.to_dict("records"), start=1):
-        issues: list[str] = []
-        active = str(rec.get("active") or "").strip()
-        reference = str(rec.get("reference") or "").strip()
-        scale = str(rec.get("scale") or "").strip().lower()
-        if not active or active == "nan" or not reference or reference == "nan":
-            issues.append("empty active/reference")
-        elif active == reference:
-            issues.append(f"active and reference are both {active!r}")
-        if not scale or scale == "nan":
-            issues.append("empty scale")
-        est, se = _num(rec.get("estimate")), _num(rec.get("se"))
-        lo, hi = _num(rec.get("lo95")), _num(rec.get("hi95"))
-        if not math.isfinite(est):
-            issues.append(f"estimate {rec.get('estimate')!r} is not a finite number")
-        has_ci = not (math.isnan(lo) and math.isnan(hi))
-        if has_ci and not (math.isfinite(lo) and math.isfinite(hi)):
-            issues.append("lo95/hi95 must both be finite numbers")
-        elif has_ci and lo >= hi:
-            issues.append(f"lo95 {lo:g} is not below hi95 {hi:g}")
-        elif has_ci and math.isfinite(est) and not lo <= est <= hi:
-            issues.append(f"estimate {est:g} lies outside [{lo:g}, {hi:g}]")
-        if not math.isnan(se) and not (math.isfinite(se) and se > 0):
-            issues.append(f"se {rec.get('se')!r} must be a positive number")
-        if math.isnan(se) and not has_ci:
-            issues.append("neither se nor lo95/hi95 given")
-        favoured = str(rec.get("favoured") or "").strip()
-        if favoured in ("", "nan"):
-            favoured = _default_favoured(active, reference, reference_label)
-        elif favoured not in (active, reference):
-            issues.append(f"favoured {favoured!r} is neither {active!r} nor {reference!r}")
-        if issues:
-            problems.append(f"row {i}: " + "; ".join(issues))
-            continue
-        ok_se = math.isfinite(se)
-        rows.append(
-            {
-                "active": active,
-                "reference": reference,
-                "scale": scale,
-                "estimate": est,
-                "lik_mean": est if ok_se or centre == "published" else (est + lo + hi) / 3,
-                "se": se if ok_se else (hi - lo) / (2 * Z95),
-                "se_source": "se" if ok_se else "ci",
-                "lo95": lo if has_ci else math.nan,
-                "hi95": hi if has_ci else math.nan,
-                "favoured": favoured,
-                "sign": 1 if favoured == active else -1,
-            }
-        )
-    if problems:
-        raise DataError(
-            f"{where}: bad row(s) (data rows numbered from 1):\n  " + "\n  ".join(problems)
-        )
-    out = pd.DataFrame(rows)
-    if out["scale"].nunique() > 1:
-        raise DataError(f"{where}: rows mix scales {sorted(out['scale'].unique())}; use one scale")
-    dup = out.duplicated(["active", "reference"], keep=False)
-    if dup.any():
-        which = sorted({f"{a} vs {r}" for a, r in out.loc[dup, ["active", "reference"]].values})
-        raise DataError(f"{where}: duplicated contrast(s) {which}")
-    return out
-
-
-def _default_favoured(active: str, reference: str, reference_label: str) -> str:
-    if active == reference_label and reference != reference_label:
-        return reference
-    return active
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class ReanalysisEntry:
-    """Prior and posterior of one (contrast, prior) pair, on the benefit orientation.
-
-    ``sign`` maps benefit orientation to the row's orientation (row = sign * benefit).
-    """
-
-    row: int
-    contrast: str
-    prior: Prior
-    sign: int
-    y: float
-    se: float
-    prior_dist: NormalMixtureDist | StudentTDist
-    post_dist: NormalMixtureDist | SampledDist
-    method: str
-
-
-@dataclass(frozen=True)
-class PublishedReanalysis:
-    """Result of :func:`reanalyse_published`.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        One row per (contrast, prior); see :func:`reanalyse_published`.
-    inputs : pandas.DataFrame
-        The validated estimates (with ``se``, ``se_source``, ``favoured``, ``sign``).
-    priors : tuple of Prior
-        Priors used (benefit orientation).
-    design_effect : float
-        Design hypothesis (benefit orientation, negative).
-    thresholds : tuple of float
-        Benefit thresholds (magnitudes).
-    scale : str
-        Effect scale of every row.
-    entries : tuple of ReanalysisEntry
-        Distributions behind the table (for plots).
-    datatrees : Mapping
-        PyMC DataTree per sampled prior name.
-    notes : tuple of str
-        Assumptions and warnings, also printed in :attr:`text`.
-    """
-
-    table: pd.DataFrame
-    inputs: pd.DataFrame
-    priors: tuple[Prior, ...]
-    design_effect: float
-    thresholds: tuple[float, ...]
-    scale: str
-    entries: tuple[ReanalysisEntry, ...]
-    datatrees: Mapping[str, Any] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-    orientation: tuple[OrientationCheck, ...] = ()
-
-    @property
-    def text(self) -> str:
-        """Plain-text report: assumptions, then one line per (contrast, prior)."""
-        pct = _PCT
-        lines = [f"Summary-level Bayesian reanalysis (scale: {self.scale})", ""]
-        lines += [f"- {n}" for n in self.notes]
-        lines.append("")
-        thr_cols = [c for c in self.table.columns if c.startswith("p_beyond_")]
-        keys = ["active", "reference", "reading"]
-        for (active, reference, reading), grp in self.table.groupby(keys, sort=False):
-            first = grp.iloc[0]
-            pub = f"{first['estimate']:+.2f}"
-            if np.isfinite(first["published_lo95"]):
-                pub += f" (95% CI {first['published_lo95']:.2f} to {first['published_hi95']:.2f})"
-            lines.append(
-                f"{active} vs {reference}{_READING_TEXT.get(reading, '')}:"
-                f" {'read as' if reading == 'arm_means' else 'published'} {pub},"
-                f" se {first['se']:.3f}; benefit = {first['favoured']} has less pain"
-            )
-            for rd in grp.to_dict("records"):
-                beyond = ", ".join(f"P(>{c[9:]})={rd[c]:.2f}" for c in thr_cols)
-                lines.append(
-                    f"  {rd['prior']:<13} prior {rd['prior_spec']:<24} posterior"
-                    f" {rd['post_mean']:+.2f} ({pct}% CrI {rd[_LO]:+.2f} to {rd[_HI]:+.2f});"
-                    f" P(benefit)={rd['p_benefit']:.2f}; {beyond} [{rd['method']}]"
-                )
-            lines.append("")
-        return "\n".join(lines).rstrip() + "\n"
-
-    def _repr_html_(self) -> str:
-        """Render a compact card for Jupyter: one row per contrast and prior."""
-        from bayes_keta.cards import html_card
-
-        keep = ["active", "reference", "prior", "post_mean", _LO, _HI, "p_benefit"]
-        return html_card(
-            f"Summary-level reanalysis of the published estimates ({self.scale})",
-            table=self.table[[c for c in keep if c in self.table]].round(3),
-            notes=self.notes,
-        )
-
-    def plot(self, **kwargs: Any):
-        """Prior, likelihood and posterior per contrast and prior (see ``published.plots``)."""
-        from bayes_keta.published.plots import plot_published_reanalysis
-
-        return plot_published_reanalysis(self, **kwargs)
-
-
-# --------------------------------------------------------------------------- compute
-
-
-_READING_TEXT = {
-    "arm_means": " [INCONSISTENT as printed; DEFAULT reading, the arm means' sign]",
-    AS_PRINTED: " [INCONSISTENT; alternative reading, as printed]",
-}
-
-
-def _embedded_rows() -> tuple[pd.DataFrame, tuple[OrientationCheck, ...]]:
-    """Return KETAPAIN's published rows, flagged ones in both readings (arm means first)."""
-    from bayes_keta.data.published import ketapain_published
-
-    pub = ketapain_published()
-    rows = published_estimates()
-    checks = check_orientation(
-        rows, dict(zip(pub.arms["treatment"], pub.arms["auc_mean"], strict=True))
-    )
-    return read_both_ways(rows, checks), checks
-
-
-def _read_rows(rows: pd.DataFrame, **options: Any) -> pd.DataFrame:
-    """:func:`read_estimates` of the default rows, then of the alternative readings, joined."""
-    extra = ["published_estimate", "reading", "inconsistent", "default"]
-    parts = [
-        read_estimates(part.drop(columns=extra).reset_index(drop=True), **options).assign(
-            **{c: part[c].to_numpy() for c in extra}
-        )
-        for part in (rows[rows["default"]], rows[~rows["default"]])
-        if len(part)
-    ]
-    return pd.concat(parts, ignore_index=True)
 
 
 def _summ(dist: NormalMixtureDist | SampledDist, sign: int) -> tuple[float, float, float]:
@@ -399,39 +76,6 @@ def _summ(dist: NormalMixtureDist | SampledDist, sign: int) -> tuple[float, floa
 
 def _mirror(prior: Prior, sign: int) -> Prior:
     return prior if sign == 1 else prior.mirrored()
-
-
-def build_summary_model(prior: Prior, y: np.ndarray, se: np.ndarray, labels: Sequence[str]):
-    """PyMC model ``theta[c] ~ prior; y[c] ~ Normal(theta[c], se[c])`` (benefit orientation).
-
-    Returns the built (unsampled) ``pm.Model``.
-
-    Examples
-    --------
-    >>> from bayes_keta.published.priors import parse_prior_spec
-    >>> prior = parse_prior_spec("t=student_t(3,0,1)")
-    >>> m = build_summary_model(prior, np.zeros(1), np.ones(1), ["a"])
-    >>> sorted(m.named_vars)
-    ['theta', 'y']
-    """
-    import pymc as pm
-
-    with pm.Model(coords={"contrast": list(labels)}) as model:
-        theta = prior.random_variable("theta", dims="contrast")
-        pm.Normal("y", mu=theta, sigma=se, observed=y, dims="contrast")
-    return model
-
-
-def _sample(model, *, seed: int, draws: int, chains: int, nuts_sampler: str):
-    from bayes_keta.diagnostics import diagnose
-    from bayes_keta.fitting.runner import sample_model
-    from bayes_keta.fitting.settings import SamplerSettings
-
-    settings = SamplerSettings(
-        sampler=nuts_sampler, draws=draws, tune=1000, chains=chains, cores=1, seed=seed
-    )
-    dt = sample_model(model, settings)
-    return dt, diagnose(dt, var_names=["theta"])
 
 
 def reanalyse_published(
@@ -504,8 +148,8 @@ def reanalyse_published(
         design_effect = checks.NEGATIVE.check(design_effect, "design_effect")
     orientation: tuple[OrientationCheck, ...] = ()
     if estimates is None:
-        rows, orientation = _embedded_rows()
-        inputs = _read_rows(rows, reference_label=reference_label, centre=centre)
+        rows, orientation = embedded_rows()
+        inputs = read_rows(rows, reference_label=reference_label, centre=centre)
     else:
         inputs = read_estimates(estimates, reference_label=reference_label, centre=centre)
         inputs = inputs.assign(
@@ -596,7 +240,7 @@ def reanalyse_published(
     posts: dict[tuple[int, str], tuple[Any, str, float]] = {}
     datatrees: dict[str, Any] = {}
     for k, prior in enumerate(all_priors):
-        if method == "auto" and prior.conjugate:
+        if method == "auto" and prior.conjugate:  # closed form
             for i in range(len(inputs)):
                 posts[i, prior.name] = (
                     conjugate_update(prior.dist, y_b[i], se[i]),
@@ -604,24 +248,21 @@ def reanalyse_published(
                     0.0,
                 )
             continue
-        model = build_summary_model(prior, y_b, se, labels)
-        dt, diag = _sample(
-            model, seed=seed + k, draws=draws, chains=chains, nuts_sampler=nuts_sampler
+        sampled = sample_posteriors(
+            prior,
+            y_b,
+            se,
+            labels,
+            seed=seed + k,
+            draws=draws,
+            chains=chains,
+            nuts_sampler=nuts_sampler,
         )
-        datatrees[prior.name] = dt
-        theta = dt.posterior["theta"]
-        for i, lab in enumerate(labels):
-            ess = float(diag.table.loc[f"theta[{lab}]", "ess_bulk"])
-            d = SampledDist(theta.sel(contrast=lab).values.ravel(), ess)
+        datatrees[prior.name] = sampled.datatree
+        for i, d in enumerate(sampled.dists):
             posts[i, prior.name] = (d, "pymc", d.mcse_mean)
-        if not diag.passed:
-            from bayes_keta.formatting import format_ess, format_rhat
-
-            notes.append(
-                f"WARNING: prior {prior.name!r}: sampling diagnostics failed (max R-hat"
-                f" {format_rhat(diag.max_rhat)}, min ESS {format_ess(diag.min_ess_bulk)},"
-                f" {diag.divergences} divergences)."
-            )
+        if sampled.warning is not None:
+            notes.append(sampled.warning)
 
     records, entries = [], []
     for i, row in enumerate(inputs.itertuples(index=False)):
@@ -653,8 +294,8 @@ def reanalyse_published(
                 "method": how,
                 "post_mean": mean,
                 "post_sd": post.sd,
-                _LO: lo,
-                _HI: hi,
+                POST_LO: lo,
+                POST_HI: hi,
                 "p_benefit": float(post.cdf(0.0)),
             }
             for t in thresholds:

@@ -23,12 +23,8 @@ individual effects, ``individual_correlation``).
 
 from __future__ import annotations
 
-import ast
-import hashlib
-import json
 import os
 import time
-import tomllib
 import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -41,6 +37,7 @@ import xarray as xr
 
 from bayes_keta.calibration.prior import prior_datasets
 from bayes_keta.calibration.ranks import rank_uniformity, sbc_rank, thin
+from bayes_keta.calibration.staleness import code_fingerprint, sbc_hash
 from bayes_keta.constants import CI_PROB, DEFAULT_SEED
 from bayes_keta.data.embedded import ketapain_synthetic
 from bayes_keta.data.trial import Trial
@@ -87,14 +84,6 @@ RANK_VARIABLES: tuple[str, ...] = (
 
 #: Contrast estimand whose intervals' coverage is reported (from ``arm_mean``).
 CONTRAST_ESTIMAND: str = "mean_daily_difference"
-
-_ROOT = Path(__file__).resolve().parents[2]
-#: Source files whose content defines the model graphs and their simulation (hashed).
-_MODEL_SOURCES: tuple[str, ...] = (
-    "bayes_keta/models/*.py",
-    "bayes_keta/spec/*.py",
-    "bayes_keta/calibration/prior.py",
-)
 
 
 @dataclass(frozen=True)
@@ -238,90 +227,6 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     for row in frame.to_dict(orient="records"):
         out.append({k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()})
     return out
-
-
-def sbc_hash(
-    spec: str | Path | ModelSpec, *, root: Path | None = None
-) -> tuple[str, tuple[str, ...]]:
-    """Hash of a spec's TOML and the model-building sources: stale SBC when either changes.
-
-    What is hashed is the code, not its prose (:func:`code_fingerprint`): the TOML's parsed
-    values and each source's syntax tree without docstrings and comments, so that a
-    documentation fix leaves the artefact fresh and any change the model could see stales it.
-
-    Parameters
-    ----------
-    spec : str, Path or ModelSpec
-        The spec (its ``source`` file is hashed; a spec built from a dict hashes its JSON).
-    root : Path, optional
-        Repository root (default: the one this package lives in).
-
-    Returns
-    -------
-    tuple
-        ``(sha256 hex, files)``: the hash and the repository-relative files it covers.
-
-    Examples
-    --------
-    >>> h, files = sbc_hash("daily")
-    >>> len(h), files[0]
-    (64, 'models/daily.toml')
-    """
-    root = root or _ROOT
-    loaded = load_spec(spec)
-    digest = hashlib.sha256()
-    source = Path(loaded.source)
-    files: list[str] = []
-    if source.is_file():
-        resolved = source.resolve()
-        rel = resolved.relative_to(root) if resolved.is_relative_to(root) else Path(source.name)
-        files.append(str(rel))
-        digest.update(str(rel).encode() + b"\0" + code_fingerprint(source) + b"\0")
-    else:
-        files.append("<dict>")
-        digest.update(loaded.sha256.encode())
-    for pattern in _MODEL_SOURCES:
-        for path in sorted(root.glob(pattern)):
-            rel = path.relative_to(root)
-            files.append(str(rel))
-            digest.update(str(rel).encode() + b"\0" + code_fingerprint(path) + b"\0")
-    return digest.hexdigest(), tuple(files)
-
-
-def code_fingerprint(path: Path) -> bytes:
-    r"""Return the content of a model source that can change what a model computes.
-
-    A ``.py`` file: its syntax tree (:func:`ast.dump`) with every docstring removed (comments
-    never reach the tree). A ``.toml`` file: its parsed values as sorted JSON. Anything else:
-    its bytes.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> a, b = folder / "a.py", folder / "b.py"
-    >>> _ = a.write_text("def f(x):\n    '''Twice x.'''\n    return 2 * x  # double\n")
-    >>> _ = b.write_text("def f(x):\n    return 2 * x\n")
-    >>> code_fingerprint(a) == code_fingerprint(b)
-    True
-    >>> _ = b.write_text("def f(x):\n    return 3 * x\n")
-    >>> code_fingerprint(a) == code_fingerprint(b)
-    False
-    """
-    if path.suffix == ".toml":
-        values = tomllib.loads(path.read_text(encoding="utf-8"))
-        return json.dumps(values, sort_keys=True, default=str).encode()
-    if path.suffix != ".py":
-        return path.read_bytes()
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-            if isinstance(body[0].value.value, str):
-                node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree, include_attributes=False).encode()
 
 
 def _spec_seed(seed: int, name: str) -> int:

@@ -1,0 +1,107 @@
+"""Text about a declared outcome says what it is, not 0-10 daily pain: the design summary of
+weekly readings, the LOO caveat of a discrete likelihood, and the prior sweep, which reports in
+NRS points only and refuses other outcomes before sampling (no sampling here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bayes_keta as bk
+from bayes_keta.cli import main
+from bayes_keta.exceptions import SpecError
+from bayes_keta.report.loo import LooResult, loo_comparison
+
+QOL = {
+    "column": "qol",
+    "label": "Quality of life (0-100)",
+    "noun": "quality of life",
+    "units": "points",
+    "lower": 0,
+    "upper": 100,
+    "better": "higher",
+    "reading": "week",
+    "thresholds": [5, 10],
+}
+
+
+def _qol_frame(*, seed=4):
+    frame = bk.simulate_trial(
+        n_subjects=24, n_days=14, seed=seed, missing_rate=0.0, mu=60, bounds=(0, 100),
+        sd_subject=15, sd_residual=8,
+    )  # fmt: skip
+    late = np.random.default_rng(0).random(len(frame)) < (frame["day"] - 1) / 20
+    frame.loc[late, "pain"] = np.nan  # later weeks missing more often
+    return frame.rename(columns={"pain": "qol"})
+
+
+def test_design_summary_of_weekly_readings_speaks_of_weeks():
+    summary = bk.design_summary(bk.load_trial(_qol_frame(), outcome=QOL))
+    (warning,) = summary.warnings
+    assert warning.startswith("WARNING: completion depends on the week (from ")
+    assert "% on week 1 to " in warning and "well-completed weeks" in warning
+    text = summary.text
+    assert "mean quality of life" in text and "Missing readings by week" in text
+    for wrong in ("pain", "on day ", "the day", " days", "NRS"):
+        assert wrong not in text, wrong
+
+
+def _loo(name, shift, *, discrete, rng):
+    import arviz_stats as azs
+    import xarray as xr
+
+    tree = xr.DataTree.from_dict(
+        {
+            "posterior": xr.Dataset({"mu": (("chain", "draw"), rng.normal(size=(2, 100)))}),
+            "log_likelihood": xr.Dataset(
+                {"pain": (("chain", "draw", "obs"), rng.normal(-1.5 - shift, 0.1, (2, 100, 30)))}
+            ),
+            "observed_data": xr.Dataset({"pain": (("obs",), rng.normal(size=30))}),
+        }
+    )
+    return LooResult(name, "pain", 30, azs.loo(tree, var_name="pain"), 0, discrete=discrete)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "words"),
+    [
+        (None, "outside the outcome's bounds 0-10,"),
+        (bk.Outcome.vas_0_100(), "outside the outcome's bounds 0-100,"),
+        (bk.Outcome(lower=0.0, upper=None, preset=None), "beyond the recorded scores,"),
+    ],
+)
+def test_loo_caveat_of_a_discrete_likelihood_names_the_outcomes_bounds(outcome, words):
+    rng = np.random.default_rng(0)
+    results = {
+        "daily": _loo("daily", 0.0, discrete=False, rng=rng),
+        "daily_ordinal": _loo("daily_ordinal", 0.1, discrete=True, rng=rng),
+    }
+    table, notes = loo_comparison(results, outcome=outcome)
+    assert list(table.index) == ["daily", "daily_ordinal"]
+    (caveat,) = [n for n in notes if n.startswith("Caveat")]
+    assert words in caveat
+    if outcome is not None:
+        assert "0-10," not in caveat
+
+
+def test_a_prior_sweep_refuses_an_outcome_off_the_nrs_before_sampling(tmp_path, capsys):
+    frame = bk.simulate_trial(n_subjects=6, n_days=3, seed=1, mu=50, bounds=(0, 100))
+    vas = bk.load_trial(frame, outcome="vas_0_100")
+    with pytest.raises(SpecError, match=r"0-10 pain NRS only .* \(mm, 0-100, lower is better\)"):
+        bk.prior_sweep(vas, "daily", scheduler="serial")
+    nrs = frame.assign(pain=(frame["pain"] / 10).round()).drop(columns="baseline_pain")
+    relabelled = bk.load_trial(nrs.rename(columns={"pain": "score"}), outcome={"column": "score"})
+    from bayes_keta.sweep.run import check_sweep_outcome
+
+    check_sweep_outcome(relabelled)  # the NRS under another name is fine
+    data = tmp_path / "vas.csv"
+    frame.to_csv(data, index=False)
+    design = tmp_path / "design.toml"
+    design.write_text('[outcome]\npreset = "vas_0_100"\n', encoding="utf-8")
+    out = tmp_path / "report"
+    args = ["report", str(data), "--design", str(design), "--with-sweep", "default"]
+    code = main([*args, "--out", str(out)])
+    assert code == 4 and "0-10 pain NRS only" in capsys.readouterr().err
+    assert not Path(out).exists() or not any(Path(out).rglob("*.nc"))  # nothing was fitted

@@ -105,3 +105,34 @@ def test_a_prior_sweep_refuses_an_outcome_off_the_nrs_before_sampling(tmp_path, 
     code = main([*args, "--out", str(out)])
     assert code == 4 and "0-10 pain NRS only" in capsys.readouterr().err
     assert not Path(out).exists() or not any(Path(out).rglob("*.nc"))  # nothing was fitted
+
+
+def test_report_words_weekly_readings_per_reading_not_daily():
+    import dataclasses
+
+    from fake_fits import fake_fit
+
+    from bayes_keta.report import assemble, collect, render_html
+
+    weekly = bk.Outcome(
+        scale_name="qol", label="Quality of life", noun="quality of life", units="units",
+        lower=None, upper=None, better="higher", thresholds=(5.0, 10.0), rope=2.0,
+        reading="week", auc_units=None, sources=(), preset=None,
+    )  # fmt: skip
+    trial = dataclasses.replace(bk.ketapain_synthetic(), outcome=weekly, flagship=False)
+    fits = {"daily": fake_fit(trial, effects={"ketamine": 3.0, "ketamine_magnesium": 1.0})}
+    data = collect(trial, fits, main="daily", command="pytest", adverse_events=False)
+    html = render_html(assemble(data))
+    assert "the per-reading ones (units) times the readings per period" in html
+    assert "the daily ones" not in html
+
+
+def test_contrast_text_of_a_constant_effect_speaks_of_the_outcomes_readings():
+    from fake_fits import fake_tree
+
+    from bayes_keta.estimands.text import summarize_contrasts
+
+    weekly = bk.Outcome.from_table({**QOL, "column": "pain"})
+    text = summarize_contrasts(fake_tree(n_days=8), outcome=weekly).text
+    assert "constant over the weeks of a period (arm_mean does not vary by week)" in text
+    assert "infusion" not in text and "single-week estimands" in text

@@ -136,3 +136,32 @@ def test_contrast_text_of_a_constant_effect_speaks_of_the_outcomes_readings():
     text = summarize_contrasts(fake_tree(n_days=8), outcome=weekly).text
     assert "constant over the weeks of a period (arm_mean does not vary by week)" in text
     assert "infusion" not in text and "single-week estimands" in text
+
+
+def test_fit_prints_benefit_columns_and_readings_of_a_higher_is_better_weekly_outcome(
+    tmp_path, monkeypatch, capsys
+):
+    from fake_fits import fake_fit, fake_tree
+
+    from bayes_keta.cli import fit as cli_fit
+
+    def run(options):
+        trial = options["trial"]
+        effects = {t: 3.0 for t in trial.actives}
+        tree = fake_tree(n_days=trial.n_days, treatments=trial.treatments, effects=effects)
+        return fake_fit(trial, tree, spec=options["spec"])
+
+    monkeypatch.setattr(cli_fit, "_run_fit", run)
+    data = tmp_path / "qol.csv"
+    _qol_frame().drop(columns="adverse_event", errors="ignore").to_csv(data, index=False)
+    design = tmp_path / "design.toml"
+    lines = [f"{k} = {v!r}".replace("'", '"') for k, v in QOL.items()]
+    design.write_text("[outcome]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    args = ["fit", str(data), "--design", str(design), "--model", "daily"]
+    assert main([*args, "--out", str(tmp_path / "fit")]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if line.startswith("contrast"))
+    assert header.split()[-3:] == ["P(>0)", "P(>", "t)"]  # benefit is an increase
+    assert "constant over the weeks of a period" in out and "over days" not in out
+    row = next(line for line in out.splitlines() if "mean_daily_difference" in line)
+    assert row.split()[-3] == "1.00"  # P(benefit) of a +3 effect

@@ -14,11 +14,12 @@ import pytest
 from scipy import stats
 
 import bayes_keta as bk
+from bayes_keta.data.sequence_orders import williams_sequences as williams_orders
 from bayes_keta.exceptions import DataError, SpecError
 from bayes_keta.planning import DesignPrior
 from bayes_keta.planning.analyse import fit_cells, posterior_beyond, within_plan
 from bayes_keta.planning.analysis_prior import AnalysisPrior, analysis_prior
-from bayes_keta.planning.design import future_designs
+from bayes_keta.planning.design import future_designs, williams_sequences
 from bayes_keta.planning.simulate import simulate_readings
 from bayes_keta.spec import load_spec, resolve_priors
 
@@ -209,6 +210,11 @@ def test_designs_and_allocation():
         within_plan(same[0], 6)  # one sequence: treatment and period are confounded
     with pytest.raises(SpecError, match="no residual degrees of freedom.*n >= 3"):
         within_plan(w, 2)
+    # one Williams construction: planning's index squares are the data layer's, on indices
+    for t in (2, 3, 4, 5):
+        assert williams_sequences(t) == [list(r) for r in williams_orders(range(t))]
+    with pytest.raises(SpecError, match="at least 2 treatments"):
+        williams_sequences(1)
 
 
 def test_decay_analysis_prior_matches_monte_carlo_of_the_mean_effect():

@@ -83,7 +83,7 @@ def test_dropout_is_reported_not_refused(good, tmp_path):
     assert any("drop-out: subject S2" in n and "period 3" in n for n in trial.notes)
     summary = bk.design_summary(trial)
     assert summary.dropouts == ("S2",)
-    assert "Drop-outs: 1: S2 (periods 1, 2)" in summary.text
+    assert "Drop-outs: 1: S2 (data in periods 1, 2)" in summary.text
 
 
 def test_later_periods_without_pain_count_as_dropout(good, tmp_path):
@@ -98,7 +98,7 @@ def test_later_periods_without_pain_count_as_dropout(good, tmp_path):
     assert not any("subject S3" in n for n in trial.notes)
     summary = bk.design_summary(trial)
     assert summary.dropouts == trial.dropouts == ("S2",)
-    assert "Drop-outs: 1: S2 (periods 1)" in summary.text
+    assert "Drop-outs: 1: S2 (data in period 1)" in summary.text
     good.loc[good["subject"] == "S2", "pain"] = np.nan
     assert "S2 (no pain data)" in bk.design_summary(load_csv(good, tmp_path)).text
 

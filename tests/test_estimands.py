@@ -266,9 +266,9 @@ def test_contrast_summary_text_follows_numbers():
     )
     assert "SYNTHETIC DATA" in summary.text
     assert summary.synthetic and summary.n_days == 35
-    assert "constant over the days after infusion" in summary.text  # slope 0: constant over day
+    assert "constant over the days of a period" in summary.text  # slope 0: constant over day
     real = summarize_contrasts(fake_tree(slope=0.01, n_draws=50), synthetic=False)
-    assert "SYNTHETIC" not in real.text and "constant over the days after infusion" not in real.text
+    assert "SYNTHETIC" not in real.text and "constant over the days of a period" not in real.text
     assert not summarize_contrasts(tree).synthetic  # explicit, never read from the tree
 
 

@@ -17,8 +17,9 @@ components (--design-prior point: their posterior means, i.e. classical power). 
 analysed on its own data (within-subject analysis of the period means under the spec's
 default priors, or --analysis-priors; closed form, no NUTS) and counts as a success when
 P(benefit beyond --threshold) > --prob for a contrast (each active vs the reference; the
-benefit direction comes from the outcome: lower pain is better). The preset P(benefit) >
-0.975 is reported too. Writes, into DIR:
+benefit direction and units come from the fitted outcome, e.g. lower pain is better). The
+simulated trials and the analysis priors are on the fit's outcome scale. The preset
+P(benefit) > 0.975 is reported too. Writes, into DIR:
 
   assurance.csv    n, active, reference, assurance, lo95, hi95 (95% Monte Carlo interval),
                    rule, threshold, prob, successes, sims, mean_posterior_prob, design
@@ -102,8 +103,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--threshold",
         type=number(checks.BENEFIT_SIZE),
         default=ASSURANCE_THRESHOLD,
-        help=f"size of the benefit, >= 0, in the outcome's units (default {ASSURANCE_THRESHOLD:g}"
-        " point); its direction comes from the outcome (lower pain is better)",
+        help=f"size of the benefit, >= 0, in the fitted outcome's units (default"
+        f" {ASSURANCE_THRESHOLD:g}: one point of the 0-10 NRS; give it for other outcomes);"
+        " its direction comes from the outcome (e.g. lower pain is better)",
     )
     parser.add_argument(
         "--prob",

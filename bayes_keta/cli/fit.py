@@ -137,18 +137,33 @@ def _check_sampler(name: str | None) -> None:
                 raise SpecError("--sampler nutpie: nutpie is not installed") from err
 
 
-def format_contrasts(table) -> str:
+def format_contrasts(table, *, outcome=None) -> str:
     """Compact text rendering of a contrast table (one line per contrast x estimand).
 
-    ``P(< -t)`` lists each threshold on the row's own scale (AUC rows: ``n_days x t``) with
-    its probability, read from the flat ``p_beyond_<t>`` columns by
-    :func:`bayes_keta.estimands.beyond_by_row`.
+    ``P(<0)`` is the probability of benefit and ``P(< -t)`` lists each threshold on the row's
+    own scale (AUC rows: ``n_days x t``) with the probability of a benefit beyond it, read from
+    the flat ``p_beyond_<t>`` columns by :func:`bayes_keta.estimands.beyond_by_row`; when the
+    ``outcome`` (default the 0-10 NRS) is better higher they read ``P(>0)`` and ``P(> t)``.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from bayes_keta.estimands import contrast_draws, contrast_table
+    >>> from bayes_keta.outcome import Outcome
+    >>> am = xr.DataArray(np.full((1, 4, 2, 7), 5.0), dims=("chain", "draw", "treatment", "day"),
+    ...                   coords={"treatment": ["placebo", "drug"], "day": np.arange(1, 8)})
+    >>> relief = Outcome(better="higher", noun="relief", preset=None)
+    >>> table = contrast_table(contrast_draws(am, outcome=relief), outcome=relief)
+    >>> format_contrasts(table, outcome=relief).splitlines()[0].split()[-3:]
+    ['P(>0)', 'P(>', 't)']
     """
     from bayes_keta.estimands import CI_LABEL, beyond_by_row
 
+    higher = outcome is not None and outcome.better == "higher"
+    benefit, beyond_t = ("P(>0)", "P(> t)") if higher else ("P(<0)", "P(< -t)")
     lines = [
         f"{'contrast':<31} {'estimand':<22} {'mean':>8} {CI_LABEL + '% CrI':>19}"
-        f" {'P(<0)':>6}  P(< -t)"
+        f" {benefit:>6}  {beyond_t}"
     ]
     for row, beyond_t in zip(table.to_dict("records"), beyond_by_row(table), strict=True):
         digits = 1 if row["scale"] in ("auc", "percent") else 2
@@ -251,11 +266,12 @@ def _print_results(result, diagnostics, *, synthetic: bool, pair=None) -> None:
     summary = result.contrast_summary()
     outcome = result.outcome
     print(f"Outcome: {outcome.describe()}")
-    print(format_contrasts(summary.table))
+    print(format_contrasts(summary.table, outcome=outcome))
     if summary.constant_over_day and summary.n_days > 1:
+        r = outcome.reading
         print(
-            "(this model's effect is constant over days: week-1 and day-k rows repeat the"
-            " mean daily difference; daily_decay lets it vary)"
+            f"(this model's effect is constant over the {r}s of a period: week-1 and day-k"
+            " rows repeat the mean difference over the period; daily_decay lets it vary)"
         )
     print(f"(differences in {outcome.units}; {outcome.better} is better)")
     carry = format_carryover(result)

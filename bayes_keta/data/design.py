@@ -63,8 +63,8 @@ class DesignSummary:
     sequences : dict of str to int
         Number of subjects on each treatment sequence.
     dropouts : tuple of str
-        Subjects missing at least one period, or whose later periods have rows but no pain
-        value (:attr:`bayes_keta.Trial.dropouts`); the text lists the periods with pain data.
+        Subjects missing at least one period, or whose later periods have rows but no
+        reading (:attr:`bayes_keta.Trial.dropouts`); the text lists the periods with data.
     table : pandas.DataFrame
         One row per arm: ``treatment``, ``subjects``, ``expected_days``, ``observed_days``,
         ``missing_days``, ``missing_pct``, ``mean_pain`` (mean reading, outcome units),
@@ -148,7 +148,7 @@ def replication_table(trial: Trial) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Index ``subject``, columns the treatments, counts of the subject's periods on each
-        (periods with rows, observed pain or not).
+        (periods with rows, observed readings or not).
 
     Examples
     --------
@@ -238,7 +238,7 @@ def design_summary(
     sequences = {str(k): int(v) for k, v in _sequences(trial).items()}
     dropouts = tuple(str(s) for s in trial.dropouts)
     missing = missingness_by_day(trial)
-    trend = completion_trend(missing)
+    trend = completion_trend(missing, reading=trial.outcome.reading)
     warnings = (trend.text,) if trend is not None and trend.trend else ()
     replication = replication_table(trial)
     summary = DesignSummary(
@@ -307,12 +307,18 @@ def _dropouts_line(trial: Trial, dropouts: tuple[str, ...]) -> str:
         return "Drop-outs: none"
     cells = trial.cells.loc[trial.cells["n_obs"] > 0]  # periods with data
     described = [
-        f"{s} (periods {', '.join(str(p) for p in cells.loc[cells['subject'] == s, 'period'])})"
+        f"{s} ({_periods(cells.loc[cells['subject'] == s, 'period'])})"
         if (cells["subject"] == s).any()
         else f"{s} (no {trial.outcome.noun} data)"
         for s in dropouts
     ]
     return f"Drop-outs: {len(dropouts)}: " + "; ".join(described)
+
+
+def _periods(periods: pd.Series) -> str:
+    """Word a drop-out's periods with data: ``"data in period 1"``, ``"data in periods 1, 2"``."""
+    values = [str(p) for p in periods]
+    return f"data in period{'s' if len(values) > 1 else ''} {', '.join(values)}"
 
 
 def _arm_lines(trial: Trial, table: pd.DataFrame, *, one: bool) -> list[str]:

@@ -77,7 +77,7 @@ class CompletionTrend:
 
 
 def completion_trend(
-    table: pd.DataFrame, *, alpha: float = COMPLETION_TREND_ALPHA
+    table: pd.DataFrame, *, alpha: float = COMPLETION_TREND_ALPHA, reading: str = "day"
 ) -> CompletionTrend | None:
     """Test whether completion trends over the days (None with fewer than 3 days or no gaps).
 
@@ -87,6 +87,8 @@ def completion_trend(
         :func:`missingness_by_day` output.
     alpha : float
         Warn when the two-sided P value is below it.
+    reading : str
+        What one reading covers (:attr:`bayes_keta.outcome.Outcome.reading`), for the text.
 
     Examples
     --------
@@ -95,6 +97,8 @@ def completion_trend(
     >>> trend = completion_trend(t)
     >>> trend.trend, trend.first_pct, trend.last_pct
     (True, 100.0, 55.0)
+    >>> completion_trend(t, reading="week").text.split(" (")[0]
+    'WARNING: completion depends on the week'
     """
     days = table["day"].to_numpy(dtype=float)
     n = table["expected"].to_numpy(dtype=float)
@@ -108,14 +112,15 @@ def completion_trend(
     p_value = math.erfc(abs(z) / math.sqrt(2.0))  # two-sided normal tail
     first, last = 100 * x[0] / max(n[0], 1), 100 * x[-1] / max(n[-1], 1)
     trend = p_value < alpha
-    where = f"{first:.0f}% on day {days[0]:g} to {last:.0f}% on day {days[-1]:g}"
+    r = reading
+    where = f"{first:.0f}% on {r} {days[0]:g} to {last:.0f}% on {r} {days[-1]:g}"
     if trend:
         text = (
-            f"WARNING: completion depends on the day (from {where}; trend test z = {z:.2f},"
+            f"WARNING: completion depends on the {r} (from {where}; trend test z = {z:.2f},"
             f" P = {p_value:.2g}): the AUC's cell-mean filling and a constant-effect daily"
-            " model over-weight the well-completed days; daily_decay (an effect by day,"
-            " averaged over all days equally) estimates the all-days mean honestly"
+            f" model over-weight the well-completed {r}s; daily_decay (an effect by {r},"
+            f" averaged over all {r}s equally) estimates the all-{r}s mean honestly"
         )
     else:
-        text = f"completion shows no trend over the days (from {where}; P = {p_value:.2g})"
+        text = f"completion shows no trend over the {r}s (from {where}; P = {p_value:.2g})"
     return CompletionTrend(z, p_value, float(first), float(last), bool(trend), text)

@@ -246,10 +246,12 @@ def summarize_contrasts(
         lines.append("")
     constant = bool(ds.attrs["constant_over_day"])
     if constant and n_days > 1:  # one reading per period: nothing varies over readings
+        r = out_come.reading
         lines.append(
-            "This model's treatment effect is constant over the days after infusion (arm_mean"
-            " does not vary by day), so week-1 and single-day estimands repeat the mean daily"
-            " difference; fit daily_decay to let the effect vary with time since infusion."
+            f"This model's treatment effect is constant over the {r}s of a period (arm_mean"
+            f" does not vary by {r}), so week-1 and single-{r} estimands repeat the mean"
+            " difference over the period; fit daily_decay to let the effect vary with time in"
+            " the period."
         )
     lines.append(
         "Probabilities are posterior probabilities given the model, the priors and the data;"

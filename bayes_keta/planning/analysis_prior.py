@@ -18,6 +18,11 @@ of each active arm over a period, which must be normal:
   (moments over the ``tau`` prior on a 4,000-point quantile grid). Under the default priors
   the SD goes from 2.0 to about 2.1 points.
 
+Priors are written in 0-10 NRS points (:mod:`bayes_keta.models.scaling`); for a fit of another
+outcome they are put on its scale by the rule the fit recorded (``FitRecord.prior_scaling``:
+``normal(0, 2)`` points becomes ``normal(0, 20)`` mm on a 0-100 VAS, mirrored when higher is
+better), so the next trial is analysed on the fit's scale as :func:`bayes_keta.fit` would.
+
 The priors of the intercept, period effects and SDs are taken as flat (``1/sigma`` for the
 residual SD): with a within-subject analysis and the spec's wide priors their influence is
 negligible (the ``--exact`` check with full NUTS under every spec prior measures it).
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bayes_keta.exceptions import SpecError
+from bayes_keta.models.scaling import PriorScaling
 from bayes_keta.spec import ModelSpec, Prior, PriorsArg, resolve_priors
 
 __all__ = ["FLAT", "AnalysisPrior", "analysis_prior"]
@@ -71,7 +77,9 @@ class AnalysisPrior:
         return {"kind": self.kind, "mu": self.mu, "sigma": sigma, "description": self.description}
 
 
-def analysis_prior(spec: ModelSpec, priors: PriorsArg, *, n_days: int) -> AnalysisPrior:
+def analysis_prior(
+    spec: ModelSpec, priors: PriorsArg, *, n_days: int, scaling: PriorScaling | None = None
+) -> AnalysisPrior:
     """Resolve the analysis prior of the mean effect (see the module docstring).
 
     Parameters
@@ -82,6 +90,9 @@ def analysis_prior(spec: ModelSpec, priors: PriorsArg, *, n_days: int) -> Analys
         ``"flat"``, or prior sets / overrides resolved against ``spec`` (None: its defaults).
     n_days : int
         Readings per period (the decay curve's mean runs over them).
+    scaling : PriorScaling, optional
+        How NRS-point priors are put on the outcome's scale (the fit's
+        ``FitRecord.prior_scaling``; None: the NRS, unchanged).
 
     Returns
     -------
@@ -99,15 +110,23 @@ def analysis_prior(spec: ModelSpec, priors: PriorsArg, *, n_days: int) -> Analys
     'flat'
     >>> round(analysis_prior(load_spec("daily"), "skeptical", n_days=35).sigma, 3)
     0.608
+    >>> from bayes_keta.models.scaling import prior_scaling_for
+    >>> from bayes_keta.outcome import Outcome
+    >>> vas = prior_scaling_for(Outcome.vas_0_100())
+    >>> analysis_prior(load_spec("daily"), None, n_days=35, scaling=vas).sigma
+    20.0
     """
     if isinstance(priors, str) and priors == FLAT:
         return AnalysisPrior("flat", description="flat (improper) prior on the effects")
     if isinstance(priors, list | tuple) and FLAT in priors:
         raise SpecError("'flat' cannot be combined with other analysis priors")
-    resolved = resolve_priors(spec, priors)
+    scaling = scaling or PriorScaling.identity()
+    resolved = scaling.apply_all(resolve_priors(spec, priors))
     effect = _normal(resolved["treatment_effect"], "treatment_effect")
     mu, sigma = effect
     text = f"treatment_effect normal({mu:g}, {sigma:g})"
+    if not scaling.is_identity:
+        text += f" on the outcome's scale ({scaling.text})"
     if spec.effect == "decay":
         m_b, s_b = _normal(resolved["effect_transient"], "effect_transient")
         fade = _mean_fade(resolved["tau"], n_days)

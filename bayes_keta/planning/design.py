@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bayes_keta.constants import ASSURANCE_DESIGNS
+from bayes_keta.data.sequence_orders import williams_sequences as williams_orders
 from bayes_keta.exceptions import SpecError
 
 __all__ = ["FutureDesign", "future_designs", "williams_sequences"]
@@ -124,7 +125,8 @@ def williams_sequences(t: int) -> list[list[int]]:
     """Williams design for ``t`` treatments (indices ``0..t-1``), balanced for carryover.
 
     The first sequence is ``0, 1, t-1, 2, t-2, ...``; the others add ``1, 2, ...`` modulo
-    ``t``; for odd ``t`` the mirror image of each sequence is added.
+    ``t``; for odd ``t`` the mirror image of each sequence is added (the construction of
+    :func:`bayes_keta.data.sequence_orders.williams_sequences`, on indices).
 
     Examples
     --------
@@ -135,17 +137,7 @@ def williams_sequences(t: int) -> list[list[int]]:
     """
     if t < 2:
         raise SpecError(f"a crossover needs at least 2 treatments, got {t}")
-    first, low, high = [0], 1, t - 1
-    while len(first) < t:
-        first.append(low)
-        low += 1
-        if len(first) < t:
-            first.append(high)
-            high -= 1
-    rows = [[(k + r) % t for k in first] for r in range(t)]
-    if t % 2:
-        rows += [row[::-1] for row in rows]
-    return rows
+    return [list(row) for row in williams_orders(range(t))]
 
 
 def future_designs(

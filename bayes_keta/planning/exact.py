@@ -11,6 +11,10 @@ clipped first) and analysed twice:
   no prior or predictive draws), ``P(benefit beyond t)`` = the fraction of posterior draws of
   the mean effect (``arm_mean``) beyond ``t``.
 
+Both read the trial as the fit's outcome (its column, bounds and prior scaling). For an
+outcome without both bounds the NUTS fit scales its priors by the simulated readings' spread
+(:mod:`bayes_keta.models.scaling`), the fast analysis by the fitted trial's: close, not equal.
+
 The rows pair the two posterior probabilities and success flags of every simulated trial,
 contrast and rule, so the comparison is paired: a discordant success is a trial near the
 decision boundary, a probability difference is the approximation's error plus the NUTS Monte
@@ -75,7 +79,7 @@ def exact_check(
                     design,
                     size,
                     rng=rng,
-                    bounds=(float(outcome.lower), float(outcome.upper)),
+                    bounds=outcome.bounds,
                     column=outcome.column,
                 )
                 fit_seed = int(rng.integers(0, 2**31 - 1))
@@ -84,6 +88,7 @@ def exact_check(
                     treatments=list(design.treatments),
                     reference=design.reference,
                     name=f"assurance_n{size}_{j}",
+                    outcome=outcome,
                 )
                 fit = fit_trial(
                     trial,

@@ -7,7 +7,10 @@ effects and the variance components, so uncertainty about either propagates;
 ``kind="point"`` (``--design-prior point``) replaces the draws by their posterior means
 (means of the SDs, not of the variances): classical power at those values.
 
-Everything is on the outcome's per-reading scale (daily NRS points for the shipped specs).
+Everything is on the outcome's per-reading scale (the fit's outcome: daily NRS points for the
+embedded trial, mm for a 0-100 VAS...); the fit's outcome and its prior scaling
+(``FitRecord.prior_scaling``) travel with the design prior, so the next trial is analysed on
+that scale too.
 From the posterior of a Gaussian spec (``daily``, ``daily_decay``, ``daily_ar1``, ``auc``):
 
 * effect curves :math:`\delta_k(t)` = ``arm_mean[k, t] - arm_mean[reference, t]`` (the
@@ -43,6 +46,8 @@ import numpy as np
 
 from bayes_keta.constants import CI_PROB
 from bayes_keta.exceptions import DataError, OutputError, SpecError
+from bayes_keta.models.scaling import PriorScaling
+from bayes_keta.outcome import Outcome
 from bayes_keta.spec import ModelSpec, load_spec
 
 __all__ = ["DesignPrior", "design_prior_from_fit", "mean_effect_draws", "residual_factor"]
@@ -97,6 +102,11 @@ class DesignPrior:
         Posterior draws, or their means.
     source : dict
         Where the draws came from (fit path, data name and hash, synthetic, spec name...).
+    outcome : Outcome
+        The fit's outcome (units, bounds, direction of benefit; default the 0-10 NRS).
+    scaling : PriorScaling
+        How the fit put NRS-point priors on its outcome (the analysis priors of the next
+        trial get the same; default the identity, the NRS's own).
 
     Examples
     --------
@@ -120,6 +130,8 @@ class DesignPrior:
     sequences: tuple[tuple[str, ...], ...] | None = None
     kind: str = "posterior"
     source: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    outcome: Outcome = field(default_factory=Outcome.nrs_0_10, repr=False)
+    scaling: PriorScaling = field(default_factory=PriorScaling.identity, repr=False)
 
     @property
     def actives(self) -> tuple[str, ...]:
@@ -291,6 +303,8 @@ def design_prior_from_fit(fit_or_dir: Any) -> DesignPrior:
         sequences=_fitted_sequences(tree, treatments),
         kind="posterior",
         source=source,
+        outcome=fit.outcome,
+        scaling=PriorScaling.from_dict(fit.record.prior_scaling),
     )
 
 

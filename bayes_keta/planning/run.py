@@ -88,8 +88,10 @@ two subjects), got 1
     return tuple(sorted({int(v) for v in values}))
 
 
-def check_threshold(threshold: object, outcome: Outcome) -> float:
+def check_threshold(threshold: object, outcome: Outcome | None) -> float:
     """Check a size of benefit (>= 0, outcome units); its direction comes from the outcome.
+
+    ``outcome`` words the message (None: not known yet, e.g. before a fit folder is read).
 
     Examples
     --------
@@ -103,6 +105,11 @@ benefit in points; lower pain is better ...
     """
     if checks.BENEFIT_SIZE.problem(threshold) is None:
         return float(threshold)  # type: ignore[arg-type]
+    if outcome is None:
+        raise SpecError(
+            f"threshold must be >= 0, got {threshold!r}: it is the size of the benefit in the"
+            " outcome's units; its direction comes from the outcome"
+        )
     raise SpecError(
         f"threshold must be >= 0, got {threshold!r}: it is the size of the benefit in"
         f" {outcome.units}; {outcome.better} {outcome.noun} is better (the outcome's"
@@ -156,7 +163,8 @@ def assurance(
         Priors of the next trial's analysis: the spec's defaults (None), prior sets or
         overrides as for :func:`bayes_keta.fit`, or ``"flat"``.
     outcome : Outcome, optional
-        Direction and units (default :meth:`bayes_keta.Outcome.nrs_0_10`).
+        Direction, units and bounds (default: the fit's outcome; a design prior's, the
+        0-10 NRS unless it says otherwise).
     exact : int
         Simulated trials per ``n`` also analysed with full NUTS (0: none).
     exact_draws, exact_tune, exact_chains : int
@@ -192,9 +200,8 @@ def assurance(
     """
     enter = reporter(progress)
     enter("validating", "checking the settings")
-    outcome = outcome or Outcome.nrs_0_10()
     sizes = check_sizes(n)
-    threshold = check_threshold(threshold, outcome)
+    threshold = check_threshold(threshold, outcome or getattr(fit, "outcome", None))
     checks.PROBABILITY.check(prob, "prob")
     checks.SIMS.check(sims, "sims")
     checks.SEED.check(seed, "seed")
@@ -216,6 +223,7 @@ def assurance(
     prior = fit if isinstance(fit, DesignPrior) else design_prior_from_fit(fit)
     if design_prior == "point":
         prior = prior.point()
+    outcome = outcome or prior.outcome
     designs = tuple(
         future_designs(
             design,
@@ -228,7 +236,7 @@ def assurance(
     for size in sizes:
         for d in designs:
             within_plan(d, size)  # refuse a size the analysis cannot handle, before running
-    aprior = analysis_prior(prior.spec, analysis_priors, n_days=prior.n_days)
+    aprior = analysis_prior(prior.spec, analysis_priors, n_days=prior.n_days, scaling=prior.scaling)
     if exact and aprior.kind == FLAT:
         raise SpecError("--exact fits NUTS, which needs proper analysis priors, not 'flat'")
     rules = success_rules(threshold, prob)

@@ -126,16 +126,21 @@ def _run_sweep(
 
 
 def _check_before_sampling(
-    sweep_dir: str | Path | None, sweep_grid: str | Path | None, assurance: Sequence[int] | None
+    trial: Trial,
+    sweep_dir: str | Path | None,
+    sweep_grid: str | Path | None,
+    assurance: Sequence[int] | None,
 ) -> tuple[int, ...] | None:
-    """Fail in seconds on a bad sweep folder or grid, or bad assurance sizes."""
+    """Fail in seconds on a bad sweep folder, grid or outcome, or bad assurance sizes."""
     if sweep_dir is not None:
         from bayes_keta.report.sensitivity import read_sweep
 
         read_sweep(sweep_dir)
     elif sweep_grid is not None:
         from bayes_keta.sweep import load_grid
+        from bayes_keta.sweep.run import check_sweep_outcome
 
+        check_sweep_outcome(trial)
         load_grid(sweep_grid)
     if not assurance:
         return None
@@ -268,7 +273,7 @@ def build_report(
     )
     for m in messages:
         say(m)
-    sizes = _check_before_sampling(sweep_dir, sweep_grid, assurance)
+    sizes = _check_before_sampling(trial, sweep_dir, sweep_grid, assurance)
     options: dict[str, Any] = {
         "priors": priors,
         "draws": draws,

@@ -340,7 +340,9 @@ def collect(
         main=main,
         gate=gate,
         psense=power_scaling(main_fit.datatree, model=main_fit.model),
-        loo=LooComparison(*loo_comparison({n: r.loo for n, r in results.items()})),
+        loo=LooComparison(
+            *loo_comparison({n: r.loo for n, r in results.items()}, outcome=main_fit.outcome)
+        ),
         carryover_check=_carryover_check(trial, results, main, carryover),
         sweep=sweep_data,
         published=pub,

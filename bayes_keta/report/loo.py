@@ -2,7 +2,7 @@
 
 Computed with :func:`arviz_stats.loo` and :func:`arviz_stats.compare`. Only specs whose
 pointwise log-likelihood is over the *same observations* can be compared: a model whose LOO
-kind is ``"cell"`` (the AUC: one value per subject-period, not the daily scores) is left out
+kind is ``"cell"`` (the AUC: one value per subject-period, not the readings) is left out
 of the comparison (its own LOO is still reported). What each model's LOO is comes from its
 builder's :class:`~bayes_keta.models.Capabilities` (``loo``, ``discrete``).
 """
@@ -20,6 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from bayes_keta.models import Capabilities
+from bayes_keta.outcome import Outcome
 
 __all__ = ["KHAT_MAX", "LooResult", "compare_pair", "loo_comparison", "loo_fit"]
 
@@ -118,14 +119,17 @@ def loo_fit(name: str, tree: xr.DataTree, *, capabilities: Capabilities) -> LooR
 
 
 def loo_comparison(
-    results: Mapping[str, LooResult],
+    results: Mapping[str, LooResult], *, outcome: Outcome | None = None
 ) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
-    """Compare the specs fitted to the daily scores; say which were left out and why.
+    """Compare the specs fitted to the single readings; say which were left out and why.
 
     Parameters
     ----------
     results : mapping of spec name to LooResult
         Every fitted spec (their ``kind`` and ``discrete`` say what their LOO is).
+    outcome : Outcome, optional
+        The fits' outcome (its bounds word the caveat of a discrete likelihood; default the
+        0-10 NRS).
 
     Returns
     -------
@@ -142,7 +146,7 @@ def loo_comparison(
             notes.append(
                 f"'{name}' is left out of the comparison: it models one"
                 f" {res.variable.upper()} per subject-period ({res.n_obs} observations), not"
-                " the daily scores, so its ELPD is on different data and cannot be compared"
+                " the single readings, so its ELPD is on different data and cannot be compared"
                 " with the daily models."
             )
         else:
@@ -164,12 +168,18 @@ def loo_comparison(
     table = pd.DataFrame(table)
     discrete = {r.discrete for r in daily.values()}
     if discrete == {True, False}:
+        outcome = outcome or Outcome.nrs_0_10()
+        outside = (
+            f"outside the outcome's bounds {outcome.range_text}"
+            if outcome.bounded
+            else "beyond the recorded scores"
+        )
         notes.append(
             f"Caveat: the pointwise log-likelihood of {_names(daily, discrete=True)} (a"
             " discrete, ordinal likelihood) is the log probability of the recorded integer"
             " score; the continuous models' is a log density. With unit-wide score bins the"
             " density approximates the bin probability, but ignores the mass a continuous"
-            " likelihood puts outside 0-10, so this comparison is approximate."
+            f" likelihood puts {outside}, so this comparison is approximate."
         )
     conditional = _names(daily, kind="conditional")
     if conditional:

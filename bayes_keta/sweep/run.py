@@ -68,10 +68,16 @@ from bayes_keta.exceptions import SpecError
 from bayes_keta.provenance import provenance_record
 from bayes_keta.spec import ModelSpec, PriorsArg, load_spec, resolve_priors
 from bayes_keta.sweep.grid import SweepGrid, SweepSetting, load_grid
-from bayes_keta.sweep.output import SweepResult, sweep_dataset, sweep_table, sweep_text
+from bayes_keta.sweep.output import (
+    SWEEP_OUTCOME,
+    SweepResult,
+    sweep_dataset,
+    sweep_table,
+    sweep_text,
+)
 from bayes_keta.sweep.points import BASE_SETTING, run_base, run_setting
 
-__all__ = ["SCHEDULERS", "prior_sweep", "run_setting"]
+__all__ = ["SCHEDULERS", "check_sweep_outcome", "prior_sweep", "run_setting"]
 
 #: Named schedulers (anything else is taken as a Dask scheduler address).
 SCHEDULERS: tuple[str, ...] = ("local", "serial")
@@ -151,7 +157,8 @@ def prior_sweep(
     Raises
     ------
     SpecError
-        Invalid spec, grid, priors or settings (before any sampling).
+        Invalid spec, grid, priors or settings, or a trial whose outcome is not on the 0-10
+        NRS (the sweep's table and thresholds are in NRS points), before any sampling.
 
     Examples
     --------
@@ -161,6 +168,7 @@ def prior_sweep(
     >>> res.table.query("estimand == 'mean_daily_difference'")[["setting", "method"]]
     ... # doctest: +SKIP
     """
+    check_sweep_outcome(trial)
     spec = load_spec(spec)
     grid = load_grid(grid)
     settings = grid.settings(spec, base=priors)
@@ -410,3 +418,28 @@ def _check(
     checks.POSITIVE.check(k_max, "k_max")
     if min_ess is not None:
         checks.ESS_MIN.check(min_ess, "min_ess")
+
+
+def check_sweep_outcome(trial: Trial) -> None:
+    """Refuse a trial whose outcome is off the 0-10 NRS: a sweep's thresholds are NRS points.
+
+    Raises
+    ------
+    SpecError
+        The outcome's bounds, direction, units or thresholds are not the NRS's.
+
+    Examples
+    --------
+    >>> import bayes_keta as bk
+    >>> check_sweep_outcome(bk.ketapain_synthetic())  # the 0-10 NRS: nothing to say
+    """
+    nrs, got = SWEEP_OUTCOME, trial.outcome
+    keys = ("lower", "upper", "better", "units", "thresholds")
+    if any(getattr(got, k) != getattr(nrs, k) for k in keys):
+        scale = ", ".join(x for x in (got.units, got.range_text, f"{got.better} is better") if x)
+        raise SpecError(
+            f"prior sweeps report on the 0-10 pain NRS only (thresholds"
+            f" {', '.join(f'{t:g}' for t in nrs.thresholds)} points, lower is better); this"
+            f" trial's outcome is {got.label!r} ({scale}):"
+            " compare prior sets with `bayes-keta fit --priors` instead"
+        )

@@ -55,7 +55,8 @@ def estimand_table(result: SpecResult, data: ReportData, *, rows: pd.DataFrame) 
         pd.DataFrame(out),
         caption=f"'{result.name}': mean and {CI}% credible interval of each difference (active"
         f" - reference; benefit = {o.better} {o.noun}); P(benefit beyond t) on the row's own"
-        " scale (the AUC's thresholds are the daily ones times the readings per period).",
+        f" scale (the AUC's thresholds are the per-reading ones ({o.units}) times the readings"
+        " per period).",
     )
 
 

@@ -103,3 +103,13 @@ def test_exact_check_reads_the_simulated_trial_as_the_fits_outcome(monkeypatch):
     assert [t.outcome.column for t in seen] == ["sbp"] and seen[0].outcome.units == "mmHg"
     assert seen[0].data["pain"].max() > 100  # no 0-10 clipping of the simulated readings
     assert res.exact["clipped"].eq(0.0).all()
+
+
+def test_the_default_threshold_is_one_nrs_point_on_the_fits_scale(vas_fit, nrs_fit):
+    """Without --threshold a VAS fit asks for 10 mm, an NRS fit for 1 point (prior scaling)."""
+    vas, nrs = bk.assurance(vas_fit, **RUN), bk.assurance(nrs_fit, **RUN)
+    assert [r["threshold"] for r in vas.record["rules"]] == [10.0, 0.0]
+    assert [r["threshold"] for r in nrs.record["rules"]] == [1.0, 0.0]
+    beyond = [r.table.set_index("rule").iloc[0]["assurance"] for r in (vas, nrs)]
+    assert beyond[0] == pytest.approx(beyond[1])  # the same trial in tenths
+    assert bk.assurance(vas_fit, threshold=1.0, **RUN).record["rules"][0]["threshold"] == 1.0

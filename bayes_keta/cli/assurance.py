@@ -102,9 +102,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--threshold",
         type=number(checks.BENEFIT_SIZE),
-        default=ASSURANCE_THRESHOLD,
+        default=None,
         help=f"size of the benefit, >= 0, in the fitted outcome's units (default"
-        f" {ASSURANCE_THRESHOLD:g}: one point of the 0-10 NRS; give it for other outcomes);"
+        f" {ASSURANCE_THRESHOLD:g} point of the 0-10 NRS, put on the fit's outcome by its prior"
+        " scaling: 10 mm on a 0-100 VAS);"
         " its direction comes from the outcome (e.g. lower pain is better)",
     )
     parser.add_argument(
@@ -168,7 +169,9 @@ def command_line(args: argparse.Namespace) -> str:
 --seed 1 --design-prior posterior --scheduler local --out o'
     """
     parts = ["bayes-keta", "assurance", str(args.fit_dir), "--n", ",".join(map(str, args.n))]
-    parts += ["--design", args.design, "--threshold", f"{args.threshold:g}"]
+    parts += ["--design", args.design]
+    if args.threshold is not None:
+        parts += ["--threshold", f"{args.threshold:g}"]
     parts += ["--prob", f"{args.prob:g}", "--sims", str(args.sims), "--seed", str(args.seed)]
     parts += ["--design-prior", args.design_prior]
     for p in args.analysis_priors or []:

@@ -48,6 +48,7 @@ from bayes_keta.constants import (
     DEFAULT_SEED,
 )
 from bayes_keta.exceptions import SpecError
+from bayes_keta.models.scaling import PriorScaling
 from bayes_keta.outcome import Outcome
 from bayes_keta.planning.analyse import success_rules, within_plan
 from bayes_keta.planning.analysis_prior import FLAT, analysis_prior
@@ -59,7 +60,14 @@ from bayes_keta.planning.tasks import TaskSetup, run_task, task_sizes
 from bayes_keta.spec import PriorsArg
 from bayes_keta.stages import reporter
 
-__all__ = ["DESIGN_PRIORS", "SCHEDULERS", "assurance", "check_sizes", "check_threshold"]
+__all__ = [
+    "DESIGN_PRIORS",
+    "SCHEDULERS",
+    "assurance",
+    "check_sizes",
+    "check_threshold",
+    "default_threshold",
+]
 
 #: Named schedulers (anything else is taken as a Dask scheduler address).
 SCHEDULERS: tuple[str, ...] = ("local", "serial")
@@ -117,12 +125,33 @@ benefit in points; lower pain is better ...
     )
 
 
+def default_threshold(scaling: PriorScaling) -> float:
+    """Return the default benefit size: one NRS point on the outcome's scale (outcome units).
+
+    Parameters
+    ----------
+    scaling : PriorScaling
+        The fit's prior scaling (outcome units per NRS point).
+
+    Returns
+    -------
+    float
+        ``ASSURANCE_THRESHOLD * scaling.factor``, rounded to 3 significant digits.
+
+    Examples
+    --------
+    >>> default_threshold(PriorScaling.identity())
+    1.0
+    """
+    return float(f"{ASSURANCE_THRESHOLD * scaling.factor:.3g}")
+
+
 def assurance(
     fit: Any,
     *,
     n: int | Sequence[int],
     design: str = "williams",
-    threshold: float = ASSURANCE_THRESHOLD,
+    threshold: float | None = None,
     prob: float = ASSURANCE_PROB,
     sims: int = ASSURANCE_SIMS,
     seed: int = DEFAULT_SEED,
@@ -148,9 +177,11 @@ def assurance(
         Subjects of the next trial (each >= 2; designs may need more, said up front).
     design : {"williams", "2x2", "same"}
         Future design (:mod:`bayes_keta.planning.design`).
-    threshold : float
+    threshold : float, optional
         Size of the benefit to detect, >= 0, in the outcome's units (direction from
-        ``outcome``).
+        ``outcome``). Default: :data:`~bayes_keta.constants.ASSURANCE_THRESHOLD` (one 0-10
+        NRS point) put on the fit's outcome by the fit's own prior scaling (a 0-100 VAS: 10
+        mm), the rule that put its NRS-point priors there (:func:`default_threshold`).
     prob : float
         Posterior probability the benefit must exceed, in (0, 1).
     sims : int
@@ -201,7 +232,8 @@ def assurance(
     enter = reporter(progress)
     enter("validating", "checking the settings")
     sizes = check_sizes(n)
-    threshold = check_threshold(threshold, outcome or getattr(fit, "outcome", None))
+    if threshold is not None:
+        threshold = check_threshold(threshold, outcome or getattr(fit, "outcome", None))
     checks.PROBABILITY.check(prob, "prob")
     checks.SIMS.check(sims, "sims")
     checks.SEED.check(seed, "seed")
@@ -224,6 +256,8 @@ def assurance(
     if design_prior == "point":
         prior = prior.point()
     outcome = outcome or prior.outcome
+    if threshold is None:
+        threshold = default_threshold(prior.scaling)
     designs = tuple(
         future_designs(
             design,

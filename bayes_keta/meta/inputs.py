@@ -194,6 +194,24 @@ def _row_facts(rec: dict, sidecar: dict[str, object]) -> tuple[str | None, bool]
     return label, synthetic
 
 
+def _why_no_lik(rec: dict, *, has_lik: bool, prefer: bool) -> str:
+    """Why an export row's likelihood-only columns were not used (its ``lik_reason`` if any).
+
+    Examples
+    --------
+    >>> _why_no_lik({"lik_reason": "a ratio"}, has_lik=True, prefer=True)
+    'likelihood-only columns empty: a ratio'
+    """
+    if not prefer:
+        return "likelihood-only columns not preferred"
+    if not has_lik:
+        return "no likelihood-only columns"
+    reason = rec.get("lik_reason")
+    if reason is None or pd.isna(reason) or not str(reason).strip():
+        return "likelihood-only columns empty"
+    return f"likelihood-only columns empty: {str(reason).strip()}"
+
+
 def _read_export(
     path: Path,
     df: pd.DataFrame,
@@ -252,8 +270,9 @@ def _read_export(
             f"{trial}: used the likelihood-only columns lik_estimate/lik_se of {path.name}"
             " (avoids counting the trial's own prior in the pooling)"
             if use_lik
-            else f"{trial}: used the posterior summary estimate/se of {path.name} (no"
-            " likelihood-only columns): the trial's own prior is part of its input"
+            else f"{trial}: used the posterior summary estimate/se of {path.name}"
+            f" ({_why_no_lik(rec, has_lik=has_lik, prefer=prefer_likelihood)}): the trial's"
+            " own prior is part of its input"
         )
         rows.append(
             {

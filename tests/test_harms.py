@@ -17,6 +17,7 @@ import xarray as xr
 from fake_fits import fake_ae_tree, fake_fit, fake_tree
 
 import bayes_keta as bk
+from bayes_keta.data.adverse_events import adverse_event_cells
 from bayes_keta.estimands.harms import (
     arm_risk_table,
     net_benefit_draws,
@@ -26,6 +27,7 @@ from bayes_keta.estimands.harms import (
     risk_contrast_table,
 )
 from bayes_keta.exceptions import DataError, OutputError, SpecError
+from bayes_keta.fitting.completion import attach_data_groups
 from bayes_keta.harms import (
     AE_FOLDER,
     benefit_risk,
@@ -51,7 +53,9 @@ def efficacy(synthetic_trial):
 
 @pytest.fixture(scope="module")
 def harm(synthetic_trial):
-    return fake_fit(synthetic_trial, fake_ae_tree(), spec="adverse_events")
+    fit = fake_fit(synthetic_trial, fake_ae_tree(), spec="adverse_events")
+    attach_data_groups(fit.datatree, fit.model)  # constant_data/observed_data, as a real fit
+    return fit
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +239,9 @@ def test_a_mismatched_adverse_event_summary_is_caught(harm, tmp_path):
 
 
 # ----------------------------------------------------------------------------------- export
-def test_the_export_carries_the_adverse_event_draws(efficacy, harm, result, tmp_path):
+def test_the_export_carries_the_adverse_event_draws(
+    efficacy, harm, result, synthetic_trial, tmp_path
+):
     from bayes_keta.export import export_fit, read_export
     from bayes_keta.meta.inputs import read_meta_inputs
 
@@ -257,8 +263,16 @@ def test_the_export_carries_the_adverse_event_draws(efficacy, harm, result, tmp_
     meta = exported.meta_summary.set_index(["active", "estimand"])
     row = meta.loc[("ketamine", "ae_risk_difference")]
     assert row["model"] == "adverse_events" and row["scale"] == "risk_difference"
-    assert row["estimate"] == pytest.approx(rd.mean()) and pd.isna(row["lik_estimate"])
-    assert "not a normal" in row["lik_reason"]
+    assert row["estimate"] == pytest.approx(rd.mean())
+    # lik columns: the paired risk difference of the trial's own flags (read back from the
+    # saved fit's constant_data), by hand: each patient's ketamine flag minus placebo flag
+    flags = adverse_event_cells(synthetic_trial).pivot(
+        index="subject", columns="treatment", values="adverse_event"
+    )
+    d = (flags["ketamine"] - flags["placebo"]).to_numpy()
+    assert row["lik_estimate"] == pytest.approx(d.mean())
+    assert row["lik_se"] == pytest.approx(np.sqrt(np.mean(d**2) - d.mean() ** 2) / np.sqrt(d.size))
+    assert pd.isna(row["lik_reason"]) and f"n = {d.size} pairs" in row["approx"]
     assert set(meta.xs("mean_daily_difference", level="estimand")["model"]) == {"daily"}
     again = read_export(tmp_path / "export")  # every sha256 checked, tables revalidated
     assert len(again.meta_summary) == len(exported.meta_summary)
@@ -269,6 +283,11 @@ def test_the_export_carries_the_adverse_event_draws(efficacy, harm, result, tmp_
         reference="placebo",
     )
     assert pooled.scale == "risk_difference" and pooled.k == 1
+    # meta pools the trial's data, not its posterior: no fallback to estimate/se
+    assert pooled.table.loc[0, "basis"] == "likelihood-only"
+    assert pooled.table.loc[0, "estimate"] == pytest.approx(row["lik_estimate"])
+    assert pooled.table.loc[0, "se"] == pytest.approx(row["lik_se"])
+    assert not any("posterior summary" in note for note in pooled.notes)
 
 
 def test_an_export_refuses_an_adverse_event_fit_of_other_data(efficacy, fixed_trial, tmp_path):

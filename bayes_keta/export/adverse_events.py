@@ -10,9 +10,12 @@ An efficacy fit saved with its adverse-event fit (``DIR/adverse_events``,
   reference; positive = more harm) and ``ae_risk_ratio`` (scale ``risk_ratio``), ``model``
   ``adverse_events``;
 * one ``meta_summary.csv`` row per active arm for ``ae_risk_difference`` (its ``model`` column
-  says ``adverse_events``; the likelihood-only columns are empty: the prior of a risk
-  difference is not a normal to divide out), so that ``bayes-keta meta --estimand
-  ae_risk_difference`` pools the harms of several trials.
+  says ``adverse_events``), so that ``bayes-keta meta --estimand ae_risk_difference`` pools
+  the harms of several trials. Its ``lik_estimate``/``lik_se`` are not the posterior with the
+  prior divided out (the model's prior is on log odds ratios, not a normal on the risk
+  difference to divide) but the trial's own paired risk difference of the observed flags with
+  its Wald standard error (:mod:`bayes_keta.export.paired_risk`); ``approx`` says so with the
+  counts, and ``lik_reason`` says why when they are empty.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from bayes_keta.estimands.harms import risk_contrast_draws
 from bayes_keta.exceptions import OutputError
 from bayes_keta.export.draws import DRAWS_COLUMNS, with_data_columns
 from bayes_keta.export.meta_summary import HI, LO, META_COLUMNS, moment_t_df
+from bayes_keta.export.paired_risk import paired_from_flags
 from bayes_keta.fitting.result import FitResult
 
 __all__ = [
@@ -46,9 +50,9 @@ AE_ESTIMANDS: dict[str, str] = {
 }
 _SOURCE = {"ae_risk_difference": "risk_difference", "ae_risk_ratio": "risk_ratio"}
 _APPROX = "posterior: normal moments (mean, sd) of the draws"
-_LIK_REASON = (
-    "adverse-event model: the prior of a risk difference is not a normal treatment_effect prior"
-    " (the model's effects are log odds ratios), so there is no likelihood-only approximation"
+_NO_FLAGS = (
+    "the adverse-event flags the fit was made from are not at hand (no constant_data group and"
+    " no trial), so the paired risk difference cannot be computed"
 )
 
 
@@ -95,8 +99,39 @@ def adverse_event_draws(harm: FitResult) -> pd.DataFrame:
     return with_data_columns(table, harm).loc[:, list(DRAWS_COLUMNS)]
 
 
-def adverse_event_meta_rows(draws: pd.DataFrame, *, ci_prob: float = CI_PROB) -> pd.DataFrame:
+def _lik_columns(flags: pd.DataFrame | None, active: str, reference: str) -> dict[str, object]:
+    """``lik_estimate``, ``lik_se``, ``approx`` and ``lik_reason`` of one risk difference."""
+    if flags is None:
+        return {
+            "lik_estimate": np.nan,
+            "lik_se": np.nan,
+            "approx": _APPROX,
+            "lik_reason": _NO_FLAGS,
+        }
+    rd = paired_from_flags(flags, active, reference)
+    approx = f"{_APPROX}; {rd.approx}"
+    if rd.reason is not None:
+        why = rd.reason + (f" ({rd.counts})" if rd.n_pairs else "")
+        return {"lik_estimate": np.nan, "lik_se": np.nan, "approx": approx, "lik_reason": why}
+    return {"lik_estimate": rd.estimate, "lik_se": rd.se, "approx": approx, "lik_reason": np.nan}
+
+
+def adverse_event_meta_rows(
+    draws: pd.DataFrame, *, flags: pd.DataFrame | None = None, ci_prob: float = CI_PROB
+) -> pd.DataFrame:
     """``meta_summary.csv`` rows of the risk differences (from :func:`adverse_event_draws`).
+
+    Parameters
+    ----------
+    draws : pandas.DataFrame
+        :func:`adverse_event_draws` of the adverse-event fit.
+    flags : pandas.DataFrame, optional
+        The per-patient-period flags the fit was made from
+        (:func:`bayes_keta.export.paired_risk.ae_flags`): ``lik_estimate``/``lik_se`` are
+        their paired risk difference and its Wald SE. Without them these columns are empty
+        and ``lik_reason`` says so.
+    ci_prob : float
+        Probability of the credible interval (default ``CI_PROB``).
 
     Returns
     -------
@@ -110,6 +145,7 @@ def adverse_event_meta_rows(draws: pd.DataFrame, *, ci_prob: float = CI_PROB) ->
         x = sub["value"].to_numpy(dtype=float)
         lo, med, hi = np.quantile(x, [tail, 0.5, 1.0 - tail])
         first = sub.iloc[0]
+        lik = _lik_columns(flags, str(active), str(reference))
         rows.append(
             {
                 "active": active,
@@ -120,10 +156,10 @@ def adverse_event_meta_rows(draws: pd.DataFrame, *, ci_prob: float = CI_PROB) ->
                 "se": float(np.std(x, ddof=1)),
                 LO: float(lo),
                 HI: float(hi),
-                "lik_estimate": np.nan,
-                "lik_se": np.nan,
-                "approx": _APPROX,
-                "lik_reason": _LIK_REASON,
+                "lik_estimate": lik["lik_estimate"],
+                "lik_se": lik["lik_se"],
+                "approx": lik["approx"],
+                "lik_reason": lik["lik_reason"],
                 "contrast": str(first["contrast"]),
                 "median": float(med),
                 "t_df": moment_t_df(x),
@@ -135,4 +171,5 @@ def adverse_event_meta_rows(draws: pd.DataFrame, *, ci_prob: float = CI_PROB) ->
                 **{c: first[c] for c in ("data_name", "data_sha256", "synthetic", "model")},
             }
         )
-    return pd.DataFrame(rows).loc[:, list(META_COLUMNS)]
+    table = pd.DataFrame(rows).loc[:, list(META_COLUMNS)]
+    return table.astype({"lik_reason": "str", "standardizer": "str"})  # text even when all empty

@@ -104,7 +104,8 @@ META_COLUMN_DOCS = {
     LO: "lower end of the equal-tailed 95% credible interval (draw quantile)",
     HI: "upper end of the equal-tailed 95% credible interval (draw quantile)",
     "lik_estimate": "mean of the normal approximation of the likelihood alone (prior divided"
-    " out); empty when lik_reason is given",
+    " out; ae_risk_difference rows: the paired risk difference of the observed adverse-event"
+    " flags, see approx); empty when lik_reason is given",
     "lik_se": "SD of the normal approximation of the likelihood alone",
     "approx": "how the approximations were made",
     "lik_reason": "why lik_estimate/lik_se are empty (empty otherwise)",
@@ -126,7 +127,9 @@ LIK_METHOD = (
     " and the resolved normal treatment_effect prior (independent per active arm); contrasts"
     " are linear maps of the effects (x n_days on the AUC scale). Requires a normal prior, a"
     " constant effect, an estimand linear in the effect and a posterior narrower than the prior;"
-    " otherwise the lik columns are empty and lik_reason says why."
+    " otherwise the lik columns are empty and lik_reason says why. The ae_risk_difference rows"
+    " (model adverse_events) are not divided: their lik columns are the paired risk difference"
+    " of the observed adverse-event flags, (b - c) / n, with its Wald SE (their approx column)."
 )
 
 _FORMATS = {

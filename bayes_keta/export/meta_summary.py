@@ -8,7 +8,9 @@ estimand, scale         as in ``draws.csv`` (``smd`` rows: estimand ``smd``, sca
 estimate, se            normal approximation of the posterior: mean and SD of the draws
 lo95, hi95              equal-tailed 95% credible interval (quantiles of the draws)
 lik_estimate, lik_se    normal approximation of the LIKELIHOOD ALONE (the trial's own prior
-                        divided out, :mod:`bayes_keta.export.likelihood`); empty when
+                        divided out, :mod:`bayes_keta.export.likelihood`; on the
+                        ``ae_risk_difference`` rows the paired risk difference of the observed
+                        flags, :mod:`bayes_keta.export.paired_risk`); empty when
                         ``lik_reason`` says why not
 approx                  how the approximations were made
 lik_reason              why the likelihood-only columns are empty (empty when they are not)

@@ -42,6 +42,7 @@ from bayes_keta.export.manifest import (
     file_entry,
 )
 from bayes_keta.export.meta_summary import lik_context, meta_summary
+from bayes_keta.export.paired_risk import ae_flags
 from bayes_keta.export.reload import Export
 from bayes_keta.export.schemas import TABLE_SCHEMA_IDS, validate_manifest, validate_table
 from bayes_keta.fitting.result import FitResult, as_fit
@@ -189,7 +190,8 @@ def export_fit(
     ae_draws = None
     if harm is not None:
         ae_draws = validate_table(adverse_event_draws(harm), "draws", where=AE_DRAWS_FILE)
-        meta = pd.concat([meta, adverse_event_meta_rows(ae_draws)], ignore_index=True)
+        ae_rows = adverse_event_meta_rows(ae_draws, flags=ae_flags(harm))
+        meta = pd.concat([meta, ae_rows], ignore_index=True)
     meta = validate_table(meta, "meta_summary")
     _check_summary_matches(summary, meta)
     n_days = int(fit.datatree["posterior"]["arm_mean"].sizes["day"])

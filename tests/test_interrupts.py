@@ -2,7 +2,11 @@
 
 The subprocess tests run the real ``bayes-keta`` script and send the signal to its process
 group (as a terminal's Ctrl-C does) once the run has reached a given stage, read from the
-file named by ``BAYES_KETA_STAGE_FILE`` (:mod:`bayes_keta.stages`): no guessed delays.
+file named by ``BAYES_KETA_STAGE_FILE`` (:mod:`bayes_keta.stages`): no guessed delays. They
+cover fit, report, published, export, meta and sweep, from the package imports to the
+process's own exit (stage ``exiting``, after the outputs were complete: exit 130 with the one
+line, or the command's exit 0 with every file in place; never death by the signal), and check
+that no process of the run's group outlives it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
+import xarray as xr
 from fake_fits import fake_fit, fake_harm_fit, fake_tree
 
 import bayes_keta.outputs as outputs
@@ -78,11 +84,27 @@ def _interrupt(
         time.sleep(0.01)
     time.sleep(after)
     sent = time.monotonic()
-    os.killpg(proc.pid, sig)
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:  # it had ended already (only possible at stage "exiting")
+        pass
     out, err = proc.communicate(timeout=120)
-    return Run(
-        proc.returncode, out.decode(), err.decode(), _stages(stages), time.monotonic() - sent
-    )
+    run = Run(proc.returncode, out.decode(), err.decode(), _stages(stages), time.monotonic() - sent)
+    _wait_for_the_group(proc.pid)
+    return run
+
+
+def _wait_for_the_group(pgid: int) -> None:
+    """Child processes (compilers, workers) die with the run, within a few seconds."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.killpg(pgid, signal.SIGKILL)
+    pytest.fail("processes of the interrupted run were still alive 10 s after it ended")
 
 
 def _check_interrupted(run: Run, command: str | None, out_dir: Path, *, code: int = 130) -> str:
@@ -206,6 +228,122 @@ def test_report_interrupted_while_sampling(tmp_path):
     line = _check_interrupted(run, "report", out)
     assert "interrupted while sampling" in line
     assert _finished_files(out) == set() and not out.exists()
+
+
+# ------------------------------------------------ the other commands, real signals, real runs
+def _check_all_or_nothing(run: Run, command: str, out: Path, files: set[str]) -> str | None:
+    """Interrupted while writing or exiting: exit 130 with one line saying whether ``out`` was
+    written completely, or (the signal came after the last exit function, during the
+    interpreter's teardown) the command's own exit 0 with every file complete; never death by
+    the signal. Return the line (None for exit 0)."""
+    assert run.code in (0, 130), (run.code, run.err)
+    if run.code == 0:  # finished: nothing lost, nothing said
+        assert "Traceback" not in run.err and "Exception ignored" not in run.err, run.err
+        assert "interrupted" not in run.err and run.stages[-1] == "exiting"
+        assert "wrote " in run.out
+        assert {p.name for p in out.iterdir()} == files
+        assert [p.name for p in out.parent.iterdir() if ".partial-" in p.name] == []
+        return None
+    line = _check_interrupted(run, command, out)
+    if "had been written completely" in line:
+        assert {p.name for p in out.iterdir()} == files
+    else:
+        assert "nothing was written" in line and not out.exists()
+    return line
+
+
+PUBLISHED = {
+    "published_reanalysis.csv",
+    "published_reanalysis.png",
+    "published_reanalysis.json",
+    "published_adverse_events.csv",
+}
+
+
+@pytest.mark.parametrize(
+    "stage, after",
+    [("validating", 0.5), ("writing", 0.0), ("exiting", 0.0), ("exiting", 0.1)],
+)
+def test_published_interrupted_at_any_moment(tmp_path, stage, after):
+    """Conjugate updates, no sampling; "exiting": after its files were complete."""
+    out = tmp_path / "pub"
+    run = _interrupt(["published", "--out", str(out)], tmp_path, stage=stage, after=after)
+    if stage == "validating":
+        line = _check_interrupted(run, "published", out)
+        assert line.startswith("bayes-keta published: interrupted while")
+        assert not out.exists()
+        return
+    line = _check_all_or_nothing(run, "published", out, PUBLISHED)
+    if stage == "exiting" and line is not None:
+        assert line == (
+            f"bayes-keta published: interrupted while exiting; {out} had been written completely"
+        )
+
+
+@pytest.fixture(scope="module")
+def fit_dir(tmp_path_factory):
+    """A saved fit (a fixed fake posterior, no sampling) for ``export`` to read."""
+    import bayes_keta as bk
+
+    trial = bk.ketapain_synthetic()
+    tree = fake_tree(n_days=trial.n_days, n_chains=2, n_draws=200)
+    post = tree["posterior"].to_dataset()
+    shape = (post.sizes["chain"], post.sizes["draw"])
+    rng = np.random.default_rng(4)
+    for name, sd in (("sigma_subject", 2.0), ("sigma_subject_period", 1.5)):  # the SMD's scale
+        post[name] = (("chain", "draw"), sd + 0.1 * rng.standard_normal(shape))
+    tree["posterior"] = xr.DataTree(post)
+    path = tmp_path_factory.mktemp("fit") / "fit"
+    fake_fit(trial, tree).save(path)
+    return path
+
+
+@pytest.mark.parametrize("stage, after", [("validating", 0.3), ("writing", 0.0), ("exiting", 0.0)])
+def test_export_interrupted_at_any_moment(tmp_path, fit_dir, stage, after):
+    out = tmp_path / "exp"
+    out.mkdir()
+    (out / "notes.txt").write_text("the user's notes")
+    (out / "draws.csv").write_text("the user's previous export")
+    argv = ["export", str(fit_dir), "--out", str(out), "--force"]
+    run = _interrupt(argv, tmp_path, stage=stage, after=after)
+    assert run.code in (0, 130), (run.code, run.err)
+    assert (out / "notes.txt").read_text() == "the user's notes"
+    line = _check_interrupted(run, "export", out) if run.code == 130 else ""
+    assert stage != "validating" or "interrupted while validating" in line
+    if run.code == 0:
+        assert stage == "exiting" and "wrote " in run.out and "interrupted" not in run.err
+    if run.code == 0 or "had been written completely" in line:
+        assert stage != "validating"
+        assert (out / "draws.csv").read_text() != "the user's previous export"
+        assert json.loads((out / "export.json").read_text())["files"]
+    else:
+        assert "nothing was written" in line
+        assert (out / "draws.csv").read_text() == "the user's previous export"
+        assert not (out / "export.json").exists()
+
+
+@pytest.mark.slow
+def test_meta_interrupted_while_compiling_and_sampling(tmp_path):
+    out = tmp_path / "meta"
+    argv = ["meta", "--example", "--out", str(out), "--draws", "200", "--tune", "200"]
+    run = _interrupt(argv, tmp_path, stage="compiling and sampling", after=0.5)
+    line = _check_interrupted(run, "meta", out)
+    assert line == (
+        f"bayes-keta meta: interrupted while compiling and sampling; nothing was written to {out}"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage, after", [("building", 0.0), ("compiling", 0.5)])
+def test_sweep_interrupted_while_building_or_compiling(tmp_path, stage, after):
+    out = tmp_path / "sweep"
+    argv = ["sweep", "--out", str(out), "--draws", "100", "--tune", "100", "--chains", "1"]
+    run = _interrupt(argv, tmp_path, stage=stage, after=after)
+    line = _check_interrupted(run, "sweep", out)
+    assert line.startswith("bayes-keta sweep: interrupted while ")  # threads share the stage
+    assert line.endswith(f"nothing was written to {out}")
+    assert not out.exists()
 
 
 # ---------------------------------------------------------------------------- in process

@@ -19,10 +19,18 @@ file (:func:`bayes_keta.outputs.abandon`), print ONE line on stderr such as
 processes (compilers, Dask workers), flush what can be flushed, and :func:`os._exit` with
 128 + the signal number (130 for SIGINT, 143 for SIGTERM): no traceback, no
 "Exception ignored" noise from interpreter shutdown, nothing left that looks finished.
+
+When the ``bayes-keta`` script's command has finished (:func:`guard` exits), the process is
+ending: a signal during its exit (``atexit`` functions, joining threads, stopping Dask) still
+gives the one line (stage ``exiting``, saying which outputs had been written completely) and
+128 + the signal number; only during the interpreter's final teardown, after the last exit
+function, are the signals ignored, so the process ends with the command's own exit code (its
+work complete, nothing lost) instead of dying of the signal.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -34,15 +42,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bayes_keta import outputs
-from bayes_keta.stages import current_stage
+from bayes_keta import _script_signals, outputs
+from bayes_keta.stages import current_stage, stage
 
 __all__ = ["RunInfo", "guard", "interrupt_message"]
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _STOP = b"\0"
 _ONCE = threading.Lock()
-_GUARD = {"pid": 0, "at_fork": False}
+_GUARD = {"pid": 0, "at_fork": False, "exiting": False}
 
 
 @dataclass
@@ -115,6 +123,7 @@ def guard(info: RunInfo | None = None) -> Iterator[RunInfo]:
 
     if not _GUARD["at_fork"]:
         os.register_at_fork(after_in_child=_in_forked_child)
+        atexit.register(_ignore_signals_at_the_end)  # registered first: runs last
         _GUARD["at_fork"] = True
     reader, writer = socket.socketpair()
     writer.setblocking(False)
@@ -132,8 +141,15 @@ def guard(info: RunInfo | None = None) -> Iterator[RunInfo]:
         yield info
     finally:
         _GUARD["pid"] = 0
+        script = any(_is_script_handler(h) for h in previous.values())
+        if script:  # the bayes-keta script ends now: Ctrl-C while it exits is still one line
+            _GUARD["exiting"] = True
+            stage("exiting")
         for s, handler in previous.items():
-            signal.signal(s, handler)
+            if _is_script_handler(handler):
+                signal.signal(s, lambda signum, frame: _finish(signum, info))
+            else:
+                signal.signal(s, handler)
         signal.set_wakeup_fd(previous_fd)
         try:
             writer.send(_STOP)
@@ -142,6 +158,25 @@ def guard(info: RunInfo | None = None) -> Iterator[RunInfo]:
         watchdog.join(timeout=2)
         reader.close()
         writer.close()
+
+
+def _is_script_handler(handler: object) -> bool:
+    """Whether ``handler`` is the one the ``bayes-keta`` script installs while importing."""
+    return handler is _script_signals._interrupted_while_starting
+
+
+def _ignore_signals_at_the_end() -> None:
+    """Last exit function of the ``bayes-keta`` script: ignore SIGINT/SIGTERM from here on.
+
+    The command's work is done and its outputs are complete; what follows is the interpreter's
+    own teardown (modules, objects), during which a Python handler may not get to run and
+    CPython finally restores the default action (death by the signal, no line). Ignoring the
+    signals for these last moments lets the process end with the command's own exit code.
+    """
+    if _GUARD["exiting"]:
+        for s in _SIGNALS:
+            if signal.getsignal(s) is not signal.SIG_IGN:
+                signal.signal(s, signal.SIG_IGN)
 
 
 def _in_forked_child() -> None:

@@ -39,6 +39,7 @@ from bayes_keta.diagnostics import diagnose
 from bayes_keta.exceptions import ConvergenceError, SpecError
 from bayes_keta.meta.inputs import MetaInputs, meta_inputs_from_frame, read_meta_inputs
 from bayes_keta.published.scales import scale_info
+from bayes_keta.stages import stage
 
 __all__ = ["MetaAnalysisResult", "build_meta_model", "meta_analysis", "TAU_PRIORS"]
 
@@ -304,7 +305,9 @@ def meta_analysis(
         seed=seed,
         target_accept=target_accept,
     )
+    stage("compiling and sampling")  # pm.sample compiles the model, then samples it
     dt = sample_model(model, settings)
+    stage("summarising")
     free = ["mu"] if tau_prior == "fixed0" else ["mu", "tau", "theta"]
     diag, div, passed = _diagnostics(dt, free)
     if strict and not passed:

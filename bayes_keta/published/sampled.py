@@ -17,6 +17,7 @@ import numpy as np
 
 from bayes_keta.published.dists import SampledDist
 from bayes_keta.published.priors import Prior
+from bayes_keta.stages import stage
 
 __all__ = ["SampledPosteriors", "build_summary_model", "sample_posteriors"]
 
@@ -109,7 +110,10 @@ def sample_posteriors(
     settings = SamplerSettings(
         sampler=nuts_sampler, draws=draws, tune=1000, chains=chains, cores=1, seed=seed
     )
-    dt = sample_model(build_summary_model(prior, y, se, labels), settings)
+    model = build_summary_model(prior, y, se, labels)
+    stage("compiling and sampling")  # pm.sample compiles the model, then samples it
+    dt = sample_model(model, settings)
+    stage("summarising")
     diag = diagnose(dt, var_names=["theta"])
     theta = dt.posterior["theta"]
     dists = tuple(

@@ -80,3 +80,35 @@ def test_the_collector_fits_beside_the_main_spec(synthetic_trial, fits, monkeypa
     result = section.collect_adverse_events(data)
     assert seen["like"] is fits[0] and result.adverse_events_fit is fits[1]
     assert result.weights == (3.0,) and result.user_weight
+
+
+def _gate_data(trial, efficacy, result):
+    passed = SimpleNamespace(
+        name="daily",
+        passed=True,
+        diagnostics=SimpleNamespace(failures=(), warnings=()),
+        loo=SimpleNamespace(n_high_k=0),
+        fit=efficacy,
+    )
+    gate = SimpleNamespace(rhat_max=1.01, ess_min=400, bfmi_min=0.3)
+    return SimpleNamespace(
+        trial=trial,
+        results={"daily": passed},
+        extras={section.ID: result},
+        gate=gate,
+        psense=SimpleNamespace(table=None),
+        main="daily",
+    )
+
+
+def test_the_gate_banner_covers_the_adverse_event_model(synthetic_trial, fits):
+    from bayes_keta.report.sections.banners import banners
+
+    ok = banners(_gate_data(synthetic_trial, fits[0], benefit_risk(*fits)))
+    gate = next(b for b in ok if b.role == "gate")
+    assert gate.kind == "note" and "(daily, adverse_events)" in gate.title
+    stuck = fake_fit(synthetic_trial, fake_ae_tree(stuck=True), spec="adverse_events")
+    bad = banners(_gate_data(synthetic_trial, fits[0], benefit_risk(fits[0], stuck)))
+    gate = next(b for b in bad if b.role == "gate")
+    assert gate.kind == "danger" and "1 of 2 model(s): adverse_events" in gate.title
+    assert gate.lines and all(line.startswith("adverse_events: ") for line in gate.lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bayes_keta.report.blocks import Banner
 from bayes_keta.report.data import ReportData
 from bayes_keta.report.loo import KHAT_MAX
+from bayes_keta.report.sections import adverse_events
 
 __all__ = ["banners"]
 
@@ -28,15 +29,26 @@ def banners(data: ReportData) -> tuple[Banner, ...]:
                 role="synthetic",
             )
         )
-    failed = [r for r in data.results.values() if not r.passed]
+    harm = data.extras.get(adverse_events.ID)
+    names = list(data.results) + ([harm.adverse_events_model] if harm is not None else [])
+    failed = [r.name for r in data.results.values() if not r.passed]
+    details = [
+        f"{r.name}: {f}"
+        for r in data.results.values()
+        if not r.passed
+        for f in r.diagnostics.failures
+    ]
+    if harm is not None and not harm.adverse_events_passed:
+        failed.append(harm.adverse_events_model)
+        details += [f"{harm.adverse_events_model}: {f}" for f in harm.adverse_events_failures]
     if failed:
         out.append(
             Banner(
                 "danger",
-                f"DIAGNOSTICS FAILED for {len(failed)} of {len(data.results)} model(s):"
-                f" {', '.join(r.name for r in failed)}. Do not interpret their posteriors until"
+                f"DIAGNOSTICS FAILED for {len(failed)} of {len(names)} model(s):"
+                f" {', '.join(failed)}. Do not interpret their posteriors until"
                 " the failures are resolved.",
-                tuple(f"{r.name}: {f}" for r in failed for f in r.diagnostics.failures),
+                tuple(details),
                 role="gate",
             )
         )
@@ -44,7 +56,7 @@ def banners(data: ReportData) -> tuple[Banner, ...]:
         out.append(
             Banner(
                 "note",
-                f"Diagnostics gate passed for every model ({', '.join(data.results)}):"
+                f"Diagnostics gate passed for every model ({', '.join(names)}):"
                 f" R-hat <= {data.gate.rhat_max:g}, bulk and tail ESS >= {data.gate.ess_min:g},"
                 f" no divergences, E-BFMI >= {data.gate.bfmi_min:g}.",
                 role="gate",

@@ -13,8 +13,10 @@ PYTHON ?= $(shell scripts/find-python)
 LOCK := requirements/lock.txt
 STAMP := $(VENV)/.installed
 
-# User-facing knobs: make report DATA=path MODEL=models/x.toml PRIORS=models/priors/y.toml
+# User-facing knobs: make report DATA=path DESIGN=design.toml MODEL=models/x.toml PRIORS=models/priors/y.toml
 DATA ?=
+# Design file (treatments, reference, [outcome] table) of a trial with other labels or outcome.
+DESIGN ?=
 MODEL ?=
 PRIORS ?=
 OUT ?=
@@ -36,7 +38,7 @@ help: ## List every target with what it does
 	@echo
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-11s %s\n", $$1, $$2}'
 	@echo
-	@echo "Knobs: DATA=path MODEL=models/x.toml PRIORS=models/priors/y.toml OUT=dir DRAWS TUNE CHAINS SEED PYTHON=/path/to/python3.12"
+	@echo "Knobs: DATA=path DESIGN=design.toml MODEL=models/x.toml PRIORS=models/priors/y.toml OUT=dir FORCE=1 DRAWS TUNE CHAINS SEED PYTHON=/path/to/python3.12"
 
 $(STAMP): pyproject.toml $(LOCK)
 	@if [ -z "$(PYTHON)" ]; then \
@@ -55,7 +57,7 @@ install: $(STAMP) ## Build the virtual environment .venv from the project's own 
 lock: ## Regenerate requirements/lock.txt from the current .venv (refuses any line that is not name==version)
 	$(BIN)/python -m pip list --format=freeze --exclude-editable | $(BIN)/python scripts/check_lock.py --write $(LOCK)
 
-test: $(STAMP) ## The whole suite (real but small NUTS runs; notebooks with BAYES_KETA_FAST=1) and make doctest
+test: $(STAMP) ## The whole suite (real but small NUTS runs; notebooks with BAYES_KETA_FAST=1; about 6 min on 2 cores) and make doctest
 	BAYES_KETA_FAST=1 MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --durations=15 tests
 	@$(MAKE) --no-print-directory doctest
 
@@ -74,14 +76,27 @@ format: $(STAMP) ## ruff fix and format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format bayes_keta tests
 
-report: $(STAMP) ## Fit the models and write a self-contained HTML report (DATA=, MODEL= fits only that spec, PRIORS=, OUT=)
-	MPLBACKEND=Agg $(BIN)/bayes-keta report $(DATA) $(if $(MODEL),--model $(MODEL)) \
+report: $(STAMP) ## Fit the models and write a self-contained HTML report (DATA=, DESIGN=, MODEL= fits only that spec, PRIORS=, OUT=)
+	MPLBACKEND=Agg $(BIN)/bayes-keta report $(DATA) $(if $(DESIGN),--design $(DESIGN)) $(if $(MODEL),--model $(MODEL)) \
 	  $(if $(PRIORS),--priors $(PRIORS)) $(if $(OUT),--out $(OUT)) \
 	  --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) $(if $(SEED),--seed $(SEED)) \
 	  $(if $(SWEEP),--with-sweep $(SWEEP))
 
-sweep: $(STAMP) ## Prior-sensitivity sweep over models/grids/default.toml: one fit reweighted (PSIS), refits where needed (DATA=, MODEL=, GRID=, OUT=, SEED=, SCHEDULER=, REFIT_ALL=1)
-	MPLBACKEND=Agg $(BIN)/bayes-keta sweep $(DATA) --model $(or $(MODEL),models/daily.toml) \
+fit: $(STAMP) ## Fit one spec (MODEL=, default daily) to DATA= (default: the embedded trial) into reports/fits/<spec> (OUT=, DESIGN=, PRIORS=, FORCE=1)
+	MPLBACKEND=Agg $(BIN)/bayes-keta fit $(DATA) $(if $(DESIGN),--design $(DESIGN)) --model $(or $(MODEL),daily) \
+	  $(if $(PRIORS),--priors $(PRIORS)) --out $(or $(OUT),reports/fits/$(basename $(notdir $(or $(MODEL),daily)))) \
+	  --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) $(if $(SEED),--seed $(SEED)) $(if $(FORCE),--force)
+
+published: $(STAMP) ## Reanalyse the published KETAPAIN effect sizes under vague/skeptical/enthusiastic priors into reports/published (OUT=, FORCE=1)
+	MPLBACKEND=Agg $(BIN)/bayes-keta published --out $(or $(OUT),reports/published) \
+	  $(if $(SEED),--seed $(SEED)) $(if $(FORCE),--force)
+
+meta: $(STAMP) ## Random-effects meta-analysis of the shipped ILLUSTRATIVE (fabricated) example into reports/meta-example (OUT=, FORCE=1)
+	MPLBACKEND=Agg $(BIN)/bayes-keta meta --example --out $(or $(OUT),reports/meta-example) \
+	  $(if $(SEED),--seed $(SEED)) $(if $(FORCE),--force)
+
+sweep: $(STAMP) ## Prior-sensitivity sweep over models/grids/default.toml: one fit reweighted (PSIS), refits where needed (DATA=, DESIGN=, MODEL=, GRID=, OUT=, SEED=, SCHEDULER=, REFIT_ALL=1)
+	MPLBACKEND=Agg $(BIN)/bayes-keta sweep $(DATA) $(if $(DESIGN),--design $(DESIGN)) --model $(or $(MODEL),models/daily.toml) \
 	  $(if $(GRID),--grid $(GRID)) $(if $(PRIORS),--priors $(PRIORS)) \
 	  --out $(or $(OUT),reports/sweep-$(basename $(notdir $(or $(MODEL),daily)))) --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) \
 	  $(if $(SEED),--seed $(SEED)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force) \
@@ -90,7 +105,7 @@ sweep: $(STAMP) ## Prior-sensitivity sweep over models/grids/default.toml: one f
 export: $(STAMP) ## Export a fit (FIT=dir, fitted first if missing; OUT= default exports/<fit>; FORCE=1 ZARR=1): netCDF, tidy draws, meta_summary.csv
 	@if [ ! -f "$(FIT)/posterior.nc" ]; then \
 	  echo "No fit in $(FIT): fitting $(or $(MODEL),daily) into it first"; \
-	  $(BIN)/bayes-keta fit $(DATA) --model $(or $(MODEL),daily) $(if $(PRIORS),--priors $(PRIORS)) \
+	  $(BIN)/bayes-keta fit $(DATA) $(if $(DESIGN),--design $(DESIGN)) --model $(or $(MODEL),daily) $(if $(PRIORS),--priors $(PRIORS)) \
 	    --out $(FIT) --draws $(DRAWS) --tune $(TUNE) --chains $(CHAINS) $(if $(SEED),--seed $(SEED)) || exit $$?; \
 	fi
 	$(BIN)/bayes-keta export $(FIT) --out $(or $(OUT),exports/$(notdir $(patsubst %/,%,$(FIT)))) \
@@ -109,7 +124,7 @@ notebooks: $(STAMP) ## Execute every notebook with full draws into reports/noteb
 	done
 	@echo "Executed notebooks and HTML copies: $(NB_OUT)/"
 
-sbc: $(STAMP) ## Simulation-based calibration of every spec (~7-10 min on 2 cores): calibration/sbc_results.json, plots, README (MODEL=daily reruns one)
+sbc: $(STAMP) ## Simulation-based calibration of every spec (about 15 min on 2 cores): calibration/sbc_results.json, plots, README (MODEL=daily reruns one)
 	MPLBACKEND=Agg $(BIN)/python calibration/run_sbc.py $(if $(MODEL),--specs $(basename $(notdir $(MODEL))))
 
 bench: $(STAMP) ## Benchmarks (nutpie vs PyMC NUTS, bambi and brms (R, when installed), sweep cost, scaling, CLI start-up): benchmarks/results.csv and README.md

@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "DataError": "bayes_keta.exceptions",
     "OutputError": "bayes_keta.exceptions",
     "SpecError": "bayes_keta.exceptions",
+    "export": "bayes_keta.export",
     "export_fit": "bayes_keta.export",
     "meta_summary": "bayes_keta.export",
     "read_export": "bayes_keta.export",
@@ -79,7 +80,7 @@ _LAZY: dict[str, str] = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from bayes_keta import plots
+    from bayes_keta import export, plots
     from bayes_keta.data.design import DesignSummary, design_summary
     from bayes_keta.data.embedded import ketapain_synthetic
     from bayes_keta.data.load import load_trial
@@ -161,6 +162,7 @@ __all__ = [
     "contrast_table",
     "design_summary",
     "diagnose",
+    "export",
     "export_fit",
     "fit",
     "fit_adverse_events",

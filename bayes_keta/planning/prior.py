@@ -46,6 +46,7 @@ import numpy as np
 
 from bayes_keta.constants import CI_PROB
 from bayes_keta.exceptions import DataError, OutputError, SpecError
+from bayes_keta.models import capabilities
 from bayes_keta.models.scaling import PriorScaling
 from bayes_keta.outcome import Outcome
 from bayes_keta.spec import ModelSpec, load_spec
@@ -277,7 +278,7 @@ def design_prior_from_fit(fit_or_dir: Any) -> DesignPrior:
     period = period - period.mean(axis=1, keepdims=True)
     sigma = stacked("sigma") / scale
     sigma_sp = stacked("sigma_subject_period") / scale
-    if spec.outcome == "auc":  # one value per cell: its residual is the cell-level one
+    if capabilities(spec).loo == "cell":  # one value per cell: its residual is the cell-level one
         sigma_sp, sigma = sigma, np.zeros_like(sigma)
     source = {
         "fit": where,

@@ -71,8 +71,8 @@ def completion_by_day(
     ax.set_ylabel("readings observed (% of expected)")
     ax.set_title(
         title
-        or f"Readings observed by {out_come.reading} and arm (a trend: missingness depends on"
-        f" the {out_come.reading})"
+        or f"Readings observed by {out_come.reading} and arm (raw data; a trend over the"
+        f" {out_come.reading}s: missingness depends on the {out_come.reading})"
     )
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, loc="lower left")

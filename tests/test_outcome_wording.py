@@ -1,6 +1,7 @@
 """Text about a declared outcome says what it is, not 0-10 daily pain: the design summary of
-weekly readings, the LOO caveat of a discrete likelihood, and the prior sweep, which reports in
-NRS points only and refuses other outcomes before sampling (no sampling here)."""
+weekly readings, the LOO caveat of a discrete likelihood, and the prior sweep, which follows
+the outcome and refuses only one whose priors cannot be scaled, before sampling (no sampling
+here)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 import bayes_keta as bk
 from bayes_keta.cli import main
-from bayes_keta.exceptions import SpecError
+from bayes_keta.exceptions import DataError
 from bayes_keta.report.loo import LooResult, loo_comparison
 
 QOL = {
@@ -86,24 +87,29 @@ def test_loo_caveat_of_a_discrete_likelihood_names_the_outcomes_bounds(outcome, 
         assert "0-10," not in caveat
 
 
-def test_a_prior_sweep_refuses_an_outcome_off_the_nrs_before_sampling(tmp_path, capsys):
+def test_a_prior_sweep_refuses_only_an_outcome_it_cannot_scale_before_sampling(tmp_path, capsys):
+    from bayes_keta.sweep.outcome import check_sweep_outcome
+
     frame = bk.simulate_trial(n_subjects=6, n_days=3, seed=1, mu=50, bounds=(0, 100))
     vas = bk.load_trial(frame, outcome="vas_0_100")
-    with pytest.raises(SpecError, match=r"0-10 pain NRS only .* \(mm, 0-100, lower is better\)"):
-        bk.prior_sweep(vas, "daily", scheduler="serial")
+    assert check_sweep_outcome(vas).factor == 10.0  # a VAS is swept, on its own scale
     nrs = frame.assign(pain=(frame["pain"] / 10).round()).drop(columns="baseline_pain")
     relabelled = bk.load_trial(nrs.rename(columns={"pain": "score"}), outcome={"column": "score"})
-    from bayes_keta.sweep.run import check_sweep_outcome
-
-    check_sweep_outcome(relabelled)  # the NRS under another name is fine
-    data = tmp_path / "vas.csv"
-    frame.to_csv(data, index=False)
+    assert check_sweep_outcome(relabelled).is_identity  # the NRS under another name
+    flat = nrs.assign(pain=4.0)  # no bounds and no spread: nothing to scale the priors by
+    outcome = bk.Outcome(scale_name="x", label="X", units="u", lower=None, upper=None,
+                         preset=None)  # fmt: skip
+    with pytest.raises(DataError, match="cannot scale the priors to 'X'"):
+        bk.prior_sweep(bk.load_trial(flat, outcome=outcome), "daily", scheduler="serial")
+    data = tmp_path / "flat.csv"
+    flat.to_csv(data, index=False)
     design = tmp_path / "design.toml"
-    design.write_text('[outcome]\npreset = "vas_0_100"\n', encoding="utf-8")
+    toml = '[outcome]\nlabel = "X"\nunits = "u"\nbetter = "lower"\nthresholds = [1]\n'
+    design.write_text(toml, encoding="utf-8")
     out = tmp_path / "report"
     args = ["report", str(data), "--design", str(design), "--with-sweep", "default"]
     code = main([*args, "--out", str(out)])
-    assert code == 4 and "0-10 pain NRS only" in capsys.readouterr().err
+    assert code == 3 and "cannot scale the priors" in capsys.readouterr().err
     assert not Path(out).exists() or not any(Path(out).rglob("*.nc"))  # nothing was fitted
 
 

@@ -89,6 +89,7 @@ def test_every_public_figure_is_tested():
         "threshold_curves",
         "by_day_effects",
         "observed_curves",
+        "completion_by_day",
         "model_forest",
         "prior_sweep",
         "ppc_scores",
@@ -161,6 +162,28 @@ def test_threshold_by_day_observed_and_forest(fit, trial):
     ax = bk.plots.model_forest(rows, outcome=fit.outcome)
     text = _texts(ax)
     assert "favours ketamine" in text and "daily" in text and "auc" in text
+
+
+def test_completion_by_day_draws_percent_observed_per_arm():
+    """Fixed counts: each arm's line is 100 x observed / expected; one colour per arm."""
+    table = pd.DataFrame(
+        {
+            "treatment": ["placebo"] * 4 + ["ketamine"] * 4,
+            "day": [1, 2, 3, 4] * 2,
+            "expected": [20] * 4 + [10] * 4,
+            "observed": [20, 18, 15, 12, 10, 10, 9, 5],
+        }
+    )
+    ax = bk.plots.completion_by_day(table, outcome=MMHG)
+    text = _labelled(ax)
+    assert "reading within the period" in text and "% of expected" in text
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert lines["placebo"].get_ydata().tolist() == [100.0, 90.0, 75.0, 60.0]
+    assert lines["ketamine"].get_ydata().tolist() == [100.0, 100.0, 90.0, 50.0]
+    colours = bk.plots.treatment_colours(["placebo", "ketamine"])
+    assert {k: v.get_color() for k, v in lines.items()} == colours
+    overall = bk.plots.completion_by_day(table.drop(columns="treatment").iloc[:4])
+    assert [line.get_label() for line in overall.get_lines()] == ["all arms"]
 
 
 def test_one_colour_per_treatment_across_figures(fit, trial):

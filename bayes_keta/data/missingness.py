@@ -23,7 +23,7 @@ import pandas as pd
 from bayes_keta.constants import COMPLETION_TREND_ALPHA
 from bayes_keta.data.trial import Trial
 
-__all__ = ["CompletionTrend", "completion_trend", "missingness_by_day"]
+__all__ = ["CompletionTrend", "completion_trend", "missingness_by_arm", "missingness_by_day"]
 
 
 def missingness_by_day(trial: Trial) -> pd.DataFrame:
@@ -46,6 +46,43 @@ def missingness_by_day(trial: Trial) -> pd.DataFrame:
     table["missing"] = table["expected"] - table["observed"]
     table["missing_pct"] = 100.0 * table["missing"] / max(n_cells, 1)
     return table
+
+
+def missingness_by_arm(trial: Trial) -> pd.DataFrame:
+    """Count expected, observed and missing readings on each day of each arm.
+
+    As :func:`missingness_by_day`, one row per arm and day (arms in the trial's order):
+    ``expected`` counts the arm's subject-periods present in the data.
+
+    Examples
+    --------
+    >>> import bayes_keta as bk
+    >>> table = missingness_by_arm(bk.ketapain_synthetic())
+    >>> table.columns.tolist()
+    ['treatment', 'day', 'expected', 'observed', 'missing', 'missing_pct']
+    >>> len(table), int(table["missing"].sum()) == int(missingness_by_day(
+    ...     bk.ketapain_synthetic())["missing"].sum())
+    (105, True)
+    """
+    days = list(trial.days)
+    cells = trial.cells.groupby("treatment", observed=True).size()
+    seen = trial.observations.groupby(["treatment", "day"], observed=True).size()
+    rows = []
+    for arm in trial.treatments:
+        n_cells = int(cells.get(arm, 0))
+        for day in days:
+            observed = int(seen.get((arm, day), 0))
+            rows.append(
+                {
+                    "treatment": str(arm),
+                    "day": day,
+                    "expected": n_cells,
+                    "observed": observed,
+                    "missing": n_cells - observed,
+                    "missing_pct": 100.0 * (n_cells - observed) / max(n_cells, 1),
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ function                    figure
 ``threshold_curves``        P(benefit beyond t) against t
 ``by_day_effects``          the effect on each day of a period (mean and band)
 ``observed_curves``         observed mean reading by day per arm (raw data)
+``completion_by_day``       percent of readings observed by day per arm (raw data)
 ``model_forest``            each contrast in every fitted model
 ``prior_sweep``             each contrast under every prior setting of a sweep
 ``ppc_scores``              recorded scores: observed vs replicated counts
@@ -44,6 +45,7 @@ from bayes_keta.plots.heterogeneity import (
     tau_prior_posterior,
 )
 from bayes_keta.plots.meta import meta_forest
+from bayes_keta.plots.missingness import completion_by_day
 from bayes_keta.plots.style import treatment_colours
 from bayes_keta.plots.sweep import prior_sweep
 from bayes_keta.plots.time import by_day_effects, observed_curves, observed_means
@@ -52,6 +54,7 @@ __all__ = [
     "assurance_curve",
     "benefit_risk_plane",
     "by_day_effects",
+    "completion_by_day",
     "energy",
     "headline_contrasts",
     "individual_effects",

@@ -3,7 +3,8 @@
 ``grid`` (grid TOML, default grid, expansion to settings), ``run`` (one NUTS fit reweighted to
 every setting, refits where the reweighting is not reliable; serially or on Dask), ``points``
 (one fit, or the base fit and its reweightings), ``reweight`` (PSIS weights from the prior
-ratio, weighted summaries), ``output`` (tables, Dataset, files), ``text``, ``plots``.
+ratio, weighted summaries), ``outcome`` (what a sweep reports on: the trial's outcome, the
+grid's priors on its scale), ``output`` (tables, Dataset, files), ``text``, ``plots``.
 """
 
 from bayes_keta.sweep.grid import (

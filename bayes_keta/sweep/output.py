@@ -1,15 +1,23 @@
 """Sweep tables and files: per-point summaries, the long table, the Dataset, text, writing.
 
 Table scheme (``sweep.csv`` / ``sweep.parquet``): one row per setting x contrast x estimand,
-for the estimands on a daily-pain scale (:data:`SWEEP_ESTIMANDS`: ``mean_daily_difference``,
-``auc_difference``, ``week_1``, ``day_7`` ... ``day_28``; the relative-change estimand is left
-out). ``mean``, ``lo95`` and ``hi95`` are on the estimand's own scale (column ``scale``: ``nrs``
-points or ``auc`` pain score-days). The threshold columns ``p_beyond_0.5``, ``p_beyond_1``,
-``p_beyond_2`` are those of :func:`bayes_keta.contrast_table` (the same numbers): named by the
-outcome's daily threshold ``t`` (0-10 NRS: 0.5, 1, 2 points), they give ``P(difference < -t)``
-on NRS rows and ``P(difference < -n_days * t)`` on the AUC row (the matching score-day
-threshold) -- the same event as for the mean daily difference, so one column set serves every
-row.
+for the estimands on the outcome's scale or its AUC (:data:`SWEEP_ESTIMANDS`:
+``mean_daily_difference``, ``auc_difference``, ``week_1``, ``day_7`` ... ``day_28``; the
+relative-change estimand is left out). Everything follows the trial's declared outcome
+(:class:`bayes_keta.Outcome`): ``mean``, ``lo95`` and ``hi95`` are on the estimand's own scale
+(column ``scale``: the outcome's scale label, ``nrs`` points on the 0-10 NRS, or ``auc``), and
+the threshold columns ``p_beyond_<t>`` are named by the outcome's declared thresholds ``t``
+(:func:`threshold_columns`: ``p_beyond_0.5``, ``p_beyond_1``, ``p_beyond_2`` on the 0-10 NRS;
+``p_beyond_10``, ``p_beyond_13``, ``p_beyond_20`` on a 0-100 mm VAS), the same numbers as
+:func:`bayes_keta.contrast_table`: ``P(benefit beyond t)`` on outcome rows and beyond
+``n_days * t`` on the AUC row (the matching threshold) -- the same event as for the mean daily
+difference, so one column set serves every row. ``p_rope`` is the probability inside the
+outcome's ROPE (NaN when it declares none).
+
+The prior columns (``prior_effect``, ``prior_effect_mu``, ``prior_effect_sigma``) give the
+setting's treatment-effect prior **on the outcome's scale**: the grid and the prior sets are
+written in 0-10 NRS points and put on the outcome's scale by the rule every fit uses
+(:mod:`bayes_keta.models.scaling`: x10 on a 0-100 VAS); ``sweep.json`` keeps both.
 
 Per setting, ``method`` says how its numbers were obtained (``fit``: NUTS under its own
 priors, the base setting or every setting with ``refit_all``; ``reweighted``: the base fit's
@@ -18,8 +26,8 @@ draws reweighted by PSIS; ``refit``: NUTS because reweighting was not reliable e
 where not computed; for a refit, the values that caused it).
 
 ``sweep.nc`` holds the same numbers as an xarray Dataset with dims ``setting``, ``contrast``,
-``estimand`` (and ``threshold`` for ``p_beyond``), per-setting diagnostics and prior parameters
-as variables along ``setting``, and provenance in its attrs.
+``estimand`` (and ``threshold`` for ``p_beyond``, in outcome units), per-setting diagnostics and
+prior parameters as variables along ``setting``, and provenance in its attrs.
 """
 
 from __future__ import annotations
@@ -52,17 +60,20 @@ __all__ = [
     "SweepResult",
     "THRESHOLD_COLUMNS",
     "check_sweep_outputs",
+    "sweep_thresholds",
+    "threshold_columns",
     "summarize_point",
     "sweep_dataset",
     "sweep_table",
     "sweep_text",
 ]
 
-#: The outcome sweeps report on (the 0-10 pain NRS; sweeps take no other outcome yet).
+#: The default outcome of a sweep's table (the 0-10 pain NRS); a sweep uses its trial's.
 SWEEP_OUTCOME = Outcome.nrs_0_10()
 #: Estimands a sweep reports: those on the outcome's scale or its AUC (not the percent one).
 SWEEP_ESTIMANDS: tuple[str, ...] = tuple(e.name for e in ESTIMANDS if e.scale != "percent")
-#: ``p_beyond_<t>`` columns, ``t`` in daily NRS points (see the module docstring).
+#: ``p_beyond_<t>`` columns on the 0-10 NRS (``t`` in daily points); another outcome's are
+#: :func:`threshold_columns`.
 THRESHOLD_COLUMNS: tuple[str, ...] = tuple(beyond_column(t) for t in SWEEP_OUTCOME.thresholds)
 #: Per-setting prior columns.
 PRIOR_COLUMNS: tuple[str, ...] = (
@@ -89,8 +100,32 @@ OUTPUT_FILES: dict[str, str] = {
 }
 
 
+def threshold_columns(outcome: Outcome | None = None) -> tuple[str, ...]:
+    """``p_beyond_<t>`` columns of a sweep on ``outcome`` (default: the 0-10 NRS).
+
+    Examples
+    --------
+    >>> threshold_columns(Outcome.vas_0_100())
+    ('p_beyond_10', 'p_beyond_13', 'p_beyond_20')
+    """
+    return tuple(beyond_column(t) for t in (outcome or SWEEP_OUTCOME).thresholds)
+
+
+def sweep_thresholds(table: pd.DataFrame) -> tuple[str, ...]:
+    """Return the ``p_beyond_<t>`` columns a sweep table has (any outcome), in order.
+
+    Examples
+    --------
+    >>> sweep_thresholds(pd.DataFrame(columns=["mean", "p_beyond_10", "p_beyond_13"]))
+    ('p_beyond_10', 'p_beyond_13')
+    """
+    return tuple(c for c in table.columns if c.startswith("p_beyond_"))
+
+
 # ------------------------------------------------------------------------------ one setting
-def summarize_point(posterior: xr.Dataset, *, reference: str) -> list[dict[str, Any]]:
+def summarize_point(
+    posterior: xr.Dataset, *, reference: str, outcome: Outcome | None = None
+) -> list[dict[str, Any]]:
     """Rows (contrast x estimand) summarising one grid point's posterior.
 
     Parameters
@@ -99,12 +134,14 @@ def summarize_point(posterior: xr.Dataset, *, reference: str) -> list[dict[str, 
         Posterior with ``arm_mean`` (chain, draw, treatment, day).
     reference : str
         Reference arm.
+    outcome : Outcome, optional
+        Direction of benefit, thresholds, ROPE and scale label (default: the 0-10 NRS).
 
     Returns
     -------
     list of dict
         Keys ``contrast``, ``active``, ``reference``, ``estimand``, ``scale``, ``mean``,
-        ``lo95``, ``hi95``, ``p_benefit`` and :data:`THRESHOLD_COLUMNS`.
+        ``lo95``, ``hi95``, ``p_benefit``, :func:`threshold_columns` and ``p_rope``.
 
     Examples
     --------
@@ -115,20 +152,25 @@ def summarize_point(posterior: xr.Dataset, *, reference: str) -> list[dict[str, 
     >>> rows[0]["estimand"], rows[0]["p_beyond_1"], rows[1]["p_beyond_1"]
     ('mean_daily_difference', 0.5, 0.5)
     """
-    table = contrast_table(posterior, reference=reference, outcome=SWEEP_OUTCOME)
+    outcome = outcome or SWEEP_OUTCOME
+    table = contrast_table(posterior, reference=reference, outcome=outcome)
     table = table[table["estimand"].isin(SWEEP_ESTIMANDS)]
     columns = ["contrast", "active", "reference", "estimand", "scale", "mean", _LO, _HI]
-    return table[[*columns, "p_benefit", *THRESHOLD_COLUMNS]].to_dict("records")
+    beyond = threshold_columns(outcome)
+    return table[[*columns, "p_benefit", *beyond, "p_rope"]].to_dict("records")
 
 
 # ----------------------------------------------------------------------------- whole sweep
-def sweep_table(points: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+def sweep_table(
+    points: Sequence[Mapping[str, Any]], *, outcome: Outcome | None = None
+) -> pd.DataFrame:
     """Long table from per-point records (``setting``, ``rows``, ``prior``, ``diagnostics``).
 
     Column order: ``setting``, :data:`PRIOR_COLUMNS`, ``contrast``, ``active``,
     ``reference``, ``estimand``, ``scale``, ``mean``, ``lo95``, ``hi95``, ``p_benefit``,
-    :data:`THRESHOLD_COLUMNS`, :data:`DIAGNOSTIC_COLUMNS`, :data:`METHOD_COLUMNS`, ``seed``.
-    Points without a ``method`` are NUTS fits (``fit``).
+    :func:`threshold_columns` of ``outcome`` (default: the 0-10 NRS), ``p_rope``,
+    :data:`DIAGNOSTIC_COLUMNS`, :data:`METHOD_COLUMNS`, ``seed``. Points without a
+    ``method`` are NUTS fits (``fit``).
     """
     records = []
     for point in points:
@@ -153,7 +195,8 @@ def sweep_table(points: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         _LO,
         _HI,
         "p_benefit",
-        *THRESHOLD_COLUMNS,
+        *threshold_columns(outcome),
+        "p_rope",
         *DIAGNOSTIC_COLUMNS,
         *METHOD_COLUMNS,
         "seed",
@@ -164,13 +207,20 @@ def sweep_table(points: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return table
 
 
-def sweep_dataset(table: pd.DataFrame, *, attrs: Mapping[str, Any] | None = None) -> xr.Dataset:
+def sweep_dataset(
+    table: pd.DataFrame,
+    *,
+    attrs: Mapping[str, Any] | None = None,
+    outcome: Outcome | None = None,
+) -> xr.Dataset:
     """Turn the sweep table into a Dataset with dims ``setting``, ``contrast``, ``estimand``.
 
-    ``p_beyond`` has an extra ``threshold`` dim (daily NRS points); per-setting prior and
-    diagnostics columns become variables along ``setting``; ``active``, ``reference`` and
-    ``scale`` are coordinates. ``attrs`` (provenance) are stored as strings.
+    ``p_beyond`` has an extra ``threshold`` dim (the outcome's declared thresholds, outcome
+    units; default outcome: the 0-10 NRS); per-setting prior and diagnostics columns become
+    variables along ``setting``; ``active``, ``reference`` and ``scale`` are coordinates.
+    ``attrs`` (provenance) are stored as strings.
     """
+    outcome = outcome or SWEEP_OUTCOME
     settings = list(dict.fromkeys(table["setting"]))
     contrasts = list(dict.fromkeys(table["contrast"]))
     estimands = list(dict.fromkeys(table["estimand"]))
@@ -182,9 +232,11 @@ def sweep_dataset(table: pd.DataFrame, *, attrs: Mapping[str, Any] | None = None
     dims = ("setting", "contrast", "estimand")
     data: dict[str, Any] = {
         name: (dims, full[name].to_numpy(float).reshape(shape))
-        for name in ("mean", _LO, _HI, "p_benefit")
+        for name in ("mean", _LO, _HI, "p_benefit", "p_rope")
+        if name in full.columns
     }
-    beyond = np.stack([full[c].to_numpy(float).reshape(shape) for c in THRESHOLD_COLUMNS], -1)
+    columns = threshold_columns(outcome)
+    beyond = np.stack([full[c].to_numpy(float).reshape(shape) for c in columns], -1)
     data["p_beyond"] = ((*dims, "threshold"), beyond)
     per_setting = table.drop_duplicates("setting").set_index("setting").loc[settings]
     for col in (*PRIOR_COLUMNS, *DIAGNOSTIC_COLUMNS, *METHOD_COLUMNS, "seed"):
@@ -204,14 +256,14 @@ def sweep_dataset(table: pd.DataFrame, *, attrs: Mapping[str, Any] | None = None
             "setting": settings,
             "contrast": contrasts,
             "estimand": estimands,
-            "threshold": list(SWEEP_OUTCOME.thresholds),
+            "threshold": list(outcome.thresholds),
             "active": ("contrast", pairs["active"].to_numpy(str)),
             "reference": ("contrast", pairs["reference"].to_numpy(str)),
             "scale": ("estimand", scales.to_numpy(str)),
         },
     )
     ds["threshold"].attrs = {
-        "units": "NRS points (daily); AUC rows use n_days x threshold score-days",
+        "units": f"{outcome.units} ({outcome.label}); AUC rows use n_days x threshold",
     }
     ds["p_beyond"].attrs = {"long_name": "P(difference < -threshold) (benefit beyond it)"}
     ds.attrs = as_attrs(attrs or {})
@@ -255,13 +307,17 @@ class SweepResult:
         Plain-language summary.
     provenance : dict
         :func:`bayes_keta.provenance.provenance_record` plus the grid, the method
-        (``method``: reweighting thresholds), every setting's record, timings.
+        (``method``: reweighting thresholds), the outcome and the prior scaling, every
+        setting's record, timings.
+    outcome : Outcome
+        The trial's outcome: units, direction, thresholds and ROPE of every number.
     """
 
     table: pd.DataFrame = field(repr=False)
     dataset: xr.Dataset = field(repr=False)
     text: str = field(repr=False)
     provenance: Mapping[str, Any] = field(repr=False)
+    outcome: Outcome = field(default_factory=Outcome.nrs_0_10, repr=False)
 
     def __repr__(self) -> str:
         n = self.dataset.sizes.get("setting", 0)
@@ -281,13 +337,14 @@ class SweepResult:
         n = self.dataset.sizes.get("setting", 0)
         failed = int((~self.dataset["passed"].astype(bool)).sum())
         rows = self.table[self.table["estimand"] == SWEEP_ESTIMANDS[0]]
-        shown = rows[["setting", "contrast", "mean", _LO, _HI, "p_benefit", *THRESHOLD_COLUMNS]]
+        beyond = sweep_thresholds(rows)
+        shown = rows[["setting", "contrast", "mean", _LO, _HI, "p_benefit", *beyond]]
         return html_card(
             f"Prior sweep of {self.provenance.get('spec_name')!r}: {n} settings",
             verdict=failed == 0,
             verdict_text="" if failed == 0 else f"diagnostics FAILED in {failed} setting(s)",
             table=shown.round(3),
-            caption=f"{SWEEP_ESTIMANDS[0]} per prior setting and contrast.",
+            caption=f"{SWEEP_ESTIMANDS[0]} ({self.outcome.units}) per prior setting and contrast.",
             max_rows=10,
         )
 
@@ -306,7 +363,7 @@ class SweepResult:
         return per.reindex(columns=columns).reset_index(drop=True)
 
     def plot_heatmap(self, **kwargs: Any):
-        """Heatmap of P(beyond 1 point) over the centre x scale grid (see :mod:`.plots`)."""
+        """Heatmap of P(beyond the middle threshold) over the centre x scale grid."""
         from bayes_keta.sweep.plots import plot_heatmap
 
         return plot_heatmap(self, **kwargs)
@@ -335,7 +392,7 @@ class SweepResult:
         record = {**self.provenance, "columns": list(self.table.columns)}
         text = json.dumps(_json_safe(record), indent=2, sort_keys=True) + "\n"
         figures = {"tornado": self.plot_tornado}
-        if has_effect_grid(self.table):
+        if has_effect_grid(self.table) and self.outcome.thresholds:
             figures["heatmap"] = self.plot_heatmap
         else:
             paths.pop("heatmap")

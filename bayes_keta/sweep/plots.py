@@ -1,7 +1,8 @@
 """Sweep plots: a heatmap over the effect-prior grid and a tornado/forest plot per contrast.
 
 Both take a :class:`~bayes_keta.sweep.output.SweepResult` (or its ``table``), never a model,
-and return a matplotlib Figure.
+and return a matplotlib Figure. Labels, units, thresholds and the benefit direction follow the
+outcome (the result's, or ``outcome=``; default: the 0-10 NRS).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_keta.estimands import CI_LABEL, beyond_column
+from bayes_keta.outcome import Outcome
 
 __all__ = ["has_effect_grid", "plot_heatmap", "plot_tornado"]
 
@@ -26,6 +28,12 @@ _KIND_COLOURS = {
 
 def _table(source: Any) -> pd.DataFrame:
     return source.table if hasattr(source, "table") else source
+
+
+def _outcome(source: Any, outcome: Outcome | None) -> Outcome:
+    if outcome is not None:
+        return outcome
+    return getattr(source, "outcome", None) or Outcome.nrs_0_10()
 
 
 def _effect_points(table: pd.DataFrame) -> pd.DataFrame:
@@ -47,7 +55,8 @@ def plot_heatmap(
     source: Any,
     *,
     estimand: str = "mean_daily_difference",
-    threshold: float = 1.0,
+    threshold: float | None = None,
+    outcome: Outcome | None = None,
     figsize: tuple[float, float] | None = None,
 ):
     """Heatmap of P(benefit beyond ``threshold``) over the effect prior's centre x scale.
@@ -58,8 +67,11 @@ def plot_heatmap(
         A sweep (its table).
     estimand : str
         Row estimand (default ``mean_daily_difference``).
-    threshold : float
-        Daily NRS threshold, one of :data:`bayes_keta.constants.NRS_THRESHOLDS`.
+    threshold : float, optional
+        One of the outcome's declared thresholds, in its units (default: the middle one,
+        :func:`bayes_keta.sweep.outcome.headline_threshold`: 1 point on the 0-10 NRS).
+    outcome : Outcome, optional
+        Units and thresholds (default: the sweep's, else the 0-10 NRS).
     figsize : tuple, optional
         Figure size (default: 4 inches per contrast panel).
 
@@ -75,7 +87,12 @@ def plot_heatmap(
     """
     import matplotlib.pyplot as plt
 
-    table = _table(source)
+    from bayes_keta.sweep.outcome import headline_threshold
+
+    table, out_come = _table(source), _outcome(source, outcome)
+    threshold = headline_threshold(out_come) if threshold is None else threshold
+    if threshold is None:
+        raise ValueError(f"{out_come.label!r} declares no thresholds: no heatmap to draw")
     column = beyond_column(threshold)
     if column not in table.columns:
         raise ValueError(f"no column {column!r}; thresholds: {_thresholds(table)}")
@@ -111,11 +128,12 @@ def plot_heatmap(
                 )
         ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
         ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
-        ax.set_xlabel("prior SD of the effect (NRS points)")
-        ax.set_ylabel("prior centre of the effect (NRS points)")
+        ax.set_xlabel(f"prior SD of the effect ({out_come.units})")
+        ax.set_ylabel(f"prior centre of the effect ({out_come.units})")
         ax.set_title(contrast, fontsize=10)
-    fig.colorbar(image, ax=axes[0].tolist(), label=f"P(benefit > {threshold:g} point)")
-    fig.suptitle(f"Prior sensitivity: P({estimand} < -{threshold:g})", fontsize=11)
+    label = f"P(benefit > {threshold:g} {out_come.units})"
+    fig.colorbar(image, ax=axes[0].tolist(), label=label)
+    fig.suptitle(f"Prior sensitivity of {estimand}: {label}", fontsize=11)
     return fig
 
 
@@ -124,6 +142,7 @@ def plot_tornado(
     *,
     estimand: str = "mean_daily_difference",
     reference: str = "default",
+    outcome: Outcome | None = None,
     figsize: tuple[float, float] | None = None,
 ):
     """Tornado/forest plot: each setting's posterior mean and 95% interval, per contrast.
@@ -139,6 +158,8 @@ def plot_tornado(
         Row estimand (default ``mean_daily_difference``).
     reference : str
         Setting the shifts are measured from (default ``default``; the first setting if absent).
+    outcome : Outcome, optional
+        Units and benefit direction (default: the sweep's, else the 0-10 NRS).
     figsize : tuple, optional
         Figure size.
 
@@ -149,7 +170,7 @@ def plot_tornado(
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    table = _table(source)
+    table, out_come = _table(source), _outcome(source, outcome)
     rows = table[table["estimand"] == estimand]
     if rows.empty:
         raise ValueError(f"no rows for estimand {estimand!r}")
@@ -165,7 +186,7 @@ def plot_tornado(
         constrained_layout=True,
     )
     used = reference if reference in set(rows["setting"]) else str(rows["setting"].iloc[0])
-    unit = "pain score-days" if rows["scale"].iloc[0] == "auc" else "NRS points"
+    unit = out_come.units_for("auc" if rows["scale"].iloc[0] == "auc" else "outcome")
     for k, (ax, contrast) in enumerate(zip(axes[0], contrasts, strict=True)):
         sub = rows[rows["contrast"] == contrast].set_index("setting")
         ref = used
@@ -189,9 +210,11 @@ def plot_tornado(
     ]
     handles.append(Line2D([], [], color="black", ls="--", label=f"reference ({used})"))
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8)
+    sign = "negative" if out_come.benefit_sign < 0 else "positive"
+    less = "less" if out_come.better == "lower" else "more"
     fig.suptitle(
         f"Prior sensitivity: posterior mean and {CI_LABEL}% interval per prior setting"
-        " (negative = less pain; x: diagnostics failed)",
+        f" ({sign} = {less} {out_come.noun}; x: diagnostics failed)",
         fontsize=11,
     )
     return fig

@@ -33,18 +33,14 @@ from bayes_keta.constants import ESS_MIN, SWEEP_ESS_FRACTION, SWEEP_K_MAX
 from bayes_keta.data.trial import Trial
 from bayes_keta.spec import ModelSpec, PriorsArg, resolve_priors
 from bayes_keta.sweep.grid import SweepSetting, setting_seed
-from bayes_keta.sweep.output import (
-    SWEEP_ESTIMANDS,
-    SWEEP_OUTCOME,
-    THRESHOLD_COLUMNS,
-    summarize_point,
-)
+from bayes_keta.sweep.output import SWEEP_ESTIMANDS, summarize_point, threshold_columns
 
 if TYPE_CHECKING:
     from bayes_keta.fitting import Fitter, Sampled, SamplerSettings
+    from bayes_keta.models.scaling import PriorScaling
     from bayes_keta.sweep.reweight import PriorDensity
 
-__all__ = ["BASE_SETTING", "run_base", "run_setting"]
+__all__ = ["BASE_SETTING", "run_base", "run_setting", "setting_model_priors"]
 
 #: Name of the base setting (the caller's base priors): the one fitted and reweighted.
 BASE_SETTING = "default"
@@ -102,8 +98,10 @@ def _fitted_point(
     point = {
         "setting": setting.name,
         "seed": sampled.settings.seed,
-        "rows": summarize_point(sampled.posterior, reference=trial.reference),
-        **_prior_block(setting, sampled.built.priors),
+        "rows": summarize_point(
+            sampled.posterior, reference=trial.reference, outcome=trial.outcome
+        ),
+        **_prior_block(setting, sampled.built.priors, sampled.built.scaling),
         "diagnostics": {
             "passed": bool(diag.passed),
             "max_rhat": float(diag.max_rhat),
@@ -126,8 +124,17 @@ def _fitted_point(
     return point, diag
 
 
-def _prior_block(setting: SweepSetting, priors: Mapping[str, Any]) -> dict[str, Any]:
-    effect = priors["treatment_effect"]
+def _prior_block(
+    setting: SweepSetting, priors: Mapping[str, Any], scaling: PriorScaling | None
+) -> dict[str, Any]:
+    """Return a setting's prior columns (outcome scale) and its priors as written and applied.
+
+    ``priors`` are written in 0-10 NRS points; ``scaling`` (the trial's
+    :class:`~bayes_keta.models.scaling.PriorScaling`, the one every fit applies) puts them on
+    the outcome's scale: the table's ``prior_effect*`` columns, ``priors_outcome_scale``.
+    """
+    on_outcome = dict(priors) if scaling is None else scaling.apply_all(priors)
+    effect = on_outcome["treatment_effect"]
     return {
         "prior": {
             "kind": setting.kind,
@@ -138,6 +145,7 @@ def _prior_block(setting: SweepSetting, priors: Mapping[str, Any]) -> dict[str, 
             "hyper_scale": float(setting.hyper_scale),
         },
         "priors": {role: p.to_dict() for role, p in sorted(priors.items())},
+        "priors_outcome_scale": {role: p.to_dict() for role, p in sorted(on_outcome.items())},
     }
 
 
@@ -175,7 +183,8 @@ def run_setting(
     -------
     dict
         ``setting``, ``seed``, ``rows`` (:func:`summarize_point`), ``prior`` (the setting's
-        prior columns), ``priors`` (every resolved prior, NRS points), ``diagnostics``
+        prior columns, outcome scale), ``priors`` (every resolved prior, as written in NRS
+        points), ``priors_outcome_scale`` (the same on the outcome's scale), ``diagnostics``
         (``passed``, ``max_rhat``, ``min_ess_bulk``, ``divergences``, ``failures``),
         ``sampler`` (name, cache hit, timings), ``method``, ``pareto_k``, ``reweight_ess``,
         ``reason``: small, picklable.
@@ -250,12 +259,15 @@ def run_base(
         densities[_families(sampled.built.scaled)] = density
         base_log_prior = density(posterior, _values(sampled.built.scaled))
     weighted: WeightedRows | None = None
+    scaling = sampled.built.scaling
     for setting in settings if density is not None else ():
         if setting.name == BASE_SETTING:
             continue
         t0 = time.perf_counter()
         resolved = resolve_priors(spec, setting.sources(base))
-        target = _log_prior(trial, spec, setting, base, resolved, posterior, densities, density)
+        target = _log_prior(
+            trial, spec, setting, base, resolved, posterior, densities, density, scaling
+        )
         if target is None:
             refit.append(
                 _refit(setting, "its priors' densities differ in form from the base's", *_NA)
@@ -271,9 +283,9 @@ def run_base(
             weighted = WeightedRows(
                 posterior,
                 reference=trial.reference,
-                outcome=SWEEP_OUTCOME,
+                outcome=trial.outcome,
                 estimands=SWEEP_ESTIMANDS,
-                columns=THRESHOLD_COLUMNS,
+                columns=threshold_columns(trial.outcome),
             )
         rows = weighted(rw.weights)
         points.append(
@@ -281,7 +293,7 @@ def run_base(
                 "setting": setting.name,
                 "seed": base_point["seed"],
                 "rows": rows,
-                **_prior_block(setting, resolved),
+                **_prior_block(setting, resolved, scaling),
                 "diagnostics": {
                     **base_point["diagnostics"],
                     "min_ess_bulk": float(min(rw.ess, base_ess)),
@@ -320,6 +332,37 @@ def _refit(setting: SweepSetting, reason: str, k: float, ess: float) -> dict[str
     return {"setting": setting.name, "reason": reason, "pareto_k": float(k), "reweight_ess": ess}
 
 
+def setting_model_priors(
+    trial: Trial,
+    spec: ModelSpec,
+    resolved: Mapping[str, Any],
+    *,
+    scaling: PriorScaling | None = None,
+) -> dict[str, Any]:
+    """Put a setting's resolved priors (NRS points) on the model's scale, as a fit does.
+
+    The trial's outcome scaling (:func:`bayes_keta.models.scaling.prior_scaling`, or
+    ``scaling`` when the caller has it: x10 on a 0-100 VAS) and then the builder's own scale
+    (:func:`bayes_keta.models.priors.scaled_priors`): what :func:`bayes_keta.models.build`
+    gives the graph, so a reweighted setting's target density is its refit's prior.
+
+    Examples
+    --------
+    >>> import bayes_keta as bk
+    >>> from bayes_keta.spec import Prior, load_spec
+    >>> frame = bk.simulate_trial(n_subjects=6, n_days=3, seed=1, mu=50, bounds=(0, 100))
+    >>> vas = bk.load_trial(frame, outcome="vas_0_100")
+    >>> effect = {"treatment_effect": Prior("normal", {"mu": -1.0, "sigma": 0.5})}
+    >>> setting_model_priors(vas, load_spec("daily"), effect)["treatment_effect"].params
+    {'mu': -10.0, 'sigma': 5.0}
+    """
+    from bayes_keta.models.priors import scaled_priors
+    from bayes_keta.models.scaling import prior_scaling
+
+    scaling = scaling if scaling is not None else prior_scaling(trial)
+    return scaled_priors(spec, dict(resolved), trial.n_days, scaling=scaling)
+
+
 def _families(scaled: Mapping[str, Any]) -> str:
     """Families and parameter shapes of a set of priors: equal ones share a density."""
     return json.dumps(
@@ -343,13 +386,17 @@ def _log_prior(
     posterior: Any,
     densities: dict[str, PriorDensity],
     base_density: PriorDensity,
+    scaling: PriorScaling | None,
 ) -> np.ndarray | None:
-    """Log prior of every base draw under a setting (None: other parameters carry priors)."""
+    """Log prior of every base draw under a setting (None: other parameters carry priors).
+
+    The setting's priors go on the model's scale as a fit of it would put them (the outcome's
+    scaling, then the builder's: :func:`setting_model_priors`).
+    """
     from bayes_keta.models import build
-    from bayes_keta.models.priors import scaled_priors
     from bayes_keta.sweep.reweight import PriorDensity
 
-    scaled = scaled_priors(spec, dict(resolved), trial.n_days)
+    scaled = setting_model_priors(trial, spec, resolved, scaling=scaling)
     key = _families(scaled)
     if key not in densities:  # another family: its own graph, built (not compiled for NUTS)
         try:

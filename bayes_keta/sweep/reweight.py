@@ -245,6 +245,7 @@ def weighted_summary(
     weights: np.ndarray,
     *,
     thresholds: tuple[float, ...] = (),
+    rope: float | None = None,
     ci_prob: float = CI_PROB,
     benefit_sign: int = -1,
 ) -> dict[str, Any]:
@@ -254,14 +255,15 @@ def weighted_summary(
     -------
     dict
         ``mean``, ``lo``, ``hi`` (equal-tailed ``ci_prob`` interval from the weighted
-        quantiles, inverted-CDF), ``p_benefit``, ``p_beyond`` (threshold -> probability).
+        quantiles, inverted-CDF), ``p_benefit``, ``p_beyond`` (threshold -> probability),
+        ``p_rope`` (``P(|diff| < rope)``; NaN without ``rope``).
 
     Examples
     --------
     >>> s = weighted_summary(np.array([-3.0, -1.5, -0.5, 0.5]), np.full(4, 0.25),
-    ...                      thresholds=(1.0,))
-    >>> s["mean"], s["p_benefit"], s["p_beyond"]
-    (-1.125, 0.75, {1.0: 0.5})
+    ...                      thresholds=(1.0,), rope=1.0)
+    >>> s["mean"], s["p_benefit"], s["p_beyond"], s["p_rope"]
+    (-1.125, 0.75, {1.0: 0.5}, 0.5)
     """
     x = np.asarray(draws, dtype=float).ravel()
     w = np.asarray(weights, dtype=float).ravel()
@@ -275,6 +277,7 @@ def weighted_summary(
         "hi": float(hi),
         "p_benefit": float(np.sum(w[benefit > 0])),
         "p_beyond": {float(t): float(np.sum(w[benefit > float(t)])) for t in thresholds},
+        "p_rope": float("nan") if rope is None else float(np.sum(w[np.abs(x) < rope])),
     }
 
 
@@ -293,7 +296,7 @@ class WeightedRows:
     reference : str
         Reference arm.
     outcome : Outcome
-        Direction of benefit and thresholds.
+        Direction of benefit, thresholds and ROPE (the trial's: a sweep follows its outcome).
     estimands : tuple of str
         Estimands to summarise (registry names; those the draws lack are skipped).
     columns : tuple of str
@@ -324,13 +327,14 @@ class WeightedRows:
         ds = contrast_draws(posterior, reference=reference, outcome=outcome)
         n_days = int(ds.attrs["n_days"])
         self._sign = outcome.benefit_sign
-        self._cells: list[tuple[dict[str, Any], np.ndarray, tuple[float, ...], tuple]] = []
+        self._cells: list[tuple[dict[str, Any], np.ndarray, tuple, tuple, float | None]] = []
         for contrast in ds["contrast"].values:
             sub = ds.sel(contrast=contrast)
             for name in estimands:
                 if name not in ds.data_vars:
                     continue
-                own = outcome.thresholds_for(estimand(name).scale, n_days)
+                scale = estimand(name).scale
+                own = outcome.thresholds_for(scale, n_days)
                 label = {
                     "contrast": str(contrast),
                     "active": str(sub["active"].values),
@@ -339,13 +343,16 @@ class WeightedRows:
                     "scale": sub[name].attrs["scale"],
                 }
                 values = sub[name].transpose(*_SAMPLE_DIMS).to_numpy().ravel()
-                self._cells.append((label, values, own, columns))
+                rope = outcome.rope_for(scale, n_days)
+                self._cells.append((label, values, own, columns, rope))
 
     def __call__(self, weights: np.ndarray) -> list[dict[str, Any]]:
         """Weighted rows for normalised ``weights`` of shape ``(chain, draw)``."""
         rows = []
-        for label, values, own, columns in self._cells:
-            s = weighted_summary(values, weights, thresholds=own, benefit_sign=self._sign)
+        for label, values, own, columns, rope in self._cells:
+            s = weighted_summary(
+                values, weights, thresholds=own, rope=rope, benefit_sign=self._sign
+            )
             rows.append(
                 {
                     **label,
@@ -354,6 +361,7 @@ class WeightedRows:
                     f"hi{CI_LABEL}": s["hi"],
                     "p_benefit": s["p_benefit"],
                     **{col: s["p_beyond"][t] for col, t in zip(columns, own, strict=True)},
+                    "p_rope": s["p_rope"],
                 }
             )
         return rows

@@ -68,13 +68,8 @@ from bayes_keta.exceptions import SpecError
 from bayes_keta.provenance import provenance_record
 from bayes_keta.spec import ModelSpec, PriorsArg, load_spec, resolve_priors
 from bayes_keta.sweep.grid import SweepGrid, SweepSetting, load_grid
-from bayes_keta.sweep.output import (
-    SWEEP_OUTCOME,
-    SweepResult,
-    sweep_dataset,
-    sweep_table,
-    sweep_text,
-)
+from bayes_keta.sweep.outcome import check_sweep_outcome, outcome_record, table_scheme
+from bayes_keta.sweep.output import SweepResult, sweep_dataset, sweep_table, sweep_text
 from bayes_keta.sweep.points import BASE_SETTING, run_base, run_setting
 
 __all__ = ["SCHEDULERS", "check_sweep_outcome", "prior_sweep", "run_setting"]
@@ -91,6 +86,7 @@ _RECORD_KEYS = (
     "reason",
     "prior",
     "priors",
+    "priors_outcome_scale",
     "diagnostics",
     "sampler",
 )
@@ -157,8 +153,16 @@ def prior_sweep(
     Raises
     ------
     SpecError
-        Invalid spec, grid, priors or settings, or a trial whose outcome is not on the 0-10
-        NRS (the sweep's table and thresholds are in NRS points), before any sampling.
+        Invalid spec, grid, priors or settings, before any sampling.
+    DataError
+        An outcome whose priors cannot be put on its scale (no declared bounds and readings
+        without spread: :func:`bayes_keta.sweep.outcome.check_sweep_outcome`).
+
+    Notes
+    -----
+    The sweep follows the trial's outcome (:mod:`bayes_keta.sweep.outcome`): units,
+    thresholds and ROPE are the outcome's, and the grid's priors (NRS points) are put on its
+    scale as in every fit.
 
     Examples
     --------
@@ -168,7 +172,7 @@ def prior_sweep(
     >>> res.table.query("estimand == 'mean_daily_difference'")[["setting", "method"]]
     ... # doctest: +SKIP
     """
-    check_sweep_outcome(trial)
+    scaling = check_sweep_outcome(trial)
     spec = load_spec(spec)
     grid = load_grid(grid)
     settings = grid.settings(spec, base=priors)
@@ -197,7 +201,7 @@ def prior_sweep(
     order = {s.name: i for i, s in enumerate(settings)}
     points.sort(key=lambda p: order[p["setting"]])
 
-    table = sweep_table(points)
+    table = sweep_table(points, outcome=trial.outcome)
     n_fits = sum(p["method"] != "reweighted" for p in points) + (
         0 if refit_all or BASE_SETTING in order else 1
     )
@@ -230,10 +234,8 @@ def prior_sweep(
                 "bayes_keta.diagnose on each NUTS fit's free random variables; reweighted"
                 " settings: the base fit's, with their own effective draws"
             ),
-            "table_scheme": (
-                "one row per setting x contrast x estimand; p_beyond_<t>: P(diff < -t) with t"
-                " in daily NRS points (AUC rows: n_days * t score-days)"
-            ),
+            "table_scheme": table_scheme(trial.outcome),
+            **outcome_record(trial.outcome, scaling),
         },
     )
     text = sweep_text(
@@ -243,12 +245,14 @@ def prior_sweep(
         data=trial.name,
         method=method,
         reasons={p["setting"]: p["reason"] for p in points if p["method"] == "refit"},
+        outcome=trial.outcome,
     )
     return SweepResult(
         table=table,
-        dataset=sweep_dataset(table, attrs=record),
+        dataset=sweep_dataset(table, attrs=record, outcome=trial.outcome),
         text=text,
         provenance=record,
+        outcome=trial.outcome,
     )
 
 
@@ -418,28 +422,3 @@ def _check(
     checks.POSITIVE.check(k_max, "k_max")
     if min_ess is not None:
         checks.ESS_MIN.check(min_ess, "min_ess")
-
-
-def check_sweep_outcome(trial: Trial) -> None:
-    """Refuse a trial whose outcome is off the 0-10 NRS: a sweep's thresholds are NRS points.
-
-    Raises
-    ------
-    SpecError
-        The outcome's bounds, direction, units or thresholds are not the NRS's.
-
-    Examples
-    --------
-    >>> import bayes_keta as bk
-    >>> check_sweep_outcome(bk.ketapain_synthetic())  # the 0-10 NRS: nothing to say
-    """
-    nrs, got = SWEEP_OUTCOME, trial.outcome
-    keys = ("lower", "upper", "better", "units", "thresholds")
-    if any(getattr(got, k) != getattr(nrs, k) for k in keys):
-        scale = ", ".join(x for x in (got.units, got.range_text, f"{got.better} is better") if x)
-        raise SpecError(
-            f"prior sweeps report on the 0-10 pain NRS only (thresholds"
-            f" {', '.join(f'{t:g}' for t in nrs.thresholds)} points, lower is better); this"
-            f" trial's outcome is {got.label!r} ({scale}):"
-            " compare prior sets with `bayes-keta fit --priors` instead"
-        )

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from bayes_keta.estimands import CI_LABEL, beyond_column
+from bayes_keta.outcome import Outcome
 
 __all__ = ["method_lines", "sweep_text"]
 
@@ -30,11 +31,14 @@ def sweep_text(
     data: str,
     method: Mapping[str, Any] | None = None,
     reasons: Mapping[str, str] | None = None,
+    outcome: Outcome | None = None,
 ) -> str:
     """Plain-language summary: for each contrast, the mean daily difference per setting.
 
-    Each setting's line says how its numbers were obtained (``fit``, ``rw k=<Pareto k>`` when
-    reweighted, ``refit``); :func:`method_lines` closes the text with the method in words.
+    Numbers, units, the benefit direction and the threshold shown (the middle declared one:
+    :func:`bayes_keta.sweep.outcome.headline_threshold`) follow ``outcome`` (default: the 0-10
+    NRS). Each setting's line says how its numbers were obtained (``fit``, ``rw k=<Pareto k>``
+    when reweighted, ``refit``); :func:`method_lines` closes the text with the method in words.
 
     Examples
     --------
@@ -44,34 +48,53 @@ def sweep_text(
     ...     "p_beyond_1": [0.5], "p_beyond_2": [0.02], "passed": [True]})
     >>> "P(<-1)" in sweep_text(t, synthetic=False, model="daily", data="x")
     True
+    >>> vas = t.rename(columns={"p_beyond_1": "p_beyond_13"})
+    >>> text = sweep_text(vas, synthetic=False, model="daily", data="x",
+    ...                   outcome=Outcome.vas_0_100())
+    >>> "P(<-13)" in text, "(mm, negative = less pain)" in text
+    (True, True)
     """
+    from bayes_keta.sweep.outcome import headline_threshold
+
+    outcome = outcome or Outcome.nrs_0_10()
     md = table[table["estimand"] == "mean_daily_difference"]
     n_settings = md["setting"].nunique()
+    less = "less" if outcome.better == "lower" else "more"
+    sign = "negative" if outcome.benefit_sign < 0 else "positive"
     header = (
         f"Prior-sensitivity sweep: model {model!r} on {data!r}, {n_settings} prior settings;"
-        " mean daily pain difference over the follow-up (NRS points, negative = less pain)"
+        f" {outcome.quantity} difference over the follow-up ({outcome.units}, {sign} ="
+        f" {less} {outcome.noun})"
     )
     if synthetic:
         header += " -- SYNTHETIC DATA (simulated, not patients)"
     lines = [header, ""]
-    p1 = beyond_column(1.0)
+    t = headline_threshold(outcome)
+    p1 = beyond_column(t) if t is not None and beyond_column(t) in md.columns else None
+    worse = "<" if outcome.benefit_sign < 0 else ">"
+    t_head = f"P({worse}{'-' if outcome.benefit_sign < 0 else ''}{t:g})" if p1 else ""
     for contrast, rows in md.groupby("contrast", sort=False):
         lines.append(f"{contrast}:")
         lines.append(
             f"  {'setting':<28} {'effect prior':<20} {'hyper':>5} {'mean':>6}"
-            f"  {CI_LABEL}% CrI          P(<0)  P(<-1)  diag  how"
+            f"  {CI_LABEL}% CrI          P({worse}0)  {t_head:>6}  diag  how"
         )
         for _, r in rows.iterrows():
             ci = f"[{r[_LO]:5.2f}, {r[_HI]:5.2f}]"
+            beyond = f"{r[p1]:6.2f}" if p1 else f"{'':6}"
             lines.append(
                 f"  {r['setting']:<28} {r['prior_effect']:<20} {r['hyper_scale']:>5g}"
-                f" {r['mean']:6.2f}  {ci:<16}  {r['p_benefit']:5.2f}  {r[p1]:6.2f}"
+                f" {r['mean']:6.2f}  {ci:<16}  {r['p_benefit']:5.2f}  {beyond}"
                 f"  {'ok' if r['passed'] else 'FAILED':<4}  {_how(r)}"
             )
-        lines.append(
-            f"  P(benefit beyond 1 point) ranges {rows[p1].min():.2f} to {rows[p1].max():.2f};"
-            f" the posterior mean {rows['mean'].min():.2f} to {rows['mean'].max():.2f} points."
-        )
+        span = f" the posterior mean {rows['mean'].min():.2f} to {rows['mean'].max():.2f}"
+        if p1:
+            lines.append(
+                f"  P(benefit beyond {t:g} {outcome.units}) ranges {rows[p1].min():.2f} to"
+                f" {rows[p1].max():.2f};{span} {outcome.units}."
+            )
+        else:
+            lines.append(f" {span.strip().capitalize()} {outcome.units}.")
         lines.append("")
     failed = sorted(set(md.loc[~md["passed"].astype(bool), "setting"]))
     if failed:
@@ -80,9 +103,11 @@ def sweep_text(
             " interpret those rows (run more draws)."
         )
     lines += method_lines(md, method=method, reasons=reasons)
+    sources = "; ".join(outcome.sources) or "declared with the outcome"
     lines.append(
-        "Posterior probabilities given the model, each prior and the data; thresholds from"
-        " Farrar et al. 2001 (about 1 point minimally, 2 points much improved)."
+        "Posterior probabilities given the model, each prior and the data; thresholds"
+        f" ({', '.join(f'{x:g}' for x in outcome.thresholds) or 'none'} {outcome.units}):"
+        f" {sources}. Priors are written in 0-10 NRS points and shown on the outcome's scale."
     )
     if synthetic:
         lines.append("SYNTHETIC DATA: the numbers say nothing about the treatments' real effects.")

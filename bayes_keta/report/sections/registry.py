@@ -81,7 +81,7 @@ SECTIONS: tuple[SectionEntry, ...] = (
         heterogeneity.ID, heterogeneity.heterogeneity_section, collect=heterogeneity.collect
     ),
     SectionEntry(next_trial.ID, next_trial.next_trial_section),
-    SectionEntry(data.ID, data.data_section),
+    SectionEntry(data.ID, data.data_section, collect=data.collect),
     SectionEntry(checks_ppc.ID, checks_ppc.ppc_section),
     SectionEntry(diagnostics.ID, diagnostics.diagnostics_section),
     SectionEntry(models.ID, models.model_sections),

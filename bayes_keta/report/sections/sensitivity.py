@@ -69,7 +69,10 @@ def sweep_section(data: ReportData) -> Section:
             Table.from_frame(
                 shown,
                 caption=f"{headline} ({o.units}) per prior setting and contrast; p_beyond_t ="
-                f" P(benefit > t {o.units}); every estimand is in sweep.csv.{where}",
+                f" P(benefit > t {o.units}); prior_effect: the setting's effect prior in"
+                f" {o.units} (the grid and the prior sets are written in 0-10 NRS points and"
+                " put on the outcome's scale by the rule every fit uses); every estimand is in"
+                f" sweep.csv.{where}",
             ),
             "The sweep's table",
         ),

@@ -17,12 +17,14 @@ and write, into DIR:
   sweep.csv, sweep.parquet  one row per setting x contrast x estimand: setting, prior columns
                             (kind, prior_set, prior_effect_mu, prior_effect_sigma, hyper_scale),
                             active, reference, estimand, mean, lo95, hi95, p_benefit,
-                            p_beyond_0.5/1/2 (daily NRS thresholds; AUC rows use n_days x t),
+                            p_beyond_<t> at the outcome's declared thresholds (0-10 NRS:
+                            0.5/1/2; AUC rows use n_days x t), p_rope,
                             diagnostics (passed, max_rhat, min_ess_bulk, divergences),
                             method, pareto_k, reweight_ess, seed
   sweep.nc                  the same as an xarray Dataset (dims setting x contrast x estimand)
   sweep.json                provenance, the grid, every setting's priors, seeds and timings
-  sweep_heatmap.png         P(benefit > 1 point) over the centre x scale grid, per contrast
+  sweep_heatmap.png         P(benefit > the middle threshold) over the centre x scale grid,
+                            per contrast
   sweep_tornado.png         posterior mean and 95% interval per setting, per contrast
 
 Near the cost of one fit: settings differ only in prior values, so the 'default' setting (the

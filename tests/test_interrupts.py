@@ -55,6 +55,18 @@ def _stages(path: Path) -> list[str]:
     return [line.rsplit(" ", 1)[0] for line in path.read_text().splitlines()]
 
 
+def _as_from_a_terminal() -> None:
+    """Start the run with SIGINT/SIGTERM at their default action, as a shell's foreground job.
+
+    A child inherits an ignored signal (``SIG_IGN``) from the process that starts it, and the
+    workbench rightly keeps an ignored SIGINT (a background job of a script); a test worker
+    whose SIGINT some library left ignored would otherwise start runs that cannot be
+    interrupted.
+    """
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, signal.SIG_DFL)
+
+
 def _interrupt(
     argv: list[str],
     tmp_path: Path,
@@ -74,6 +86,7 @@ def _interrupt(
         stderr=subprocess.PIPE,
         env=env,
         start_new_session=True,
+        preexec_fn=_as_from_a_terminal,
     )
     deadline = time.monotonic() + 300
     while stage is not None and stage not in _stages(stages):

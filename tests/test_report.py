@@ -123,7 +123,8 @@ def test_report_sections_and_self_contained(passed_report):
     html = passed_report.html.read_text()
     md = passed_report.markdown.read_text()
     present = [sid for sid in SECTION_IDS if f'<section id="{sid}">' in html]
-    assert set(SECTION_IDS) - set(present) == {"carryover", "assurance"}  # not asked, none
+    absent = {"carryover", "assurance", "heterogeneity"}  # not asked, none, no individual effects
+    assert set(SECTION_IDS) - set(present) == absent
     for title in ("The answer", "Clinical answers over time", "Model comparison"):
         assert f">{title}</h2>" in html and f"## {title}" in md, title
     for spec in SPECS:

@@ -112,3 +112,11 @@ def test_the_gate_banner_covers_the_adverse_event_model(synthetic_trial, fits):
     gate = next(b for b in bad if b.role == "gate")
     assert gate.kind == "danger" and "1 of 2 model(s): adverse_events" in gate.title
     assert gate.lines and all(line.startswith("adverse_events: ") for line in gate.lines)
+
+
+def test_the_reports_gate_judges_the_adverse_event_fit_too(synthetic_trial, fits):
+    """A stricter gate (as --ess-min gives the report) applies to both fits of the pair."""
+    assert benefit_risk(*fits).adverse_events_passed
+    strict = benefit_risk(*fits, gate={"rhat_max": 1.01, "ess_min": 1e9, "bfmi_min": 0.3})
+    assert not strict.adverse_events_passed and not strict.efficacy_passed
+    assert any("ESS" in f for f in strict.adverse_events_failures)

@@ -22,6 +22,7 @@ def collect_benefit_risk(
     adverse_events: FitResult | None = None,
     harm_weights: Iterable[float] | None = None,
     progress: Callable[[str], None] | None = None,
+    gate: Mapping[str, float] | None = None,
 ) -> BenefitRiskResult | None:
     """Pair the report's main efficacy fit with an adverse-event fit: its benefit-risk result.
 
@@ -40,6 +41,8 @@ def collect_benefit_risk(
         The user's net-benefit weights (default: illustrative ones).
     progress : callable, optional
         Told each stage as it starts.
+    gate : mapping, optional
+        The report's gate thresholds, applied to both fits (:func:`benefit_risk`).
 
     Returns
     -------
@@ -52,5 +55,5 @@ def collect_benefit_risk(
         if trial is None or not has_adverse_events(trial):
             return None
         adverse_events = fit_adverse_events(trial, like=efficacy, progress=progress)
-    result = benefit_risk(efficacy, adverse_events, harm_weights=harm_weights)
+    result = benefit_risk(efficacy, adverse_events, harm_weights=harm_weights, gate=gate)
     return replace(result, adverse_events_fit=adverse_events)

@@ -9,7 +9,7 @@ draw (:func:`bayes_keta.estimands.harms.pair_draws`) into a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -140,6 +140,7 @@ def benefit_risk(
     harm_weights: Iterable[float] | None = None,
     margin: float = AE_MARGIN,
     threshold: float | None = None,
+    gate: Mapping[str, float] | None = None,
 ) -> BenefitRiskResult:
     """Benefit and harm on one posterior, from an efficacy fit and an adverse-event fit.
 
@@ -158,6 +159,9 @@ def benefit_risk(
     margin, threshold : float, optional
         The pair drawn on the plane and worded (defaults: 0.1 and the middle declared
         threshold); both are added to the grids.
+    gate : mapping, optional
+        Diagnostics gate thresholds (``rhat_max``, ``ess_min``, ``bfmi_min``) both fits are
+        judged by, e.g. a report's; default: each fit's own (:attr:`FitResult.verdict`).
 
     Returns
     -------
@@ -212,7 +216,8 @@ def benefit_risk(
         plane.append(
             {"active": str(one["active"].values), "reference": str(one["reference"].values), **q}
         )
-    ae_verdict = adverse_events.verdict
+    ae_verdict = adverse_events.diagnostics(**gate) if gate else adverse_events.verdict
+    efficacy_verdict = efficacy.diagnostics(**gate) if gate else efficacy.verdict
     return BenefitRiskResult(
         arms=arm_risk_table(adverse_events.datatree),
         risk_contrasts=risk_contrast_table(adverse_events.datatree, reference=efficacy.reference),
@@ -231,7 +236,7 @@ def benefit_risk(
         user_weight=user,
         efficacy_model=efficacy.record.model.name,
         adverse_events_model=adverse_events.record.model.name,
-        efficacy_passed=bool(efficacy.verdict.passed),
+        efficacy_passed=bool(efficacy_verdict.passed),
         adverse_events_passed=bool(ae_verdict.passed),
         adverse_events_failures=tuple(str(f) for f in ae_verdict.failures),
         adverse_events_block=adverse_events_block(adverse_events, diagnostics=ae_verdict),

@@ -17,6 +17,7 @@ report package's refactor and is imported by its registry.)
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -48,8 +49,13 @@ def collect_adverse_events(data: Any) -> BenefitRiskResult | None:
     if not data.adverse_events:
         return None
     fits = {name: r.fit for name, r in data.results.items()}
+    gate = getattr(data, "gate", None)
     return collect_benefit_risk(
-        fits, main=data.main, trial=data.trial, harm_weights=data.harm_weights
+        fits,
+        main=data.main,
+        trial=data.trial,
+        harm_weights=data.harm_weights,
+        gate=None if gate is None else dataclasses.asdict(gate),
     )
 
 

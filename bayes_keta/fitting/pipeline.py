@@ -351,6 +351,9 @@ class Fitter:
         for model in {id(m): m for m in (built.model, built.full_model)}.values():
             if self._data_name in model.named_vars:
                 pm.set_data({self._data_name: values}, model=model)
+        terms = built.random_effects  # a marginal model's statistics of the readings
+        if terms is not None and terms.statistics is not None:
+            pm.set_data(terms.statistics(values), model=built.model)
 
 
 def fit(

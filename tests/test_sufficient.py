@@ -17,7 +17,7 @@ import bayes_keta as bk
 from bayes_keta.models import build
 from bayes_keta.models.design import obs_design
 from bayes_keta.models.marginal import cell_layout
-from bayes_keta.spec import load_spec
+from bayes_keta.spec import load_spec, models_dir
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +68,27 @@ def test_statistics_are_the_sums_of_the_readings(gappy_trial, residual):
         assert len(stats["gap_length"]) >= 2  # gaps of more than one length are tested
 
 
-def test_time_varying_effect_likelihood_is_the_exact_integral(gappy_trial):
-    """Decay curve, iid residuals: the day-indexed sums give each subject's exact density."""
-    model = build(gappy_trial, load_spec("daily_decay")).model
+def _decay_spec(residual: str, folder):
+    if residual == "iid":
+        return load_spec("daily_decay")
+    text = (models_dir() / "daily_decay.toml").read_text(encoding="utf-8")
+    assert text.count('residual = "iid"') == 1 and text.rstrip().endswith("}")  # [priors] last
+    text = text.replace('residual = "iid"', 'residual = "ar1"')
+    path = folder / "daily_decay_ar1.toml"
+    path.write_text(text + '\nphi = { dist = "uniform", lower = -1.0, upper = 1.0 }\n')
+    return load_spec(path)
+
+
+@pytest.mark.parametrize("residual", ["iid", "ar1"])
+def test_time_varying_effect_likelihood_is_the_exact_integral(gappy_trial, residual, tmp_path):
+    """Decay curve: each subject's exact density, from the day-indexed sums (iid) or from
+    every reading (AR(1), :func:`bayes_keta.models.marginal.within_readings`)."""
+    model = build(gappy_trial, _decay_spec(residual, tmp_path)).model
     names = ["mu", "period_effect", "arm_mean", "sigma_subject", "sigma_subject_period"]
-    values, potential = _potential(model, [*names, "sigma"], seed=6)
+    names += ["sigma"] + (["phi"] if residual == "ar1" else [])
+    values, potential = _potential(model, names, seed=6)
+    phi = float(values.get("phi", 0.0))
+    assert residual == "iid" or abs(phi) > 0.05
     curve = values["arm_mean"] - values["mu"] - values["period_effect"].mean()  # delta_k(t)
     assert np.ptp(curve[1:], axis=1).min() > 0.01  # a real time-varying effect is tested
     treatments = {t: i for i, t in enumerate(gappy_trial.treatments)}
@@ -82,10 +98,11 @@ def test_time_varying_effect_likelihood_is_the_exact_integral(gappy_trial):
         k = rows["treatment"].map(treatments).to_numpy()
         mean = values["mu"] + rows["period"].map(period).to_numpy() + curve[k, rows["day"] - 1]
         same_cell = rows["period"].to_numpy()[:, None] == rows["period"].to_numpy()[None, :]
+        lag = np.abs(rows["day"].to_numpy()[:, None] - rows["day"].to_numpy()[None, :])
         cov = (
             values["sigma_subject"] ** 2
             + values["sigma_subject_period"] ** 2 * same_cell
-            + values["sigma"] ** 2 * np.eye(len(rows))
+            + values["sigma"] ** 2 * np.where(same_cell, phi**lag, 0.0)
         )
         expected += multivariate_normal(mean, cov).logpdf(rows["pain"].to_numpy())
     assert potential == pytest.approx(expected, rel=1e-10)

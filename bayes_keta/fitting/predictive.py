@@ -9,13 +9,13 @@ time.
 These functions run once per fit, vectorised over the draws, so NumPy speed is all they need:
 they are compiled in :func:`postprocess_mode` (PyTensor's Python linker: each op runs its
 NumPy implementation) rather than PyTensor's default numba mode, whose first use in a process
-with empty caches numba-compiles every op of the graph (about 45 of the 50 s that ``complete``
-took in a first ``daily`` fit; ``benchmarks/README.md``). The sampler's log density is not
-affected (nutpie still compiles it with numba), so the posterior draws of the sampled
-variables are bit for bit the same. Derived values (random effects put back, log-likelihood,
-predictive and prior draws) use the same random streams; they can differ from numba's in the
-last bits (numba compiles PyTensor's elementwise loops with ``fastmath``), at most a few
-units of 1e-14 relative.
+with empty caches numba-compiles every op of the graph (a first ``daily`` fit's ``complete``:
+29-52 s with numba, 3-5 s here, on a busy 2-core machine; ``benchmarks/README.md``). The
+sampler's log density is not affected (nutpie still compiles it with numba), so the posterior
+draws of the sampled variables are bit for bit the same. Derived values (random effects put
+back, log-likelihood, predictive and prior draws) use the same random streams; they can
+differ from numba's in the last bits (PyTensor compiles numba code with ``fastmath`` by
+default), within 1e-12 (tests/test_postprocess_mode.py).
 """
 
 from __future__ import annotations

@@ -356,5 +356,18 @@ def write_readme(table: pd.DataFrame, info: dict[str, Any], path: Path) -> None:
             ],
         ),
         "",
+        *_by_hand(path.parent / BY_HAND),
     ]
     path.write_text("\n".join(lines))
+
+
+#: Targeted measurements recorded by hand (profiles, before/after of one change), kept in the
+#: README across ``make bench`` runs: appended as they are.
+BY_HAND = "measured_by_hand.md"
+
+
+def _by_hand(path: Path) -> list[str]:
+    """The lines of the hand-recorded measurements file, if there is one."""
+    if not path.exists():
+        return []
+    return [*path.read_text(encoding="utf-8").rstrip("\n").split("\n"), ""]

@@ -145,7 +145,7 @@ def _subjects(draws: _Draws, terms, fixed, estimate, variance, rng) -> tuple:
     """Subject means given the draw and the data (random intercept only)."""
     mu, sd_u = draws.flat("mu")[:, None], draws.flat("sigma_subject")[:, None]
     observed = terms.observed[None, :]
-    n_subjects = int(draws.model.dim_lengths["subject"].eval())
+    n_subjects = len(draws.model.coords["subject"])
     member = np.eye(n_subjects)[terms.subject_idx]  # (cell, subject) indicator
     w = np.where(observed, 1.0 / variance, 0.0)
     e = np.where(observed, estimate - mu - fixed, 0.0)
@@ -169,7 +169,7 @@ def _individual(draws: _Draws, terms, fixed, estimate, variance, rng) -> tuple:
     N((I + G_i)^{-1} g_i, (I + G_i)^{-1})`: exact, and stable however small tau.
     """
     mu = draws.flat("mu")
-    n_subjects = int(draws.model.dim_lengths["subject"].eval())
+    n_subjects = len(draws.model.coords["subject"])
     tau = draws.flat("sigma_individual")  # (N, K)
     n, k = tau.shape
     chol = draws.flat("individual_corr") if k >= 2 else np.ones((n, 1, 1))

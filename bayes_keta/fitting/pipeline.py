@@ -42,7 +42,11 @@ from bayes_keta.exceptions import SpecError
 from bayes_keta.fitting import runner
 from bayes_keta.fitting.cache import graph_key
 from bayes_keta.fitting.completion import complete_tree
-from bayes_keta.fitting.predictive import add_log_likelihood, add_posterior_predictive
+from bayes_keta.fitting.predictive import (
+    add_log_likelihood,
+    add_posterior_predictive,
+    add_prior_draws,
+)
 from bayes_keta.fitting.record import DataRecord, FitRecord, ModelRecord, SamplerRecord
 from bayes_keta.fitting.result import FitResult
 from bayes_keta.fitting.settings import SamplerSettings
@@ -291,11 +295,7 @@ class Fitter:
         if prior_draws:
             enter("prior draws")
             with runner.quiet_pymc():  # PyMC logs "Sampling: [...]" for every call
-                prior = pm.sample_prior_predictive(
-                    draws=prior_draws, model=model, random_seed=int(seeds[1])
-                )
-            for group in ("prior", "prior_predictive"):
-                tree[group] = xr.DataTree(prior[group].to_dataset())
+                add_prior_draws(tree, model, draws=prior_draws, seed=int(seeds[1]))
         record = FitRecord(
             data=DataRecord.from_trial(self.trial),
             model=ModelRecord.from_spec(built.spec, builder=built.builder.name),
@@ -351,6 +351,9 @@ class Fitter:
         for model in {id(m): m for m in (built.model, built.full_model)}.values():
             if self._data_name in model.named_vars:
                 pm.set_data({self._data_name: values}, model=model)
+        terms = built.random_effects  # a marginal model's statistics of the readings
+        if terms is not None and terms.statistics is not None:
+            pm.set_data(terms.statistics(values), model=built.model)
 
 
 def fit(

@@ -57,7 +57,13 @@ import pytensor.tensor as pt
 from bayes_keta.data.trial import Trial
 from bayes_keta.models import components as comp
 from bayes_keta.models.design import cell_design, obs_design
-from bayes_keta.models.marginal import RandomEffectTerms, segment_sum, within_cells
+from bayes_keta.models.marginal import (
+    RandomEffectTerms,
+    cell_layout,
+    segment_sum,
+    statistics_data,
+    within_cells,
+)
 from bayes_keta.models.priors import prior_rv
 from bayes_keta.spec import ModelSpec, Prior
 
@@ -154,8 +160,9 @@ def build_hte_marginal(
         pm.Data("obs_day_idx", obs.day_idx, dims="obs")
         cell_active = pm.Data("cell_active_idx", active, dims="cell")
         sigma = prior_rv("sigma", "sigma", priors["sigma"])
-        pain = pm.Data("pain_data", obs.pain, dims="obs")
-        stats = within_cells(spec, priors, obs, pain, sigma, n_cells)  # constant effect: no shape
+        pm.Data("pain_data", obs.pain, dims="obs")
+        layout = cell_layout(obs, n_cells, trial.n_days, spec)  # constant effect: not None
+        stats = within_cells(spec, priors, statistics_data(layout, obs.pain), sigma)
         d = sigma_cell**2 + 1.0 / stats.safe_precision
         estimate = stats.weighted / stats.safe_precision
         subject_idx = model["cell_subject_idx"]
@@ -180,6 +187,7 @@ def build_hte_marginal(
         cell_weighted_sum=stats.weighted,
         subject_loglik=per_subject,
         cell_active=active,
+        statistics=layout.statistics,
     )
     return model, terms
 

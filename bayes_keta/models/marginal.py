@@ -47,7 +47,7 @@ posterior predictive are those of the observation-level model (see
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,15 +58,19 @@ from bayes_keta.data.trial import Trial
 from bayes_keta.models import components as comp
 from bayes_keta.models.design import cell_design, obs_design
 from bayes_keta.models.priors import prior_rv
+from bayes_keta.models.sufficient import CellLayout
 from bayes_keta.spec import ModelSpec, Prior
 
 __all__ = [
     "CellStatistics",
     "RandomEffectTerms",
     "build_marginal",
+    "cell_layout",
     "collapsed_subject_loglik",
     "segment_sum",
+    "statistics_data",
     "within_cells",
+    "within_readings",
 ]
 
 
@@ -102,6 +106,10 @@ class RandomEffectTerms:
         each cell's active treatment among the actives (-1 on the reference), which tells
         :func:`bayes_keta.fitting.completion.complete_random_effects` to draw each subject's
         mean and own effects jointly. None otherwise.
+    statistics : callable or None
+        Readings (``pain_data``'s shape) -> the values of the model's sufficient-statistics
+        data (:meth:`bayes_keta.models.sufficient.CellLayout.statistics`): whoever sets other
+        observed readings sets these too. None: the model reads ``pain_data`` itself.
     """
 
     fixed: pt.TensorVariable
@@ -113,6 +121,7 @@ class RandomEffectTerms:
     cell_weighted_sum: pt.TensorVariable | None = None
     subject_loglik: pt.TensorVariable | None = None
     cell_active: np.ndarray | None = None
+    statistics: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None
 
 
 def segment_sum(values, index, size: int):
@@ -140,25 +149,6 @@ def collapsed_subject_loglik(residual, variance, observed, sigma_subject, subjec
     return -0.5 * (pt.sum(observed) * np.log(2 * np.pi) + logdet + quad)
 
 
-def _innovations(spec: ModelSpec, priors: Mapping[str, Prior], obs, resid, sigma):
-    """Innovation weights and variance of each observed day.
-
-    ``a`` weighs the cell mean, ``b`` is the residual's innovation, ``var`` its variance, so that
-    within a cell ``1' S^-1 1 = sum a^2/var``, ``1' S^-1 r = sum a b/var`` and
-    ``r' S^-1 r = sum b^2/var``.
-    """
-    if spec.residual != "ar1":
-        return pt.ones_like(resid), resid, pt.ones_like(resid) * sigma**2
-    phi = prior_rv("phi", "phi", priors["phi"])
-    prev = pm.Data("obs_prev", obs.prev, dims="obs")
-    gap = pm.Data("obs_gap", obs.gap, dims="obs")
-    has_prev = pt.ge(prev, 0)
-    phi_gap = pt.switch(has_prev, phi**gap, 0.0)
-    a = 1.0 - phi_gap
-    b = resid - phi_gap * resid[pt.maximum(prev, 0)]
-    return a, b, sigma**2 * (1.0 - phi_gap**2)
-
-
 @dataclass(frozen=True)
 class CellStatistics:
     r"""The within-cell sufficient statistics of the observed days of each cell (dims cell).
@@ -183,22 +173,76 @@ class CellStatistics:
     has: pt.TensorVariable
 
 
-def within_cells(
-    spec: ModelSpec, priors: Mapping[str, Prior], obs, resid, sigma, n_cells: int
-) -> CellStatistics:
-    """Sufficient statistics of each cell's observed days (iid or AR(1) residuals).
+def statistics_data(layout: CellLayout, pain: np.ndarray) -> dict[str, pt.TensorVariable]:
+    """``pm.Data`` of the cells' sufficient statistics of readings ``pain`` (current model).
 
-    ``resid`` is each observed day minus the time-varying part of its treatment curve; the
-    cell index is the model's ``obs_cell_idx`` data.
+    The names are :meth:`CellLayout.statistics`'s; one-dimensional ones have dims ``cell``.
     """
-    cell_idx = pm.modelcontext(None)["obs_cell_idx"]
-    a, b, var = _innovations(spec, priors, obs, resid, sigma)
-    n = segment_sum(pt.ones_like(resid), cell_idx, n_cells)
+    return {
+        name: pm.Data(
+            name, values, dims="cell" if name.startswith("cell_") and values.ndim == 1 else None
+        )
+        for name, values in layout.statistics(pain).items()
+    }
+
+
+def within_cells(
+    spec: ModelSpec,
+    priors: Mapping[str, Prior],
+    data: Mapping[str, pt.TensorVariable],
+    sigma,
+    *,
+    shape_rows=None,
+) -> CellStatistics:
+    r"""Within-cell statistics from the data's sufficient statistics (:func:`statistics_data`).
+
+    Cost O(cells), O(cells x days) with ``shape_rows`` (the time-varying part of each cell's
+    treatment curve, shape (cell, day), iid only), O(cells x gaps) with AR(1) residuals.
+    AR(1): with :math:`\phi_g = \phi^g` and :math:`v_g = 1 - \phi_g^2`, a cell's days
+    after its first add :math:`n_g(1 - \phi_g)^2/v_g` to :math:`\sigma^2 A`,
+    :math:`(1 - \phi_g)(S_g - \phi_g P_g)/v_g` to :math:`\sigma^2 B` and
+    :math:`(Q_g - 2\phi_g X_g + \phi_g^2 R_g)/v_g` to :math:`\sigma^2 C` (sums over the
+    days after a gap :math:`g` of :math:`y_t`, :math:`y_{t-g}`, :math:`y_t^2`,
+    :math:`y_t y_{t-g}`, :math:`y_{t-g}^2`); the first day adds 1, :math:`y`, :math:`y^2`.
+    """
+    n = data["cell_n_obs"]
     has = pt.gt(n, 0)
-    precision = segment_sum(a**2 / var, cell_idx, n_cells)  # A
-    weighted = segment_sum(a * b / var, cell_idx, n_cells)  # B
-    quad_within = segment_sum(b**2 / var, cell_idx, n_cells)  # C
-    logdet_within = segment_sum(pt.log(var), cell_idx, n_cells)
+    sigma2 = sigma**2
+    if spec.residual == "ar1":
+        phi = prior_rv("phi", "phi", priors["phi"])
+        phi_g = phi ** data["gap_length"]
+        v = 1.0 - phi_g**2
+        first = data["cell_pain_first"]
+        count = data["cell_gap_n"]
+        precision = pt.switch(has, 1.0, 0.0) + (count * (1.0 - phi_g) ** 2 / v).sum(axis=1)
+        weighted = first + (
+            (1.0 - phi_g) * (data["cell_gap_sum"] - phi_g * data["cell_gap_sum_prev"]) / v
+        ).sum(axis=1)
+        quad = first**2 + (
+            (
+                data["cell_gap_sumsq"]
+                - 2.0 * phi_g * data["cell_gap_cross"]
+                + phi_g**2 * data["cell_gap_sumsq_prev"]
+            )
+            / v
+        ).sum(axis=1)
+        logdet = n * pt.log(sigma2) + (count * pt.log(v)).sum(axis=1)
+    else:
+        total, squares = data["cell_pain_sum"], data["cell_pain_sumsq"]
+        if shape_rows is not None:  # r = y - h: the sums of h over the observed days
+            seen, table = data["cell_day_seen"], data["cell_day_pain"]
+            total = total - (seen * shape_rows).sum(axis=1)
+            squares = (
+                squares
+                - 2.0 * (table * shape_rows).sum(axis=1)
+                + (seen * shape_rows**2).sum(axis=1)
+            )
+        precision, weighted, quad = n, total, squares
+        logdet = n * pt.log(sigma2)
+    return _cell_statistics(n, has, precision / sigma2, weighted / sigma2, quad / sigma2, logdet)
+
+
+def _cell_statistics(n, has, precision, weighted, quad_within, logdet_within) -> CellStatistics:
     a_safe = pt.switch(has, precision, 1.0)
     within = pt.switch(
         has,
@@ -213,6 +257,46 @@ def within_cells(
         0.0,
     )
     return CellStatistics(within, precision, weighted, a_safe, has)
+
+
+def _innovations(spec: ModelSpec, priors: Mapping[str, Prior], obs, resid, sigma):
+    """Innovation weights and variance of each observed day.
+
+    ``a`` weighs the cell mean, ``b`` is the residual's innovation, ``var`` its variance, so that
+    within a cell ``1' S^-1 1 = sum a^2/var``, ``1' S^-1 r = sum a b/var`` and
+    ``r' S^-1 r = sum b^2/var``.
+    """
+    if spec.residual != "ar1":
+        return pt.ones_like(resid), resid, pt.ones_like(resid) * sigma**2
+    phi = prior_rv("phi", "phi", priors["phi"])
+    prev = pm.Data("obs_prev", obs.prev, dims="obs")
+    gap = pm.Data("obs_gap", obs.gap, dims="obs")
+    has_prev = pt.ge(prev, 0)
+    phi_gap = pt.switch(has_prev, phi**gap, 0.0)
+    a = 1.0 - phi_gap
+    b = resid - phi_gap * resid[pt.maximum(prev, 0)]
+    return a, b, sigma**2 * (1.0 - phi_gap**2)
+
+
+def within_readings(
+    spec: ModelSpec, priors: Mapping[str, Prior], obs, resid, sigma, n_cells: int
+) -> CellStatistics:
+    """:func:`within_cells` from every reading (AR(1) residuals with a time-varying effect).
+
+    ``resid`` is each observed day minus the time-varying part of its treatment curve; the
+    cell index is the model's ``obs_cell_idx`` data. Cost O(readings).
+    """
+    cell_idx = pm.modelcontext(None)["obs_cell_idx"]
+    a, b, var = _innovations(spec, priors, obs, resid, sigma)
+    n = segment_sum(pt.ones_like(resid), cell_idx, n_cells)
+    return _cell_statistics(
+        n,
+        pt.gt(n, 0),
+        segment_sum(a**2 / var, cell_idx, n_cells),  # A
+        segment_sum(a * b / var, cell_idx, n_cells),  # B
+        segment_sum(b**2 / var, cell_idx, n_cells),  # C
+        segment_sum(pt.log(var), cell_idx, n_cells),
+    )
 
 
 def _collapsed_by_subject(residual, variance, observed, sigma_subject, subject_idx, n_subjects):
@@ -271,9 +355,15 @@ def build_marginal(
         pm.Deterministic("arm_mean", mu + period.mean() + curve, dims=("treatment", "day"))
         sigma = prior_rv("sigma", "sigma", priors["sigma"])
         pain = pm.Data("pain_data", obs.pain, dims="obs")
+        layout = cell_layout(obs, n_cells, trial.n_days, spec)
         shape = curve - curve_bar[:, None]
-        resid = pain - shape[treat[cell_idx], day_idx]
-        stats = within_cells(spec, priors, obs, resid, sigma, n_cells)
+        if layout is None:  # AR(1) with a time-varying effect: from every reading
+            resid = pain - shape[treat[cell_idx], day_idx]
+            stats = within_readings(spec, priors, obs, resid, sigma, n_cells)
+        else:
+            shape_rows = shape[treat] if layout.by_day else None
+            data = statistics_data(layout, obs.pain)
+            stats = within_cells(spec, priors, data, sigma, shape_rows=shape_rows)
         within = stats.within.sum()
         d = sigma_cell**2 + 1.0 / stats.safe_precision
         estimate = stats.weighted / stats.safe_precision
@@ -294,5 +384,20 @@ def build_marginal(
         cell_precision=stats.precision,
         cell_weighted_sum=stats.weighted,
         subject_loglik=per_subject,
+        statistics=None if layout is None else layout.statistics,
     )
     return model, terms
+
+
+def cell_layout(obs, n_cells: int, n_days: int, spec: ModelSpec) -> CellLayout | None:
+    """Return the :class:`CellLayout` of a spec's statistics.
+
+    None for AR(1) residuals with a time-varying effect, whose pairs of days have no
+    day-indexed sums here (:func:`within_readings` then).
+    """
+    ar1, by_day = spec.residual == "ar1", spec.effect != "constant"
+    if ar1 and by_day:
+        return None
+    return CellLayout(
+        obs.cell_idx, obs.day_idx, obs.prev, obs.gap, n_cells, n_days, ar1=ar1, by_day=by_day
+    )

@@ -124,7 +124,7 @@ notebooks: $(STAMP) ## Execute every notebook with full draws into reports/noteb
 	done
 	@echo "Executed notebooks and HTML copies: $(NB_OUT)/"
 
-sbc: $(STAMP) ## Simulation-based calibration of every spec (about 15 min on 2 cores): calibration/sbc_results.json, plots, README (MODEL=daily reruns one)
+sbc: $(STAMP) ## Simulation-based calibration of every spec (about 5 min on 2 cores): calibration/sbc_results.json, plots, README (MODEL=daily reruns one)
 	MPLBACKEND=Agg $(BIN)/python calibration/run_sbc.py $(if $(MODEL),--specs $(basename $(notdir $(MODEL))))
 
 bench: $(STAMP) ## Benchmarks (nutpie vs PyMC NUTS, bambi and brms (R, when installed), sweep cost, scaling, CLI start-up): benchmarks/results.csv and README.md

@@ -265,6 +265,17 @@ def _assurance(table: pd.DataFrame, info: dict[str, Any]) -> list[str]:
     return out
 
 
+def _load_words(info: dict) -> str:
+    """What the load average says about the numbers (busy: more than half the cores' worth)."""
+    busy = max(info["load_before"][0], info["load_after"][0]) > 0.6 * info["cores"]
+    if busy:
+        return (
+            "**The machine was shared with other jobs** while this ran, so absolute times are"
+            " noisy and probably pessimistic; ratios measured back to back are more telling."
+        )
+    return "Nothing else ran (the load is this benchmark's own)."
+
+
 def write_readme(table: pd.DataFrame, info: dict[str, Any], path: Path) -> None:
     """Write the benchmark README: targets, ratios, tables, machine."""
     v = info["versions"]
@@ -290,9 +301,8 @@ def write_readme(table: pd.DataFrame, info: dict[str, Any], path: Path) -> None:
         f"- {info['cores']} cores, {info['cpu']}, Python {info['python']}, {info['platform']}",
         "- " + ", ".join(f"{k} {val}" for k, val in v.items()),
         f"- load average before / after: {info['load_before'][0]:.1f} /"
-        f" {info['load_after'][0]:.1f}. **The machine was shared with other jobs** (other"
-        " engineers' test suites and runs) while this ran, so absolute times are noisy and"
-        " probably pessimistic; ratios measured back to back are more telling."
+        f" {info['load_after'][0]:.1f}. "
+        + _load_words(info)
         + (f" {info['note']}" if info.get("note") else ""),
         f"- total wall time: {info['wall_s'] / 60:.1f} min"
         + (" (QUICK run: tiny draws, numbers meaningless)" if info.get("quick") else ""),

@@ -17,7 +17,12 @@ import xarray as xr
 from bayes_keta.estimands import CI_LABEL, beyond_by_row, contrast_table, format_probability
 from bayes_keta.outcome import Outcome
 from bayes_keta.plots.style import (
+    BENEFIT_FILL,
+    CI_HI,
+    CI_LO,
+    MUTED,
     REFERENCE_COLOUR,
+    ROPE_FILL,
     colour_of,
     difference_label,
     favours,
@@ -29,11 +34,6 @@ from bayes_keta.plots.style import (
 )
 
 __all__ = ["headline_contrasts", "model_forest", "threshold_curves"]
-
-_LO, _HI = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
-_BENEFIT_FILL = "#e3f2e1"
-_ROPE_FILL = "#d9d9d9"
-_MUTED = "#444444"
 
 
 def _draws_and_table(
@@ -150,20 +150,20 @@ def headline_contrasts(
     lo, hi = _xlimits(values, thresholds + ([-rope, rope] if rope else []))
     ax.set_xlim(lo, hi)
     if sign < 0:
-        ax.axvspan(lo, 0.0, color=_BENEFIT_FILL, zorder=0, lw=0)
+        ax.axvspan(lo, 0.0, color=BENEFIT_FILL, zorder=0, lw=0)
     else:
-        ax.axvspan(0.0, hi, color=_BENEFIT_FILL, zorder=0, lw=0)
+        ax.axvspan(0.0, hi, color=BENEFIT_FILL, zorder=0, lw=0)
     if rope:
-        ax.axvspan(-rope, rope, color=_ROPE_FILL, alpha=0.6, zorder=0.5, lw=0)
+        ax.axvspan(-rope, rope, color=ROPE_FILL, alpha=0.6, zorder=0.5, lw=0)
     for t in thresholds:
-        ax.axvline(t, color=_MUTED, ls="--", lw=1.1, zorder=1)
+        ax.axvline(t, color=MUTED, ls="--", lw=1.1, zorder=1)
         ax.text(
             t,
             0.995,
             f"{t:g}",
             ha="center",
             va="top",
-            color=_MUTED,
+            color=MUTED,
             fontsize=11,
             transform=ax.get_xaxis_transform(),
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0, "alpha": 0.85},
@@ -178,15 +178,13 @@ def headline_contrasts(
         dens = 0.62 * dens / (dens.max() or 1.0)
         ax.fill_between(grid, base + 0.12, base + 0.12 + dens, color=colour, alpha=0.35, lw=0)
         ax.plot(grid, base + 0.12 + dens, color=colour, lw=1.8)
-        ax.plot([rec[_LO], rec[_HI]], [base + 0.05] * 2, color=colour, lw=4, solid_capstyle="butt")
+        ax.plot(
+            [rec[CI_LO], rec[CI_HI]], [base + 0.05] * 2, color=colour, lw=4, solid_capstyle="butt"
+        )
         ax.plot(rec["mean"], base + 0.05, "o", color="white", mec=colour, mew=2, ms=8, zorder=3)
         good, bad = favours(out_come, str(rec["active"]), str(rec["reference"]))
-        ax.text(
-            lo, base + 0.82, f"\u2190 {good}", ha="left", va="center", fontsize=11, color=_MUTED
-        )
-        ax.text(
-            hi, base + 0.82, f"{bad} \u2192", ha="right", va="center", fontsize=11, color=_MUTED
-        )
+        ax.text(lo, base + 0.82, f"\u2190 {good}", ha="left", va="center", fontsize=11, color=MUTED)
+        ax.text(hi, base + 0.82, f"{bad} \u2192", ha="right", va="center", fontsize=11, color=MUTED)
         labels.append(f"{rec['active']}\nvs {rec['reference']}")
         right.append(_probability_label(rec, bey, units, rope))
     ticks = [n - 1 - i + 0.35 for i in range(n)]
@@ -217,14 +215,14 @@ def _headline_legend(ax: Any, *, colour: str, rope: float | None, thresholds: bo
     from matplotlib.patches import Patch
 
     handles = [
-        Patch(color=_BENEFIT_FILL, label="benefit"),
+        Patch(color=BENEFIT_FILL, label="benefit"),
         Line2D([], [], color=colour, lw=4, label=f"{CI_LABEL}% credible interval"),
         Line2D([], [], color=colour, marker="o", mfc="white", mew=2, lw=0, label="mean"),
     ]
     if thresholds:
-        handles.append(Line2D([], [], color=_MUTED, ls="--", label="declared thresholds"))
+        handles.append(Line2D([], [], color=MUTED, ls="--", label="declared thresholds"))
     if rope:
-        handles.append(Patch(color=_ROPE_FILL, label=f"ROPE \u00b1{rope:g}"))
+        handles.append(Patch(color=ROPE_FILL, label=f"ROPE \u00b1{rope:g}"))
     ax.legend(
         handles=handles,
         loc="upper center",
@@ -300,7 +298,7 @@ def threshold_curves(
     n_days = curve.attrs.get("n_days", 1)
     for t in out_come.thresholds_for(kind, int(n_days)) if kind != "percent" else ():
         if t <= top:
-            ax.axvline(t, color=_MUTED, ls=":", lw=1.2)
+            ax.axvline(t, color=MUTED, ls=":", lw=1.2)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlim(0, top)
     ax.set_xlabel(f"benefit threshold t ({units})")
@@ -355,7 +353,7 @@ def model_forest(
     ax = new_axes(ax, height=height)
     markers = "osD^vP*X"
     y, ticks, labels = 0.0, [], []
-    lows, highs = [float(table[_LO].min())], [float(table[_HI].max())]
+    lows, highs = [float(table[CI_LO].min())], [float(table[CI_HI].max())]
     sign = out_come.benefit_sign
     marks = [sign * t for t in out_come.thresholds]
     lo, hi = min(*lows, *marks, 0.0), max(*highs, *marks, 0.0)
@@ -369,13 +367,13 @@ def model_forest(
         ticks.append(y)  # a header row: the contrast, and which side favours which arm
         labels.append(f"{active} vs {reference}")
         headers.append(len(labels) - 1)
-        ax.text(lo, y, f"\u2190 {good}", ha="left", va="center", fontsize=11, color=_MUTED)
-        ax.text(hi, y, f"{bad} \u2192", ha="right", va="center", fontsize=11, color=_MUTED)
+        ax.text(lo, y, f"\u2190 {good}", ha="left", va="center", fontsize=11, color=MUTED)
+        ax.text(hi, y, f"{bad} \u2192", ha="right", va="center", fontsize=11, color=MUTED)
         y -= 0.9
         colour = colour_of(c, treatments)
         for rec in sub.to_dict("records"):
             m = markers[models.index(rec["model"]) % len(markers)]
-            ax.plot([rec[_LO], rec[_HI]], [y, y], color=colour, lw=2.6)
+            ax.plot([rec[CI_LO], rec[CI_HI]], [y, y], color=colour, lw=2.6)
             ax.plot(rec["mean"], y, m, color=colour, mec="black", mew=0.6, ms=7)
             ticks.append(y)
             labels.append(str(rec["model"]))
@@ -383,7 +381,7 @@ def model_forest(
         y -= 0.5
     ax.set_xlim(lo, hi)
     for t in marks:
-        ax.axvline(t, color=_MUTED, ls=":", lw=1.1)
+        ax.axvline(t, color=MUTED, ls=":", lw=1.1)
     ax.axvline(0.0, color="black", lw=1.0)
     ax.set_yticks(ticks, labels)
     for k in headers:

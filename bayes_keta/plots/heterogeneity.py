@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from bayes_keta.estimands import CI_LABEL
-from bayes_keta.plots.style import new_axes, styled, treatment_colours
+from bayes_keta.plots.style import CI_HI, CI_LO, new_axes, styled, treatment_colours
 
 __all__ = [
     "individual_effects",
@@ -24,8 +24,6 @@ __all__ = [
     "responder_curve",
     "tau_prior_posterior",
 ]
-
-_LO, _HI = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
 
 
 def _colour(result: Any, arm: str) -> str:
@@ -58,9 +56,9 @@ def plot_individual_effects(result: Any, *, ax: Any = None) -> Any:
         colour = _colour(result, arm)
         ax.axhspan(ys[0] - 0.5, ys[-1] + 0.5, xmin=0, xmax=1, color=colour, alpha=0.04, lw=0)
         ax.fill_betweenx(
-            [ys[0] - 0.5, ys[-1] + 0.5], new[_LO], new[_HI], color=colour, alpha=0.12, lw=0
+            [ys[0] - 0.5, ys[-1] + 0.5], new[CI_LO], new[CI_HI], color=colour, alpha=0.12, lw=0
         )
-        ax.hlines(ys, rows[_LO], rows[_HI], color=colour, lw=1.4)
+        ax.hlines(ys, rows[CI_LO], rows[CI_HI], color=colour, lw=1.4)
         ax.plot(rows["mean"], ys, "o", color=colour, ms=3.5, label=f"{arm} - {result.reference}")
         ticks += list(ys)
         labels += [str(s) for s in rows["subject"]]
@@ -94,7 +92,7 @@ def plot_responder_curve(result: Any, *, ax: Any = None) -> Any:
         rows = curve[curve["treatment"] == arm]
         colour = _colour(result, arm)
         ax.plot(rows["threshold"], rows["mean"], color=colour, lw=1.8, label=arm)
-        ax.fill_between(rows["threshold"], rows[_LO], rows[_HI], color=colour, alpha=0.15, lw=0)
+        ax.fill_between(rows["threshold"], rows[CI_LO], rows[CI_HI], color=colour, alpha=0.15, lw=0)
     for t in outcome.thresholds:
         ax.axvline(t, color="0.5", ls=":", lw=1)
     ax.set_ylim(-0.02, 1.02)

@@ -16,12 +16,18 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from bayes_keta.estimands import CI_LABEL
 from bayes_keta.outcome import Outcome
 
 __all__ = [
+    "BENEFIT_FILL",
+    "CI_HI",
+    "CI_LO",
+    "MUTED",
     "PALETTE",
     "RC",
     "REFERENCE_COLOUR",
+    "ROPE_FILL",
     "WIDTH",
     "colour_of",
     "difference_label",
@@ -33,6 +39,13 @@ __all__ = [
     "treatments_of",
     "units_of",
 ]
+
+#: Fill of the region of benefit, of the region of practical equivalence, and muted text.
+BENEFIT_FILL: str = "#e3f2e1"
+ROPE_FILL: str = "#d9d9d9"
+MUTED: str = "#444444"
+#: Columns of an estimand table's credible interval (``lo95``, ``hi95``).
+CI_LO, CI_HI = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
 
 #: Width of every figure in inches (the report's content width).
 WIDTH: float = 11.0

@@ -9,6 +9,10 @@ import pandas as pd
 from bayes_keta.estimands import CI_LABEL
 from bayes_keta.outcome import Outcome
 from bayes_keta.plots.style import (
+    BENEFIT_FILL,
+    CI_HI,
+    CI_LO,
+    MUTED,
     colour_of,
     difference_label,
     new_axes,
@@ -18,10 +22,6 @@ from bayes_keta.plots.style import (
 )
 
 __all__ = ["prior_sweep"]
-
-_LO, _HI = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
-_BENEFIT_FILL = "#e3f2e1"
-_MUTED = "#444444"
 
 
 @styled
@@ -83,14 +83,14 @@ def prior_sweep(
     sign = out_come.benefit_sign
     scale = str(rows["scale"].iloc[0])
     marks = [sign * t for t in out_come.thresholds] if scale == out_come.scale_name else []
-    low = min(float(rows[_LO].min()), *marks, 0.0)
-    high = max(float(rows[_HI].max()), *marks, 0.0)
+    low = min(float(rows[CI_LO].min()), *marks, 0.0)
+    high = max(float(rows[CI_HI].max()), *marks, 0.0)
     pad = 0.06 * (high - low or 1.0)
     low, high = low - pad, high + pad
     if sign < 0:
-        ax.axvspan(low, 0.0, color=_BENEFIT_FILL, zorder=0, lw=0)
+        ax.axvspan(low, 0.0, color=BENEFIT_FILL, zorder=0, lw=0)
     else:
-        ax.axvspan(0.0, high, color=_BENEFIT_FILL, zorder=0, lw=0)
+        ax.axvspan(0.0, high, color=BENEFIT_FILL, zorder=0, lw=0)
     step = 0.7 / max(len(contrasts), 1)
     for k, contrast in enumerate(contrasts):
         sub = rows[rows["contrast"] == contrast].set_index("setting")
@@ -101,7 +101,7 @@ def prior_sweep(
                 continue
             r = sub.loc[setting]
             y = len(settings) - 1 - i + 0.35 - step * (k + 0.5)
-            ax.plot([r[_LO], r[_HI]], [y, y], color=colour, lw=2.2)
+            ax.plot([r[CI_LO], r[CI_HI]], [y, y], color=colour, lw=2.2)
             passed = bool(r["passed"]) if "passed" in r else True
             ax.plot(
                 r["mean"],
@@ -115,7 +115,7 @@ def prior_sweep(
             )
             first = False
     for t in marks:
-        ax.axvline(t, color=_MUTED, ls=":", lw=1.1)
+        ax.axvline(t, color=MUTED, ls=":", lw=1.1)
     ax.axvline(0.0, color="black", lw=1.0)
     ax.set_xlim(low, high)
     ax.set_yticks([len(settings) - 1 - i for i in range(len(settings))], settings)

@@ -15,6 +15,10 @@ import xarray as xr
 from bayes_keta.estimands import CI_LABEL, by_day_summary
 from bayes_keta.outcome import Outcome
 from bayes_keta.plots.style import (
+    BENEFIT_FILL,
+    CI_HI,
+    CI_LO,
+    MUTED,
     colour_of,
     new_axes,
     outcome_of,
@@ -24,10 +28,6 @@ from bayes_keta.plots.style import (
 )
 
 __all__ = ["by_day_effects", "observed_curves", "observed_means"]
-
-_LO, _HI = f"lo{CI_LABEL}", f"hi{CI_LABEL}"
-_BENEFIT_FILL = "#e3f2e1"
-_MUTED = "#444444"
 
 
 def _band_table(source: Any) -> pd.DataFrame:
@@ -87,21 +87,21 @@ def by_day_effects(
     ax = new_axes(ax, height=4.8)
     sign = out_come.benefit_sign
     marks = [sign * t for t in out_come.thresholds]
-    low = min(float(band[_LO].min()), *marks, 0.0)
-    high = max(float(band[_HI].max()), *marks, 0.0)
+    low = min(float(band[CI_LO].min()), *marks, 0.0)
+    high = max(float(band[CI_HI].max()), *marks, 0.0)
     pad = 0.06 * (high - low or 1.0)
     low, high = low - pad, high + pad
     if sign < 0:
-        ax.axhspan(low, 0.0, color=_BENEFIT_FILL, zorder=0, lw=0)
+        ax.axhspan(low, 0.0, color=BENEFIT_FILL, zorder=0, lw=0)
     else:
-        ax.axhspan(0.0, high, color=_BENEFIT_FILL, zorder=0, lw=0)
+        ax.axhspan(0.0, high, color=BENEFIT_FILL, zorder=0, lw=0)
     for contrast, sub in band.groupby("contrast", sort=False):
         colour = colour_of(str(contrast), treatments)
         label = f"{sub['active'].iloc[0]} vs {sub['reference'].iloc[0]}"
-        ax.fill_between(sub["day"], sub[_LO], sub[_HI], color=colour, alpha=0.2, lw=0)
+        ax.fill_between(sub["day"], sub[CI_LO], sub[CI_HI], color=colour, alpha=0.2, lw=0)
         ax.plot(sub["day"], sub["mean"], color=colour, lw=2.4, label=label)
     for t in marks:
-        ax.axhline(t, color=_MUTED, ls=":", lw=1.1)
+        ax.axhline(t, color=MUTED, ls=":", lw=1.1)
     ax.axhline(0.0, color="black", lw=1.0)
     ax.set_ylim(low, high)
     ax.set_xlabel(f"{out_come.reading} within the period")

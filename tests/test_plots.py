@@ -104,6 +104,7 @@ def test_every_public_figure_is_tested():
         "individual_effects",  # tests/test_heterogeneity*.py
         "responder_curve",
         "tau_prior_posterior",
+        "published_reanalysis",  # tests/test_published.py
     }
     figures = {n for n in bk.plots.__all__ if callable(getattr(bk.plots, n))}
     helpers = {"observed_means", "plot_assurance", "treatment_colours"}

@@ -380,8 +380,16 @@ def test_priors_toml(tmp_path):
 
 
 def test_plot_returns_figure(default_result):
+    import bayes_keta as bk
+    from bayes_keta.plots.style import WIDTH
+
     fig = default_result.plot(priors=["vague", "skeptical"])
     assert len(fig.axes) == 4 * 2  # the inconsistent contrast in both readings
+    assert fig.get_size_inches()[0] == WIDTH  # the page's width, like every figure
+    titles = [ax.get_title() for ax in fig.axes[:2]]
+    assert titles == ["prior: vague", "prior: skeptical"]
+    assert all(ax.get_xlabel() for ax in fig.axes[-2:])  # the bottom row is labelled
+    assert bk.plots.published_reanalysis(default_result, priors=["vague"]).axes
     with pytest.raises(SpecError):
         default_result.plot(priors=["nope"])
 

@@ -29,6 +29,7 @@ function                    figure
 ``individual_effects``      each patient's own effect (caterpillar, ``bk.heterogeneity``)
 ``responder_curve``         share of patients whose own benefit exceeds t
 ``tau_prior_posterior``     tau (SD of the own effects): prior and posterior
+``published_reanalysis``    published contrasts: prior, likelihood and posterior per prior
 ==========================  ===========================================================
 
 Add a figure: a function in the module of its kind (or a new module), listed here and in
@@ -46,6 +47,7 @@ from bayes_keta.plots.heterogeneity import (
 )
 from bayes_keta.plots.meta import meta_forest
 from bayes_keta.plots.missingness import completion_by_day
+from bayes_keta.plots.published import published_reanalysis
 from bayes_keta.plots.style import treatment_colours
 from bayes_keta.plots.sweep import prior_sweep
 from bayes_keta.plots.time import by_day_effects, observed_curves, observed_means
@@ -68,6 +70,7 @@ __all__ = [
     "ppc_by_day",
     "ppc_scores",
     "prior_sweep",
+    "published_reanalysis",
     "rank",
     "responder_curve",
     "tau_prior_posterior",

@@ -3,7 +3,8 @@
 Compute in :mod:`~bayes_keta.published.reanalysis` (inputs in
 :mod:`~bayes_keta.published.estimates`, the sampled path in
 :mod:`~bayes_keta.published.sampled`, results in :mod:`~bayes_keta.published.result`), prior
-families in :mod:`~bayes_keta.published.priors`, plots in :mod:`~bayes_keta.published.plots`.
+families in :mod:`~bayes_keta.published.priors`, its figure in
+:mod:`~bayes_keta.plots.published` (``bk.plots.published_reanalysis``).
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ class PublishedReanalysis:
         )
 
     def plot(self, **kwargs: Any):
-        """Prior, likelihood and posterior per contrast and prior (see ``published.plots``)."""
-        from bayes_keta.published.plots import plot_published_reanalysis
+        """Prior, likelihood and posterior per contrast and prior (``bk.plots``' figure)."""
+        from bayes_keta.plots.published import published_reanalysis
 
-        return plot_published_reanalysis(self, **kwargs)
+        return published_reanalysis(self, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bayes_keta.plots.published import published_reanalysis
 from bayes_keta.report.blocks import Figure, Section, Table, Text
 from bayes_keta.report.data import ReportData
 from bayes_keta.report.sections.common import CI, pct, section
@@ -67,7 +68,7 @@ def published_section(data: ReportData) -> Section | None:
             default=".2f",
         ),
         Figure.of(
-            res.plot(panel_size=(3.6, 2.4)),
+            published_reanalysis(res),
             "Prior (dashed), likelihood and posterior per published contrast and prior.",
             "Prior, likelihood and posterior densities of each published contrast under each"
             " prior.",

@@ -1,29 +1,35 @@
-"""Plots of the summary-level reanalysis: prior, likelihood and posterior per contrast.
+"""The summary-level reanalysis figure: prior, likelihood and posterior per contrast and prior.
 
-Takes a :class:`~bayes_keta.published.result.PublishedReanalysis`, never a model.
+Takes a :class:`~bayes_keta.published.result.PublishedReanalysis` (nothing is computed but the
+densities it holds), draws in the shared style (:mod:`~bayes_keta.plots.style`: the page's
+width, its fonts) and returns the Figure; ``bk.plots.published_reanalysis``.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import stats
 
+from bayes_keta.constants import CI_PROB
+from bayes_keta.exceptions import SpecError
+from bayes_keta.plots.style import MUTED, PALETTE, WIDTH, styled
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from bayes_keta.published.result import PublishedReanalysis
-
-__all__ = ["plot_published_reanalysis"]
+__all__ = ["published_reanalysis"]
 
 
-def plot_published_reanalysis(
-    result: PublishedReanalysis,
+@styled
+def published_reanalysis(
+    result: Any,
     *,
     priors: Sequence[str] | None = None,
-    panel_size: tuple[float, float] = (3.6, 2.6),
+    panel_height: float = 3.0,
 ) -> Figure:
     """Grid of panels (rows: contrasts, columns: priors) with prior, likelihood and posterior.
 
@@ -37,8 +43,8 @@ def plot_published_reanalysis(
         Output of :func:`~bayes_keta.published.reanalysis.reanalyse_published`.
     priors : sequence of str, optional
         Prior names to show (default: all, in the table's order).
-    panel_size : (float, float)
-        Width and height of one panel in inches.
+    panel_height : float
+        Height of one row of panels in inches (the figure is the page's width).
 
     Returns
     -------
@@ -47,24 +53,20 @@ def plot_published_reanalysis(
     Examples
     --------
     >>> from bayes_keta.published import reanalyse_published
-    >>> fig = plot_published_reanalysis(reanalyse_published(), priors=["vague"])
+    >>> fig = published_reanalysis(reanalyse_published(), priors=["vague"])
     >>> len(fig.axes)  # three contrasts, one of them in two readings
     4
     """
     from matplotlib.figure import Figure
 
-    from bayes_keta.constants import CI_PROB
-
     names = list(priors) if priors is not None else [p.name for p in result.priors]
     unknown = set(names) - {p.name for p in result.priors}
     if unknown:
-        from bayes_keta.exceptions import SpecError
-
         raise SpecError(f"unknown prior(s) to plot: {sorted(unknown)}")
     contrasts = list(dict.fromkeys(e.contrast for e in result.entries))
     nrow, ncol = len(contrasts), len(names)
     # A bare Figure (no pyplot): no global state, works headless and inline in notebooks.
-    fig = Figure(figsize=(panel_size[0] * ncol, panel_size[1] * nrow))
+    fig = Figure(figsize=(WIDTH, panel_height * nrow + 0.8), layout="constrained")
     axes = fig.subplots(nrow, ncol, squeeze=False, sharex="row")
     tail = (1 - CI_PROB) / 2
     for entry in result.entries:
@@ -81,26 +83,25 @@ def plot_published_reanalysis(
         lik = stats.norm.pdf(entry.y, x_b, entry.se)
         lik = lik / np.trapezoid(lik, x)  # x is sorted ascending
         post = np.asarray(entry.post_dist.pdf(x_b))
-        ax.plot(x, entry.prior_dist.pdf(x_b), ls="--", color="0.45", label="prior")
-        ax.plot(x, lik, ls=":", color="tab:orange", label="likelihood")
-        ax.plot(x, post, color="tab:blue", label="posterior")
+        ax.plot(x, entry.prior_dist.pdf(x_b), ls="--", color=MUTED, label="prior")
+        ax.plot(x, lik, ls=":", lw=2, color=PALETTE[1], label="likelihood")
+        ax.plot(x, post, lw=2, color=PALETTE[0], label="posterior")
         a, b = sorted((s * entry.post_dist.ppf(tail), s * entry.post_dist.ppf(1 - tail)))
         band = (x >= a) & (x <= b)
-        ax.fill_between(x[band], post[band], alpha=0.25, color="tab:blue", lw=0)
+        ax.fill_between(x[band], post[band], alpha=0.25, color=PALETTE[0], lw=0)
         ax.axvline(0.0, color="k", lw=0.8)
         for t in result.thresholds:
             ax.axvline(-s * t, color="0.7", lw=0.6, ls=":")
         ax.set_yticks([])
         if contrasts.index(entry.contrast) == 0:
-            ax.set_title(f"{entry.prior.name}", fontsize=10)
+            ax.set_title(f"prior: {entry.prior.name}")
         if names.index(entry.prior.name) == 0:
-            ax.set_ylabel(entry.contrast, fontsize=8)
-        ax.set_xlabel(f"effect ({result.scale}), {entry.contrast}", fontsize=7)
-    axes[0, -1].legend(fontsize=7, frameon=False)
+            ax.set_ylabel(textwrap.fill(entry.contrast, 22))
+        if contrasts.index(entry.contrast) == nrow - 1:
+            ax.set_xlabel(f"effect ({result.scale}), active - reference")
+    axes[0, -1].legend(frameon=False)
     fig.suptitle(
         f"Prior, likelihood (normal approximation) and posterior; band = {round(100 * CI_PROB)}%"
-        " credible interval",
-        fontsize=10,
+        " credible interval"
     )
-    fig.tight_layout()
     return fig

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from dask_cluster import real_dask_cluster
 
 import bayes_keta as bk
 from bayes_keta.cli import main
@@ -25,8 +22,6 @@ from bayes_keta.planning.record import validate_record
 
 #: Every test here reads a real fit of the embedded trial (a module fixture samples it).
 pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -125,42 +120,8 @@ def test_cli_writes_validated_outputs_and_refuses_bad_input(null_fit, tmp_path, 
 @pytest.fixture
 def dask_cluster(tmp_path):
     """A real ``dask scheduler`` and one ``dask worker`` on 127.0.0.1 (separate processes)."""
-    dask = Path(sys.executable).with_name("dask")
-    file = tmp_path / "scheduler.json"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    common = ["--no-dashboard"]
-    scheduler = subprocess.Popen(
-        [str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0", "--scheduler-file",
-         str(file), "--idle-timeout", "300", *common],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    procs = [scheduler]
-    try:
-        deadline = time.monotonic() + 60
-        while not file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        address = json.loads(file.read_text())["address"]
-        worker = subprocess.Popen(
-            [str(dask), "worker", address, "--nworkers", "1", "--nthreads", "1",
-             "--host", "127.0.0.1", *common],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        procs.append(worker)
-        from distributed import Client
-
-        with Client(address, timeout=30) as client:
-            client.wait_for_workers(1, timeout=60)
-            info = client.scheduler_info()["workers"]
-            assert all(w.startswith("tcp://127.0.0.1:") for w in info)
+    with real_dask_cluster(tmp_path, workers=1) as address:
         yield address
-    finally:
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in reversed(procs):
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 def test_cluster_run_equals_local_run_exactly(null_fit, dask_cluster):

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from dask_cluster import real_dask_cluster
 
 import bayes_keta as bk
 from bayes_keta.cli import main
@@ -275,47 +271,13 @@ def test_reweighting_thresholds_are_honoured(fixed_trial):
 
 
 # ------------------------------------------------------------- a real cluster (issue 19.3)
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def dask_cluster(tmp_path):
     """A real ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1."""
-    dask = Path(sys.executable).with_name("dask")
-    file = tmp_path / "scheduler.json"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    scheduler = subprocess.Popen(
-        [str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0", "--scheduler-file",
-         str(file), "--idle-timeout", "600", "--no-dashboard"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    procs = [scheduler]
-    try:
-        deadline = time.monotonic() + 60
-        while not file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        address = json.loads(file.read_text())["address"]
-        worker = subprocess.Popen(
-            [str(dask), "worker", address, "--nworkers", "2", "--nthreads", "1",
-             "--host", "127.0.0.1", "--no-dashboard"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        procs.append(worker)
-        from distributed import Client
-
-        with Client(address, timeout=30) as client:
-            client.wait_for_workers(2, timeout=120)
-            workers = client.scheduler_info()["workers"]
-            assert len(workers) == 2 and all(w.startswith("tcp://127.0.0.1:") for w in workers)
+    with real_dask_cluster(tmp_path, workers=2) as address:
         yield address
-    finally:
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in reversed(procs):
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 @pytest.mark.slow

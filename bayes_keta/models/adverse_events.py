@@ -95,7 +95,9 @@ def build_adverse_events(trial: Trial, spec: ModelSpec, priors: Mapping[str, Pri
         data = pm.Data(f"{AE_COLUMN}_data", cells[AE_COLUMN].to_numpy(np.int64), dims="cell")
         pm.Bernoulli(AE_COLUMN, logit_p=logit, observed=data, dims="cell")
         eta = mu + by_arm[:, None] + period[None, :]  # (treatment, period)
-        sigma = model["sigma_subject"]
-        risk = pm.math.invlogit(eta[:, :, None] + sigma * z[None, None, :]) @ w
-        pm.Deterministic(RISK_VARIABLE, risk.mean(axis=1), dims="treatment")
+        nodes = (eta[:, :, None] + model["sigma_subject"] * z[None, None, :]).reshape(
+            (len(trial.treatments), -1)
+        )  # (treatment, period x node): one product averages periods and nodes
+        weights = np.tile(w / len(trial.periods), len(trial.periods))
+        pm.Deterministic(RISK_VARIABLE, pt.dot(pm.math.invlogit(nodes), weights), dims="treatment")
     return model

@@ -24,6 +24,8 @@ Either way ``subject_effect`` (:math:`s_i - \mu`) is exposed with dims ``subject
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pymc as pm
@@ -41,6 +43,7 @@ __all__ = [
     "period_effects",
     "subject_means",
     "treatment_curve",
+    "TreatmentCurve",
 ]
 
 
@@ -85,8 +88,33 @@ def period_effects(spec: ModelSpec, priors: Mapping[str, Prior]):
     return pm.Deterministic("period_effect", pt.concatenate([pt.zeros(1), rest]), dims="period")
 
 
-def treatment_curve(spec: ModelSpec, priors: Mapping[str, Prior], n_days: int):
-    """Effect of each treatment on each day after infusion, shape (treatment, day).
+@dataclass(frozen=True)
+class TreatmentCurve:
+    """Each treatment's effect by day after the infusion, and its mean over the days.
+
+    Attributes
+    ----------
+    by_day : TensorVariable
+        Shape (treatment, day); the reference row is 0.
+    mean : TensorVariable
+        Shape (treatment,): the mean over days 1..D (the constant effect itself, taken
+        straight from ``treatment_effect``, so a constant-effect log density never builds
+        the (treatment, day) broadcast and its gradient).
+    varies : bool
+        True when the effect changes over the days (``effect = "decay"``).
+    """
+
+    by_day: Any
+    mean: Any
+    varies: bool
+
+    def deviation(self) -> Any:
+        """Return the time-varying part ``by_day - mean`` (treatment, day)."""
+        return self.by_day - self.mean[:, None]
+
+
+def treatment_curve(spec: ModelSpec, priors: Mapping[str, Prior], n_days: int) -> TreatmentCurve:
+    """Effect of each treatment on each day after infusion, and its mean over the days.
 
     Constant: ``delta_k(t) = treatment_effect_k``. Decay:
     ``delta_k(t) = a_k + b_k exp(-(t - 1) / tau_k)`` with ``effect_sustained`` a
@@ -98,19 +126,16 @@ def treatment_curve(spec: ModelSpec, priors: Mapping[str, Prior], n_days: int):
         effect = prior_rv(
             "treatment_effect", "treatment_effect", priors["treatment_effect"], dims="active"
         )
-        active = effect[:, None] * pt.ones((1, n_days))
-    else:
-        since = np.arange(n_days, dtype=float)[None, :]  # t - 1
-        a = prior_rv(
-            "effect_sustained", "treatment_effect", priors["treatment_effect"], dims="active"
-        )
-        b = prior_rv(
-            "effect_transient", "effect_transient", priors["effect_transient"], dims="active"
-        )
-        tau = prior_rv("tau", "tau", priors["tau"], dims="active")
-        active = a[:, None] + b[:, None] * pt.exp(-since / tau[:, None])
-        pm.Deterministic("treatment_effect", active.mean(axis=1), dims="active")
-    return pt.concatenate([pt.zeros((1, n_days)), active], axis=0)
+        mean = pt.concatenate([pt.zeros(1), effect])
+        return TreatmentCurve(mean[:, None] * pt.ones((1, n_days)), mean, varies=False)
+    since = np.arange(n_days, dtype=float)[None, :]  # t - 1
+    a = prior_rv("effect_sustained", "treatment_effect", priors["treatment_effect"], dims="active")
+    b = prior_rv("effect_transient", "effect_transient", priors["effect_transient"], dims="active")
+    tau = prior_rv("tau", "tau", priors["tau"], dims="active")
+    active = a[:, None] + b[:, None] * pt.exp(-since / tau[:, None])
+    pm.Deterministic("treatment_effect", active.mean(axis=1), dims="active")
+    by_day = pt.concatenate([pt.zeros((1, n_days)), active], axis=0)
+    return TreatmentCurve(by_day, by_day.mean(axis=1), varies=True)
 
 
 def cell_location(

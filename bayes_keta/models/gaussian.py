@@ -73,17 +73,17 @@ def build_daily(trial: Trial, spec: ModelSpec, priors: Mapping[str, Prior]) -> p
         mu = prior_rv("mu", "intercept", priors["intercept"])
         period = comp.period_effects(spec, priors)
         curve = comp.treatment_curve(spec, priors, trial.n_days)
-        curve_bar = curve.mean(axis=1)
         subject = comp.subject_means(spec, priors, mu=mu)
         location, treat = comp.cell_location(
-            spec, priors, cells, subject=subject, period=period, treatment=curve_bar
+            spec, priors, cells, subject=subject, period=period, treatment=curve.mean
         )
         level = comp.cell_means(spec, priors, location)
         cell_idx = pm.Data("obs_cell_idx", obs.cell_idx, dims="obs")
         day_idx = pm.Data("obs_day_idx", obs.day_idx, dims="obs")
-        shape = curve - curve_bar[:, None]
-        mean = level[cell_idx] + shape[treat[cell_idx], day_idx]
-        pm.Deterministic("arm_mean", mu + period.mean() + curve, dims=("treatment", "day"))
+        mean = level[cell_idx]
+        if curve.varies:
+            mean = mean + curve.deviation()[treat[cell_idx], day_idx]
+        pm.Deterministic("arm_mean", mu + period.mean() + curve.by_day, dims=("treatment", "day"))
         sigma = prior_rv("sigma", "sigma", priors["sigma"])
         pain = pm.Data("pain_data", obs.pain, dims="obs")
         scale = sigma

@@ -122,7 +122,7 @@ def _pieces(spec: ModelSpec, priors: Mapping[str, Prior], trial: Trial):
     mu = prior_rv("mu", "intercept", priors["intercept"])
     period = comp.period_effects(spec, priors)
     curve = comp.treatment_curve(spec, priors, trial.n_days)
-    pm.Deterministic("arm_mean", mu + period.mean() + curve, dims=("treatment", "day"))
+    pm.Deterministic("arm_mean", mu + period.mean() + curve.by_day, dims=("treatment", "day"))
     return mu, period, curve
 
 
@@ -150,7 +150,7 @@ def build_hte_marginal(
             cells,
             subject=pt.zeros(n_subjects),
             period=period,
-            treatment=curve.mean(axis=1),
+            treatment=curve.mean,
         )
         sigma_cell = prior_rv(
             "sigma_subject_period", "sigma_subject_period", priors["sigma_subject_period"]
@@ -273,7 +273,7 @@ def build_hte_twin(trial: Trial, spec: ModelSpec, priors: Mapping[str, Prior]) -
             dims=("subject", "active"),
         )
         location, treat = comp.cell_location(
-            spec, priors, cells, subject=subject, period=period, treatment=curve.mean(axis=1)
+            spec, priors, cells, subject=subject, period=period, treatment=curve.mean
         )
         pm.Data("cell_active_idx", cell_active_index(trial), dims="cell")
         own = pt.concatenate([pt.zeros((n_subjects, 1)), deviation], axis=1)

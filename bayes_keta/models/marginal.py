@@ -342,26 +342,24 @@ def build_marginal(
         mu = prior_rv("mu", "intercept", priors["intercept"])
         period = comp.period_effects(spec, priors)
         curve = comp.treatment_curve(spec, priors, trial.n_days)
-        curve_bar = curve.mean(axis=1)
         sigma_subject = prior_rv("sigma_subject", "sigma_subject", priors["sigma_subject"])
         fixed, treat = comp.cell_location(
-            spec, priors, cells, subject=pt.zeros(n_subjects), period=period, treatment=curve_bar
+            spec, priors, cells, subject=pt.zeros(n_subjects), period=period, treatment=curve.mean
         )
         sigma_cell = prior_rv(
             "sigma_subject_period", "sigma_subject_period", priors["sigma_subject_period"]
         )
         cell_idx = pm.Data("obs_cell_idx", obs.cell_idx, dims="obs")
         day_idx = pm.Data("obs_day_idx", obs.day_idx, dims="obs")
-        pm.Deterministic("arm_mean", mu + period.mean() + curve, dims=("treatment", "day"))
+        pm.Deterministic("arm_mean", mu + period.mean() + curve.by_day, dims=("treatment", "day"))
         sigma = prior_rv("sigma", "sigma", priors["sigma"])
         pain = pm.Data("pain_data", obs.pain, dims="obs")
         layout = cell_layout(obs, n_cells, trial.n_days, spec)
-        shape = curve - curve_bar[:, None]
         if layout is None:  # AR(1) with a time-varying effect: from every reading
-            resid = pain - shape[treat[cell_idx], day_idx]
+            resid = pain - curve.deviation()[treat[cell_idx], day_idx]
             stats = within_readings(spec, priors, obs, resid, sigma, n_cells)
         else:
-            shape_rows = shape[treat] if layout.by_day else None
+            shape_rows = curve.deviation()[treat] if layout.by_day else None
             data = statistics_data(layout, obs.pain)
             stats = within_cells(spec, priors, data, sigma, shape_rows=shape_rows)
         within = stats.within.sum()

@@ -80,15 +80,16 @@ def build_ordinal(trial: Trial, spec: ModelSpec, priors: Mapping[str, Prior]) ->
     with pm.Model(coords=coords) as model:
         period = comp.period_effects(spec, priors)
         curve = comp.treatment_curve(spec, priors, trial.n_days)
-        curve_bar = curve.mean(axis=1)
         subject = comp.subject_means(spec, priors, mu=0.0)
         location, treat = comp.cell_location(
-            spec, priors, cells, subject=subject, period=period, treatment=curve_bar
+            spec, priors, cells, subject=subject, period=period, treatment=curve.mean
         )
         level = comp.cell_means(spec, priors, location)
         cell_idx = pm.Data("obs_cell_idx", obs.cell_idx, dims="obs")
         day_idx = pm.Data("obs_day_idx", obs.day_idx, dims="obs")
-        eta = level[cell_idx] + (curve - curve_bar[:, None])[treat[cell_idx], day_idx]
+        eta = level[cell_idx]
+        if curve.varies:
+            eta = eta + curve.deviation()[treat[cell_idx], day_idx]
         cutpoints = prior_rv(
             "cutpoints",
             "cutpoints",
@@ -96,7 +97,7 @@ def build_ordinal(trial: Trial, spec: ModelSpec, priors: Mapping[str, Prior]) ->
             dims="threshold",
             transform=pm.distributions.transforms.ordered,
         )
-        typical = period.mean() + curve  # (treatment, day)
+        typical = period.mean() + curve.by_day  # (treatment, day)
         exceed = 1.0 - pm.math.sigmoid(cutpoints[None, None, :] - typical[:, :, None])
         pm.Deterministic("arm_mean", lower + exceed.sum(axis=-1), dims=("treatment", "day"))
         pain = pm.Data("pain_data", obs.pain.astype("int64"), dims="obs")

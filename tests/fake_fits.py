@@ -175,3 +175,16 @@ def fake_harm_fit(options: dict[str, Any], *, n_draws: int = 500, **tree_options
     FitResult over :func:`fake_ae_tree` (4 chains x ``n_draws``, as the efficacy fakes)."""
     tree = fake_ae_tree(n_draws=n_draws, **tree_options)
     return fake_fit(options["trial"], tree, spec=options["spec"])
+
+
+def fake_cli_sampling(monkeypatch: Any, run: Any) -> None:
+    """Make ``bayes-keta fit`` call ``run(options)`` for every fit, all in this process.
+
+    ``run`` replaces ``bayes_keta.cli.fit._run_fit``; the adverse-event fit, which the command
+    otherwise starts in a second process (:mod:`bayes_keta.fitting.background`), goes through
+    ``run`` too.
+    """
+    from bayes_keta.cli import fit as cli_fit
+
+    monkeypatch.setattr(cli_fit, "_run_fit", run)
+    monkeypatch.setattr(cli_fit, "_fit_beside", lambda options: None)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from fake_fits import fake_fit, fake_harm_fit, fake_tree
+from fake_fits import fake_cli_sampling, fake_fit, fake_harm_fit, fake_tree
 
 import bayes_keta as bk
-from bayes_keta.cli import fit as cli_fit
 from bayes_keta.cli import main
 from bayes_keta.cli import progress as cli_progress
 from bayes_keta.exceptions import ConvergenceError, OutputError
@@ -28,7 +27,7 @@ def calls(monkeypatch):
         tree = fake_tree(n_days=options["trial"].n_days, n_draws=500, seed=5)
         return fake_fit(options["trial"], tree, spec=options["spec"])
 
-    monkeypatch.setattr(cli_fit, "_run_fit", run)
+    fake_cli_sampling(monkeypatch, run)
     return seen
 
 

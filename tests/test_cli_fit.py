@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from fake_fits import fake_fit, fake_harm_fit, fake_tree
+from fake_fits import fake_cli_sampling, fake_fit, fake_harm_fit, fake_tree
 
-from bayes_keta.cli import fit as cli_fit
 from bayes_keta.cli import main
 from bayes_keta.exceptions import ConvergenceError, DataError, OutputError, SpecError
 from bayes_keta.fitting import load_fit
@@ -27,7 +26,7 @@ def fake_sampling(monkeypatch):
         tree = fake_tree(n_days=trial.n_days, n_draws=500, seed=5)
         return fake_fit(trial, tree, spec=options["spec"])
 
-    monkeypatch.setattr(cli_fit, "_run_fit", run)
+    fake_cli_sampling(monkeypatch, run)
     return calls
 
 
@@ -36,7 +35,7 @@ def no_sampling(monkeypatch):
     def run(options):
         raise AssertionError("sampling started although validation should have failed")
 
-    monkeypatch.setattr(cli_fit, "_run_fit", run)
+    fake_cli_sampling(monkeypatch, run)
 
 
 def test_fit_writes_valid_outputs_and_reports(fake_sampling, tmp_path, capsys):
@@ -66,7 +65,7 @@ def test_failed_diagnostics_are_loud_and_strict_exits_nonzero(monkeypatch, tmp_p
         tree = fake_tree(n_days=options["trial"].n_days, stuck=True)
         return fake_fit(options["trial"], tree, spec=options["spec"])
 
-    monkeypatch.setattr(cli_fit, "_run_fit", run)
+    fake_cli_sampling(monkeypatch, run)
     assert main(["fit", "--out", str(tmp_path / "lenient")]) == 0
     assert "DIAGNOSTICS FAILED: max R-hat" in capsys.readouterr().err
     assert read_summary(tmp_path / "lenient" / "summary.json")["diagnostics"]["passed"] is False

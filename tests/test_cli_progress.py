@@ -13,9 +13,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 import xarray as xr
-from fake_fits import fake_fit, fake_harm_fit, fake_tree
+from fake_fits import fake_cli_sampling, fake_fit, fake_harm_fit, fake_tree
 
-from bayes_keta.cli import fit as cli_fit
 from bayes_keta.cli import main
 from bayes_keta.cli import progress as cli_progress
 from bayes_keta.cli.progress import Progress
@@ -38,7 +37,7 @@ def fake_sampling(monkeypatch):
         tree["posterior"] = xr.DataTree(post)
         return fake_fit(options["trial"], tree, spec=options["spec"])
 
-    monkeypatch.setattr(cli_fit, "_run_fit", run)
+    fake_cli_sampling(monkeypatch, run)
     return calls
 
 

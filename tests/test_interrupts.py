@@ -25,10 +25,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-from fake_fits import fake_fit, fake_harm_fit, fake_tree
+from fake_fits import fake_cli_sampling, fake_fit, fake_harm_fit, fake_tree
 
 import bayes_keta.outputs as outputs
-from bayes_keta.cli import fit as cli_fit
 from bayes_keta.cli import main
 from bayes_keta.exceptions import OutputError
 from bayes_keta.stages import STAGE_FILE_ENV
@@ -409,7 +408,7 @@ def test_unwritable_output_is_refused_before_any_computing(
 
 
 def test_fit_prints_the_results_when_writing_fails_at_the_end(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli_fit, "_run_fit", _fake_run)
+    fake_cli_sampling(monkeypatch, _fake_run)
 
     def disk_full(tree, path):
         Path(path).write_bytes(b"\0" * 100)
@@ -429,7 +428,7 @@ def test_fit_prints_the_results_when_writing_fails_at_the_end(tmp_path, monkeypa
 
 def test_fit_keeps_the_old_outputs_when_publishing_fails(tmp_path, monkeypatch, capsys):
     """Permissions changed mid-run: moving the files into place fails; the old ones stay."""
-    monkeypatch.setattr(cli_fit, "_run_fit", _fake_run)
+    fake_cli_sampling(monkeypatch, _fake_run)
     out = tmp_path / "out"
     out.mkdir()
     (out / "posterior.nc").write_text("old fit")

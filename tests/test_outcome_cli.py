@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fake_fits import fake_fit, fake_tree
+from fake_fits import fake_cli_sampling, fake_fit, fake_tree
 
 import bayes_keta as bk
-from bayes_keta.cli import fit as cli_fit
 from bayes_keta.cli import main
 from bayes_keta.exceptions import DataError, SpecError
 from bayes_keta.models import build
@@ -47,7 +46,7 @@ def no_sampling(monkeypatch):
     def run(options):
         raise AssertionError("sampling started although the refusal should come first")
 
-    monkeypatch.setattr(cli_fit, "_run_fit", run)
+    fake_cli_sampling(monkeypatch, run)
 
 
 @pytest.fixture
@@ -78,7 +77,7 @@ def fake_sampling(monkeypatch):
         tree.attrs.update(record.to_attrs())
         return bk.FitResult(tree, record, trial)
 
-    monkeypatch.setattr(cli_fit, "_run_fit", run)
+    fake_cli_sampling(monkeypatch, run)
 
 
 def test_validate_with_outcome_flags_prints_outcome_class_and_suitable_specs(tmp_path, capsys):

@@ -147,9 +147,7 @@ def test_contrast_text_of_a_constant_effect_speaks_of_the_outcomes_readings():
 def test_fit_prints_benefit_columns_and_readings_of_a_higher_is_better_weekly_outcome(
     tmp_path, monkeypatch, capsys
 ):
-    from fake_fits import fake_fit, fake_tree
-
-    from bayes_keta.cli import fit as cli_fit
+    from fake_fits import fake_cli_sampling, fake_fit, fake_tree
 
     def run(options):
         trial = options["trial"]
@@ -157,7 +155,7 @@ def test_fit_prints_benefit_columns_and_readings_of_a_higher_is_better_weekly_ou
         tree = fake_tree(n_days=trial.n_days, treatments=trial.treatments, effects=effects)
         return fake_fit(trial, tree, spec=options["spec"])
 
-    monkeypatch.setattr(cli_fit, "_run_fit", run)
+    fake_cli_sampling(monkeypatch, run)
     data = tmp_path / "qol.csv"
     _qol_frame().drop(columns="adverse_event", errors="ignore").to_csv(data, index=False)
     design = tmp_path / "design.toml"

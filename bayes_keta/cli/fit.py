@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 __all__ = ["register", "run"]
@@ -213,13 +215,19 @@ def run(args: argparse.Namespace) -> int:
     for note in sampling_notes(chains=args.chains):
         progress.note(note)
 
-    # 2. sample (the adverse-event model beside the efficacy spec when the data have it)
-    result = _run_fit(fit_args)
+    # 2. sample (the adverse-event model beside the efficacy spec when the data have it: in a
+    # second process while this one compiles, when there is a second core)
     harm = None
-    if with_ae:
-        progress.stage("fitting the adverse-event model")
-        options = adverse_event_fit_options(trial, like=result, progressbar=progress.enabled)
-        harm = _run_fit({**options, "progress": progress.stage})
+    ae_options = adverse_event_fit_options(trial, **_sampler_options(args)) if with_ae else {}
+    with _start_beside(ae_options, progress) as beside:
+        result = _run_fit(fit_args)
+        if with_ae:
+            progress.stage("fitting the adverse-event model")
+            if beside is None:
+                ae_options.update(progressbar=progress.enabled, progress=progress.stage)
+                harm = _run_fit(ae_options)
+            else:
+                harm = beside.result()
 
     # 3. gate, record, write (failed diagnostics are written too, flagged, never hidden)
     progress.stage("diagnostics")
@@ -354,6 +362,29 @@ def _prepare_fit(trial, args: argparse.Namespace) -> dict[str, Any]:
     priors = list(args.priors) if args.priors else None
     resolve_priors(spec, priors)
     return {"trial": trial, "spec": spec, "priors": priors, **_sampler_options(args)}
+
+
+@contextmanager
+def _start_beside(options: dict[str, Any], progress: Any) -> Iterator[Any]:
+    """Start the fit of ``options`` in a second process (None: no options, or no second core).
+
+    The process ends with the block, whatever happens (an error, an interruption).
+    """
+    beside = _fit_beside(options) if options else None
+    if beside is not None:
+        progress.note("fitting the adverse-event model in a second process")
+    try:
+        yield beside
+    finally:
+        if beside is not None:
+            beside.cancel()
+
+
+def _fit_beside(options: dict[str, Any]):
+    """Start ``fit(**options)`` in a second process; None where none can run beside this one."""
+    from bayes_keta.fitting.background import BackgroundFit
+
+    return BackgroundFit.start(**options)
 
 
 def _run_fit(fit_args: dict[str, Any]):

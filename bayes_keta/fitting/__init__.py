@@ -9,7 +9,8 @@
 * :mod:`~bayes_keta.fitting.result`: :class:`FitResult`, the only fit type;
 * :mod:`~bayes_keta.fitting.io`: :func:`save_fit` / :func:`load_fit`;
 * :mod:`~bayes_keta.fitting.cache`, ``lean_compile``, ``completion``, ``predictive``: the
-  compile cache, nutpie's lean glue, random effects put back, predictive draws.
+  compile cache, nutpie's lean glue, random effects put back, predictive draws;
+* :mod:`~bayes_keta.fitting.background`: one fit in a second process, beside other work.
 
 Names are imported on first use (PEP 562): reading a saved fit does not load PyMC.
 """

@@ -47,6 +47,11 @@ posterior predictive groups of ``fit`` grow as draws x observations).
 ``cli``: wall time of ``bayes-keta --help`` and ``bayes-keta validate`` (the embedded trial),
 each in fresh processes (median of 5).
 
+``first_run``: wall time of the whole ``bayes-keta fit --model models/daily.toml`` (the
+embedded trial, 4 chains x 1000 draws; it fits the adverse-event model too) in a fresh process
+with every compile cache empty (a machine's first run), then in fresh processes with the caches
+that run filled (median of 3).
+
 With ``--only``, the rows of the other scenarios already in ``results.csv`` are kept and the
 machine of this partial run is recorded under ``partial_runs`` in ``machine.json``.
 """
@@ -76,6 +81,7 @@ SCENARIOS = {
     "scaling": ("scaling",),
     "assurance": ("assurance",),
     "cli": ("cli",),
+    "first_run": ("first_run",),
 }
 COLUMNS = [
     "scenario",
@@ -221,7 +227,7 @@ def work_assurance(cfg: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _workers() -> dict[str, Any]:
     from peers import work_bambi, work_brms
-    from sweep_cli import work_cli, work_sweep
+    from sweep_cli import work_cli, work_first_run, work_sweep
 
     return {
         "fit": work_fit,
@@ -230,6 +236,7 @@ def _workers() -> dict[str, Any]:
         "sweep": work_sweep,
         "assurance": work_assurance,
         "cli": work_cli,
+        "first_run": work_first_run,
     }
 
 
@@ -290,6 +297,17 @@ def configs(quick: bool, only: list[str]) -> list[dict[str, Any]]:
                 "model": "-",
                 "sampler": "bayes-keta",
                 "repeats": 3 if quick else 5,
+            }
+        )
+    if "first_run" in only:
+        out.append(
+            {
+                "scenario": "first_run",
+                "kind": "first_run",
+                "model": "daily",
+                "sampler": "bayes-keta fit",
+                "repeats": 1 if quick else 3,
+                **d,
             }
         )
     if "assurance" in only:

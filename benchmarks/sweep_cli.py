@@ -112,3 +112,67 @@ def work_cli(cfg: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+#: The command of issue 19's first-run target (the embedded trial: it has adverse events, so
+#: the adverse-event model is fitted too, in a second process).
+FIT_COMMAND = ("fit", "--model", "models/daily.toml")
+
+
+def work_first_run(cfg: dict[str, Any]) -> list[dict[str, Any]]:
+    """Wall time of the whole ``bayes-keta fit`` command: first run, then warm.
+
+    First run: a fresh process with PyTensor's compile directory (its numba cache included) and
+    numba's own cache empty (new temporary folders). Warm: fresh processes again, with the
+    caches that first run filled (median of ``cfg["repeats"]``).
+    """
+    import os
+    import tempfile
+
+    exe = Path(sys.executable).with_name("bayes-keta")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "bayes_keta.cli"]
+    root = Path(__file__).resolve().parent.parent
+    extra = [
+        "--draws",
+        str(cfg["draws"]),
+        "--tune",
+        str(cfg["tune"]),
+        "--chains",
+        str(cfg["chains"]),
+    ]
+    with tempfile.TemporaryDirectory() as caches, tempfile.TemporaryDirectory() as outs:
+        env = {
+            **os.environ,
+            "PYTENSOR_FLAGS": f"base_compiledir={Path(caches) / 'pytensor'}",
+            "NUMBA_CACHE_DIR": str(Path(caches) / "numba"),
+        }
+        times = []
+        for k in range(1 + cfg["repeats"]):
+            out = Path(outs) / f"run{k}"
+            start = time.perf_counter()
+            proc = subprocess.run(
+                [*cmd, *FIT_COMMAND, *extra, "--out", str(out)],
+                capture_output=True, text=True, check=False, cwd=root, env=env,
+            )  # fmt: skip
+            times.append(time.perf_counter() - start)
+            if proc.returncode != 0:
+                tail = " | ".join(proc.stderr.strip().splitlines()[-2:])
+                return [{"sampler": "bayes-keta fit", "notes": f"FAILED: {tail}"}]
+    warm = times[1:]
+    name = "bayes-keta " + " ".join(FIT_COMMAND)
+    what = "import, validation, both fits (adverse events in a second process), writing"
+    return [
+        {
+            "sampler": f"{name} (first run)",
+            "total_s": times[0],
+            "notes": f"fresh process, compile caches empty: {what}",
+        },
+        {
+            "sampler": f"{name} (warm caches)",
+            "total_s": statistics.median(warm),
+            "notes": (
+                f"median of {len(warm)} fresh processes with the caches the first run filled"
+                f" (min {min(warm):.1f} s, max {max(warm):.1f} s)"
+            ),
+        },
+    ]

@@ -162,8 +162,10 @@ class FitResult:
 
         Computed once (cached); ``summary()`` and ``repr`` use it.
         """
+        if "gate" not in self._cache:
+            return self.diagnostics()  # the default gate: computed once for both
         if "verdict" not in self._cache:
-            self._cache["verdict"] = diagnose(self.datatree, **self._cache.get("gate", {}))
+            self._cache["verdict"] = diagnose(self.datatree, **self._cache["gate"])
         return self._cache["verdict"]
 
     @property

@@ -313,6 +313,7 @@ def run_sbc(
     (8, 9)
     """
     from bayes_keta.fitting import Fitter, SamplerSettings
+    from bayes_keta.fitting.runner import exact_float_math
 
     start = time.perf_counter()
     trial = trial or ketapain_synthetic()
@@ -327,7 +328,8 @@ def run_sbc(
     )
     fitter = Fitter.compile(trial, loaded, settings=sampler)
     base = _spec_seed(settings.seed, loaded.name)
-    sims = prior_datasets(fitter.built, trial, n_sims=settings.n_sims, seed=base)
+    with exact_float_math():  # the simulated data the same on a first run as on later ones
+        sims = prior_datasets(fitter.built, trial, n_sims=settings.n_sims, seed=base)
     truths = {k: v.reshape(-1) for k, v in _quantities(sims.prior, trial.reference).items()}
     seeds = np.random.SeedSequence(base).generate_state(settings.n_sims)
     tail = (1.0 - CI_PROB) / 2.0

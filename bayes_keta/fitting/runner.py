@@ -8,6 +8,14 @@
   through ``pm.sample`` with the sampler the settings name, no cache.
 
 Both stay quiet: no PyMC log lines unless a progress bar is asked for.
+
+Both compile PyTensor's numba code without ``fastmath`` (:func:`exact_float_math`): with it,
+LLVM may reassociate floating-point operations differently when a function's pieces are
+compiled in the same session (a machine's first run) than when they are read from the on-disk
+cache, and NUTS amplifies a last-bit difference into other draws: the same data, spec and seed
+gave other numbers on a machine's first fit than on its later ones. Without it the log density
+is the same to the bit whatever the cache holds (``tests/test_first_run_draws.py``), at no
+measurable cost in speed for these models.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ __all__ = [
     "CompiledModel",
     "SamplerRun",
     "compile_model",
+    "exact_float_math",
     "quiet_pymc",
     "run_sampler",
     "sample_model",
@@ -76,6 +85,26 @@ class SamplerRun:
     compile_note: str | None = None
 
 
+@contextmanager
+def exact_float_math() -> Iterator[None]:
+    """Compile PyTensor's numba code without ``fastmath`` inside the block (module docstring).
+
+    Scoped (``pytensor.config.change_flags``): other PyTensor work in the process keeps its
+    own settings.
+
+    Examples
+    --------
+    >>> import pytensor
+    >>> with exact_float_math():
+    ...     pytensor.config.numba__fastmath
+    False
+    """
+    import pytensor
+
+    with pytensor.config.change_flags(numba__fastmath=False):
+        yield
+
+
 def compile_model(
     model: pm.Model,
     key: str,
@@ -93,7 +122,8 @@ def compile_model(
     reporter(progress)("compiling", "compiling (or reusing a cached compile)")
     start = time.perf_counter()
     try:
-        compiled, hit, note = compiled_for(model, key)
+        with exact_float_math():
+            compiled, hit, note = compiled_for(model, key)
     except Exception as err:  # noqa: BLE001 - any nutpie failure means: use PyMC
         reason = f"nutpie unavailable ({type(err).__name__}: {err}); used PyMC NUTS"
         warnings.warn(reason, RuntimeWarning, stacklevel=3)
@@ -190,6 +220,13 @@ def sample_model(model: pm.Model, settings: SamplerSettings) -> xr.DataTree:
 
 def _pm_sample(model: pm.Model, settings: SamplerSettings, *, nuts_sampler: str) -> xr.DataTree:
     kwargs = {} if settings.target_accept is None else {"target_accept": settings.target_accept}
+    with exact_float_math():
+        return _pm_sample_call(model, settings, nuts_sampler, kwargs)
+
+
+def _pm_sample_call(
+    model: pm.Model, settings: SamplerSettings, nuts_sampler: str, kwargs: dict[str, Any]
+) -> xr.DataTree:
     return pm.sample(
         draws=settings.draws,
         tune=settings.tune,

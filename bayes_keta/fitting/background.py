@@ -14,7 +14,9 @@ an interrupted ``bayes-keta`` command kills its children anyway
 stage file of :mod:`bayes_keta.stages`): the parent's stage is what an interruption reports.
 
 Where no second process can be started (:meth:`BackgroundFit.start` returns None: one CPU,
-or the platform refuses), callers fit in this process instead.
+or the platform refuses), callers fit in this process instead. The child is *spawned*: as with
+any spawned process, it imports the caller's main module again, so a script that starts one
+keeps its work under ``if __name__ == "__main__":`` (the ``bayes-keta`` command does).
 """
 
 from __future__ import annotations

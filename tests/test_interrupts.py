@@ -194,6 +194,8 @@ def test_sigterm_ends_with_143(tmp_path):
         ("daily", "compiling", 1.0, []),
         ("daily_ar1", "sampling", 0.0, ["--draws", "2000"]),  # a wide window: interrupted anyway
         ("daily", "predicting", 0.0, []),
+        # waiting for the adverse-event fit of the second process (killed with the group)
+        ("daily", "fitting the adverse-event model", 0.0, []),
     ],
 )
 def test_fit_interrupted_while_computing(tmp_path, model, stage, after, extra):

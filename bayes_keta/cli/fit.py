@@ -195,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
         check_pair_outputs,
         save_with_adverse_events,
     )
+    from bayes_keta.stages import stage
 
     progress = Progress.for_args(args)
     # 1. everything that can be checked before sampling
@@ -226,7 +227,8 @@ def run(args: argparse.Namespace) -> int:
             if beside is None:
                 ae_options.update(progressbar=progress.enabled, progress=progress.stage)
                 harm = _run_fit(ae_options)
-            else:
+            else:  # what an interruption while waiting for it reports
+                stage("fitting the adverse-event model")
                 harm = beside.result()
 
     # 3. gate, record, write (failed diagnostics are written too, flagged, never hidden)

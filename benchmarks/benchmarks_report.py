@@ -182,21 +182,14 @@ def _targets_19(table: pd.DataFrame) -> list[str]:
 
 def _first_run_targets(table: pd.DataFrame) -> list[str]:
     """The whole ``bayes-keta fit`` command: first run (caches empty) and warm."""
+    rows = table[table["scenario"] == "first_run"].dropna(subset=["total_s"])
     out = []
-    first = table[
-        (table["scenario"] == "first_run")
-        & table["sampler"].astype(str).str.endswith("(first run)")
-    ]
-    warm = table[
-        (table["scenario"] == "first_run")
-        & table["sampler"].astype(str).str.endswith("(warm caches)")
-    ]
-    for rows, target, what in (
-        (first, TARGET_FIRST_RUN_S, "a machine's first run, compile caches empty"),
-        (warm, TARGET_WARM_COMMAND_S, "warm caches, fresh process (median)"),
+    for suffix, target, what in (
+        ("(first run)", TARGET_FIRST_RUN_S, "a machine's first run, compile caches empty"),
+        ("(warm caches)", TARGET_WARM_COMMAND_S, "warm caches, fresh process (median)"),
     ):
-        for _, r in rows.dropna(subset=["total_s"]).iterrows():
-            command = str(r["sampler"]).rsplit(" (", 1)[0]
+        for _, r in rows[rows["sampler"].astype(str).str.endswith(suffix)].iterrows():
+            command = str(r["sampler"]).removesuffix(f" {suffix}")
             out.append(
                 f"| `{command}`, {what}, <= {target:g} s | {r['total_s']:.1f} s |"
                 f" {_met(r['total_s'] <= target)} |"
@@ -233,22 +226,13 @@ def _peers(table: pd.DataFrame) -> list[str]:
 
 def _cli(table: pd.DataFrame) -> list[str]:
     out = []
-    rows = table[table["scenario"] == "cli"]
-    if not rows.empty:
-        out += [
-            "## Command-line start-up (fresh processes)",
-            "",
-            _markdown(rows, ["sampler", "total_s", "notes"]),
-            "",
-        ]
-    rows = table[table["scenario"] == "first_run"]
-    if not rows.empty:
-        out += [
-            "## The whole `bayes-keta fit` command: first run and warm (fresh processes)",
-            "",
-            _markdown(rows, ["sampler", "total_s", "notes"]),
-            "",
-        ]
+    for scenario, heading in (
+        ("cli", "Command-line start-up (fresh processes)"),
+        ("first_run", "The whole `bayes-keta fit` command: first run and warm (fresh processes)"),
+    ):
+        rows = table[table["scenario"] == scenario]
+        if not rows.empty:
+            out += [f"## {heading}", "", _markdown(rows, ["sampler", "total_s", "notes"]), ""]
     return out
 
 
